@@ -1,0 +1,83 @@
+package session
+
+import "time"
+
+// The heartbeat is one time.AfterFunc timer per session, so an idle
+// session costs no goroutine. The timer alternates between two waits:
+// PingInterval until the next ping, then PingTimeout for its pong. A
+// graceful close on polling reuses it as the deadline for the client to
+// collect the close packet.
+
+func (s *Session) startHeartbeat() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != stateOpen || s.timer != nil {
+		return
+	}
+	s.timerAt = time.Now().Add(s.srv.cfg.pingInterval)
+	s.timer = time.AfterFunc(s.srv.cfg.pingInterval, s.onTimer)
+}
+
+// armTimerLocked (re)starts the timer to fire after d.
+func (s *Session) armTimerLocked(d time.Duration) {
+	s.timerAt = time.Now().Add(d)
+	if s.timer == nil {
+		s.timer = time.AfterFunc(d, s.onTimer)
+		return
+	}
+	s.timer.Reset(d)
+}
+
+func (s *Session) onTimer() {
+	s.mu.Lock()
+	if s.state == stateClosed {
+		s.mu.Unlock()
+		return
+	}
+	// A firing from before the last re-arm that raced with it: wait on.
+	if wait := time.Until(s.timerAt); wait > 0 {
+		s.timer.Reset(wait)
+		s.mu.Unlock()
+		return
+	}
+	switch {
+	case s.state == stateClosing:
+		reason := s.closeReason
+		s.mu.Unlock()
+		s.closeNow(reason, nil, true)
+	case s.awaitingPong:
+		s.mu.Unlock()
+		s.closeNow(ReasonPingTimeout, nil, true)
+	default:
+		s.awaitingPong = true
+		s.pingDue = true
+		// The pong deadline counts from when the ping was due, so timer
+		// latency does not stretch the heartbeat cycle.
+		s.timerAt = s.timerAt.Add(s.srv.cfg.pingTimeout)
+		s.timer.Reset(time.Until(s.timerAt))
+		s.kickLocked()
+		s.mu.Unlock()
+	}
+}
+
+// onPong handles the client's heartbeat reply: the next ping is due
+// PingInterval from now. Only a pong resets the heartbeat, as in the
+// reference server; other traffic does not.
+func (s *Session) onPong() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != stateOpen || !s.awaitingPong {
+		return
+	}
+	s.awaitingPong = false
+	s.armTimerLocked(s.srv.cfg.pingInterval)
+}
+
+// pongOverdue reports whether the pong deadline has passed even though the
+// timer has not fired yet (it may run late on a loaded machine). Requests
+// check it so a timed-out session is never served.
+func (s *Session) pongOverdue() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state != stateClosed && s.awaitingPong && !time.Now().Before(s.timerAt)
+}

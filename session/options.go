@@ -1,0 +1,137 @@
+package session
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/rs/cors"
+
+	"github.com/gosio/socketio/transports"
+)
+
+// Options configures a Server. The zero value (or a nil *Options) is a
+// valid configuration with the reference server's defaults; every field
+// documents its default and what zero means. Options are read once by
+// NewServer; changing them afterwards has no effect.
+type Options struct {
+	// PingInterval is the time between server pings. Zero means 25s.
+	PingInterval time.Duration
+	// PingTimeout is how long the server waits for the client's pong before
+	// closing the session with reason "ping timeout". Zero means 20s.
+	PingTimeout time.Duration
+	// UpgradeTimeout is how long a WebSocket opened to upgrade a polling
+	// session may take to complete the upgrade before it is closed (the
+	// session itself stays on polling). Zero means 10s.
+	UpgradeTimeout time.Duration
+	// MaxPayload is the largest polling POST body and the largest WebSocket
+	// message accepted, in bytes, and is announced to the client in the
+	// handshake. A larger polling body is answered 413 and a larger frame
+	// closes the WebSocket with status 1009; either way that session is
+	// closed and no other. Zero means 1,000,000 (1 MB).
+	MaxPayload int64
+	// Transports lists the transports clients may use, among "polling" and
+	// "websocket". Nil or empty means both.
+	Transports []string
+	// DisableUpgrades stops polling sessions from upgrading to WebSocket
+	// (the handshake then announces no upgrades). The default (false)
+	// allows upgrades, as the reference server does.
+	DisableUpgrades bool
+	// CORS, when non-nil, answers and decorates cross-origin requests with
+	// github.com/rs/cors configured by these options; error responses keep
+	// their CORS headers. Nil (the default) adds no CORS headers.
+	CORS *cors.Options
+	// AllowRequest, when non-nil, is consulted for every new session before
+	// the handshake. A non-nil error refuses it with HTTP 403 and
+	// {"code":4,"message":<error text>}; the text reaches the client, so it
+	// must not reveal internals.
+	AllowRequest func(*http.Request) error
+	// GenerateID returns the id of a new session. Ids must be unique among
+	// live sessions and hard to guess, since the id is the only credential
+	// of a polling request. Nil means 20 URL-safe characters from 15 bytes
+	// of crypto/rand. An error refuses the handshake with 400 code 3.
+	GenerateID func(*http.Request) (string, error)
+	// MaxBufferedPackets and MaxBufferedBytes bound each session's outgoing
+	// queue: what Send has accepted and the transport has not yet written.
+	// A Send that would exceed either limit fails with ErrQueueFull and the
+	// session is closed with reason "transport error": a peer that does
+	// not read must not grow server memory, and dropping a message silently
+	// would break ordering guarantees. Zero means 4096 packets and 16 MiB
+	// (16 maximum-size messages); a negative value means no limit.
+	MaxBufferedPackets int
+	MaxBufferedBytes   int64
+	// ReadBufferSize and WriteBufferSize size each WebSocket connection's
+	// I/O buffers (the write buffer is pooled and held only while writing).
+	// Zero means 1024 and 4096 bytes.
+	ReadBufferSize, WriteBufferSize int
+}
+
+// config is Options with defaults applied; the request path only reads it.
+type config struct {
+	pingInterval, pingTimeout, upgradeTimeout time.Duration
+	maxPayload                                int64
+	polling, websocket, upgrades              bool
+	cors                                      *cors.Cors
+	allowRequest                              func(*http.Request) error
+	generateID                                func(*http.Request) (string, error)
+	maxPackets                                int
+	maxBytes                                  int64
+	wsConfig                                  transports.WebSocketConfig
+}
+
+func newConfig(o *Options) config {
+	if o == nil {
+		o = &Options{}
+	}
+	c := config{
+		pingInterval:   orDuration(o.PingInterval, 25*time.Second),
+		pingTimeout:    orDuration(o.PingTimeout, 20*time.Second),
+		upgradeTimeout: orDuration(o.UpgradeTimeout, 10*time.Second),
+		maxPayload:     o.MaxPayload,
+		allowRequest:   o.AllowRequest,
+		generateID:     o.GenerateID,
+		maxPackets:     o.MaxBufferedPackets,
+		maxBytes:       o.MaxBufferedBytes,
+	}
+	if c.maxPayload <= 0 {
+		c.maxPayload = 1_000_000
+	}
+	if c.generateID == nil {
+		c.generateID = func(*http.Request) (string, error) { return NewID() }
+	}
+	if c.maxPackets == 0 {
+		c.maxPackets = 4096
+	}
+	if c.maxBytes == 0 {
+		c.maxBytes = 16 << 20
+	}
+	if len(o.Transports) == 0 {
+		c.polling, c.websocket = true, true
+	}
+	for _, t := range o.Transports {
+		switch t {
+		case transports.NamePolling:
+			c.polling = true
+		case transports.NameWebSocket:
+			c.websocket = true
+		}
+	}
+	c.upgrades = c.polling && c.websocket && !o.DisableUpgrades
+	if o.CORS != nil {
+		c.cors = cors.New(*o.CORS)
+	}
+	c.wsConfig = transports.WebSocketConfig{
+		MaxPayload: c.maxPayload,
+		// A write that takes longer than a whole heartbeat cycle is stuck.
+		WriteTimeout:    c.pingInterval + c.pingTimeout,
+		ReadBufferSize:  o.ReadBufferSize,
+		WriteBufferSize: o.WriteBufferSize,
+	}
+	return c
+}
+
+func orDuration(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}

@@ -1,0 +1,187 @@
+package session
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gosio/socketio/codec"
+	"github.com/gosio/socketio/transports"
+)
+
+// upgradeNoopDelay is how long a GET that arrives during an upgrade is held
+// before a noop releases it (the reference server checks every 100ms).
+const upgradeNoopDelay = 100 * time.Millisecond
+
+// servePolling handles a GET (poll) or POST (data) for a polling session.
+func (s *Session) servePolling(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	mismatch := s.transport != transports.NamePolling
+	s.mu.Unlock()
+	if mismatch {
+		// Polling after an upgrade, or on a WebSocket session.
+		writeError(w, http.StatusBadRequest, CodeBadRequest, "")
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		s.poll(w, r)
+	case http.MethodPost:
+		s.receive(w, r)
+	default:
+		writeError(w, http.StatusBadRequest, CodeBadRequest, "")
+	}
+}
+
+// poll holds a GET until there is something to send, then sends all of it.
+// A second GET while one is pending is a protocol violation: it gets 400
+// and the session closes (the pending one receives a close packet).
+func (s *Session) poll(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.getActive {
+		s.mu.Unlock()
+		writeError(w, http.StatusBadRequest, CodeBadRequest, "")
+		s.closeNow(ReasonTransportError, errPollOverlap, true)
+		return
+	}
+	s.getActive = true
+	if s.getArrived != nil {
+		close(s.getArrived)
+		s.getArrived = nil
+	}
+	// A GET that arrives while an upgrade is under way was either sent
+	// before the client saw "3probe" (then a noop must release it soon) or
+	// after it sent "5" (a protocol violation, refused once the upgrade
+	// packet is read). Like the reference server, hold it briefly to tell
+	// the two apart; a GET already pending when the probe arrives is
+	// released at once.
+	var grace <-chan time.Time
+	if s.upgrading {
+		t := time.NewTimer(upgradeNoopDelay)
+		defer t.Stop()
+		grace = t.C
+	}
+	var batch []codec.Packet
+	for {
+		if s.state == stateClosed {
+			batch = append(batch[:0], codec.Packet{Type: s.finalPoll})
+			break
+		}
+		if s.transport != transports.NamePolling {
+			s.getActive = false
+			s.mu.Unlock()
+			writeError(w, http.StatusBadRequest, CodeBadRequest, "")
+			return
+		}
+		if batch = s.takeLocked(batch); len(batch) > 0 {
+			break
+		}
+		if s.upgrading && grace == nil {
+			// The client pauses polling to finish the upgrade; a noop
+			// releases its last GET.
+			batch = append(batch, codec.Packet{Type: codec.PacketNoop})
+			break
+		}
+		s.mu.Unlock()
+		select {
+		case <-s.wake:
+			s.mu.Lock()
+		case <-grace:
+			s.mu.Lock()
+			grace = nil
+		case <-r.Context().Done():
+			s.mu.Lock()
+			s.getActive = false
+			s.mu.Unlock()
+			s.closeNow(ReasonTransportError, errPollAborted, true)
+			return
+		}
+	}
+	s.getActive = false
+	// The close packet of a graceful close is the last thing the client
+	// gets: once written, the session is done.
+	closing := s.state == stateClosing && len(s.queue) == 0 && batch[len(batch)-1].Type == codec.PacketClose
+	reason := s.closeReason
+	s.mu.Unlock()
+
+	err := transports.WritePayload(w, batch)
+	clear(batch)
+	if closing {
+		s.closeNow(reason, nil, true)
+	} else if err != nil {
+		s.closeNow(ReasonTransportError, err, true)
+	}
+}
+
+// receive handles a POST: decode the payload, act on each packet in order,
+// answer "ok". A bad body gets 400 (413 when over MaxPayload) and closes
+// the session; only this session is affected.
+func (s *Session) receive(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.postActive {
+		s.mu.Unlock()
+		writeError(w, http.StatusBadRequest, CodeBadRequest, "")
+		s.closeNow(ReasonTransportError, errPollOverlap, true)
+		return
+	}
+	s.postActive = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.postActive = false
+		s.mu.Unlock()
+	}()
+
+	body, err := transports.ReadPayload(r, s.srv.cfg.maxPayload)
+	if err != nil {
+		if errors.Is(err, transports.ErrBodyTooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, CodeBadRequest, "Payload too large")
+		} else {
+			writeError(w, http.StatusBadRequest, CodeBadRequest, "")
+		}
+		s.closeNow(ReasonTransportError, err, true)
+		return
+	}
+	err = codec.DecodePayload(body, func(p codec.Packet) error {
+		if p.Type == codec.PacketClose {
+			s.closeFromPoll()
+			return nil
+		}
+		s.onPacket(p)
+		return nil
+	})
+	if err != nil {
+		writeError(w, http.StatusBadRequest, CodeBadRequest, "")
+		s.closeNow(ReasonParseError, err, true)
+		return
+	}
+	transports.WriteOK(w)
+}
+
+// closeLinger bounds how long a POSTed close packet waits for the client's
+// GET to arrive when none is pending.
+const closeLinger = 100 * time.Millisecond
+
+// closeFromPoll handles a close packet POSTed by the client. The client
+// still expects its pending GET to complete with a noop, but that GET and
+// this POST travel on different connections and may arrive in either
+// order; if the GET is not here yet, wait briefly for it, so that it is
+// answered rather than refused.
+func (s *Session) closeFromPoll() {
+	s.mu.Lock()
+	var arrived chan struct{}
+	if !s.getActive && s.state == stateOpen {
+		arrived = make(chan struct{})
+		s.getArrived = arrived
+	}
+	s.mu.Unlock()
+	if arrived != nil {
+		t := time.NewTimer(closeLinger)
+		select {
+		case <-arrived:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	s.closeNow(ReasonTransportClose, nil, false)
+}

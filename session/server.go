@@ -1,0 +1,262 @@
+// Package session is the Engine.IO v4 server: the handshake, the session
+// state machine, heartbeats, the polling → WebSocket upgrade and each
+// session's bounded outgoing queue. Server is an http.Handler usable on its
+// own, like Node's engine.io package; the Socket.IO server is built on it.
+//
+// # Concurrency
+//
+// Server and Session methods are safe for concurrent use. Each session
+// delivers incoming messages to its OnMessage callback one at a time, in
+// order. Send never blocks on the network: packets go to the session's
+// bounded queue and a writer goroutine, running only while the queue is
+// non-empty, flushes them. No lock is held across network I/O.
+//
+// # Heartbeat
+//
+// Each session has one timer (no goroutine) that schedules pings. A due
+// ping is written ahead of any queued data, so heavy traffic cannot delay
+// it, and a missing pong closes the session with reason "ping timeout".
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gosio/socketio/codec"
+	"github.com/gosio/socketio/transports"
+)
+
+// Server is the Engine.IO server. Mount it where the clients' path points
+// (by default "/engine.io/"); it serves every request it is given and
+// does not look at the URL path, so it works under any router prefix.
+//
+// Concurrency: all methods are safe for concurrent use. Set the connection
+// callback with OnConnection before serving.
+type Server struct {
+	cfg     config
+	handler http.Handler // s itself, wrapped by CORS when configured
+
+	onConnection atomic.Pointer[func(*Session)]
+
+	mu       sync.RWMutex
+	sessions map[string]*Session // guarded by mu
+	closing  bool                // guarded by mu; set by Shutdown
+	drained  chan struct{}       // guarded by mu; closed when closing and no session is left
+}
+
+// NewServer returns a Server configured by opts (nil means defaults).
+func NewServer(opts *Options) *Server {
+	s := &Server{cfg: newConfig(opts), sessions: make(map[string]*Session)}
+	s.handler = http.HandlerFunc(s.serve)
+	if s.cfg.cors != nil {
+		s.handler = s.cfg.cors.Handler(s.handler)
+	}
+	return s
+}
+
+// OnConnection sets the function called for each new session, before any
+// of its packets is read, so it can install OnMessage and OnClose without
+// missing anything. It runs on the handshake request's goroutine: it should
+// return promptly. A later call replaces the callback for new sessions.
+func (s *Server) OnConnection(fn func(*Session)) { s.onConnection.Store(&fn) }
+
+// Count returns the number of open sessions.
+func (s *Server) Count() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.sessions)
+}
+
+// Session returns the open session with the given id, or nil.
+func (s *Server) Session(id string) *Session {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.sessions[id]
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// serve routes a request the way the reference server's verify() does:
+// transport first, then the session (or the handshake checks).
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	transport := q.Get("transport")
+	if !s.transportAllowed(transport) {
+		writeError(w, http.StatusBadRequest, CodeUnknownTransport, "")
+		return
+	}
+	isWS := transports.IsWebSocketRequest(r)
+	if sid := q.Get("sid"); sid != "" {
+		sess := s.Session(sid)
+		if sess != nil && sess.pongOverdue() {
+			sess.closeNow(ReasonPingTimeout, nil, true)
+			sess = nil
+		}
+		if sess == nil {
+			writeError(w, http.StatusBadRequest, CodeUnknownSID, "")
+			return
+		}
+		if transport == transports.NameWebSocket {
+			if !isWS {
+				writeError(w, http.StatusBadRequest, CodeBadRequest, "")
+				return
+			}
+			sess.serveUpgrade(w, r)
+			return
+		}
+		sess.servePolling(w, r)
+		return
+	}
+	if r.Method != http.MethodGet {
+		writeError(w, http.StatusBadRequest, CodeBadHandshakeMethod, "")
+		return
+	}
+	if q.Get("EIO") != "4" {
+		writeError(w, http.StatusBadRequest, CodeUnsupportedVersion, "")
+		return
+	}
+	if transport == transports.NameWebSocket && !isWS {
+		writeError(w, http.StatusBadRequest, CodeBadRequest, "")
+		return
+	}
+	if s.cfg.allowRequest != nil {
+		if err := s.cfg.allowRequest(r); err != nil {
+			writeError(w, http.StatusForbidden, CodeForbidden, err.Error())
+			return
+		}
+	}
+	s.handshake(w, r, transport)
+}
+
+func (s *Server) transportAllowed(t string) bool {
+	switch t {
+	case transports.NamePolling:
+		return s.cfg.polling
+	case transports.NameWebSocket:
+		return s.cfg.websocket
+	}
+	return false
+}
+
+// handshake opens a session. The open packet is queued first, then the
+// connection callback runs (so whatever it sends follows the open packet),
+// then the request goes on as the session's first poll or as the
+// WebSocket reader.
+func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport string) {
+	id, err := s.cfg.generateID(r)
+	if err != nil || id == "" {
+		writeError(w, http.StatusBadRequest, CodeBadRequest, "")
+		return
+	}
+	var ws *transports.WebSocket
+	if transport == transports.NameWebSocket {
+		// On failure gorilla has answered the request already.
+		if ws, err = transports.Upgrade(w, r, s.cfg.wsConfig); err != nil {
+			return
+		}
+	}
+	sess := newSession(s, id, r, transport, ws)
+	if !s.add(sess) {
+		if ws != nil {
+			ws.Close(transports.CloseGoingAway, "server shutting down")
+		} else {
+			writeError(w, http.StatusServiceUnavailable, CodeBadRequest, "Server shutting down")
+		}
+		return
+	}
+	_ = sess.Send(codec.Packet{Type: codec.PacketOpen, Data: s.openPayload(id, transport)})
+	if fn := s.onConnection.Load(); fn != nil && *fn != nil {
+		(*fn)(sess)
+	}
+	sess.startHeartbeat()
+	if ws != nil {
+		sess.readLoop(ws)
+		return
+	}
+	sess.servePolling(w, r)
+}
+
+func (s *Server) openPayload(id, transport string) []byte {
+	upgrades := []string{}
+	if transport == transports.NamePolling && s.cfg.upgrades {
+		upgrades = append(upgrades, transports.NameWebSocket)
+	}
+	b, _ := json.Marshal(struct {
+		SID          string   `json:"sid"`
+		Upgrades     []string `json:"upgrades"`
+		PingInterval int64    `json:"pingInterval"`
+		PingTimeout  int64    `json:"pingTimeout"`
+		MaxPayload   int64    `json:"maxPayload"`
+	}{id, upgrades, s.cfg.pingInterval.Milliseconds(), s.cfg.pingTimeout.Milliseconds(), s.cfg.maxPayload})
+	return b
+}
+
+// add registers a new session; false once Shutdown has begun or if the
+// id is taken (a broken GenerateID).
+func (s *Server) add(sess *Session) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	if _, dup := s.sessions[sess.id]; dup {
+		return false
+	}
+	s.sessions[sess.id] = sess
+	return true
+}
+
+func (s *Server) remove(sess *Session) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sessions[sess.id] == sess {
+		delete(s.sessions, sess.id)
+	}
+	if s.closing && len(s.sessions) == 0 {
+		select {
+		case <-s.drained:
+		default:
+			close(s.drained)
+		}
+	}
+}
+
+// Shutdown refuses new sessions, closes every open session with reason
+// "server shutting down" (queued packets are flushed first) and waits until
+// all are closed or ctx is done, whichever comes first.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	if s.drained == nil {
+		s.drained = make(chan struct{})
+	}
+	done := s.drained
+	if len(s.sessions) == 0 {
+		select {
+		case <-done:
+		default:
+			close(done)
+		}
+	}
+	all := make([]*Session, 0, len(s.sessions))
+	for _, sess := range s.sessions {
+		all = append(all, sess)
+	}
+	s.mu.Unlock()
+	for _, sess := range all {
+		sess.closeGracefully(ReasonShutdown)
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		for _, sess := range all {
+			sess.closeNow(ReasonShutdown, ctx.Err(), false)
+		}
+		return ctx.Err()
+	}
+}

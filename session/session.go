@@ -1,0 +1,268 @@
+package session
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gosio/socketio/codec"
+	"github.com/gosio/socketio/transports"
+)
+
+type state uint8
+
+const (
+	stateOpen    state = iota
+	stateClosing       // graceful close: flushing the queue, then closing
+	stateClosed
+)
+
+// Session is one Engine.IO connection, whichever transport carries it.
+//
+// Concurrency: all methods are safe for concurrent use. The OnMessage
+// callback is called from one goroutine at a time, in arrival order; the
+// OnClose callback is called exactly once, after the session has left the
+// server. Set both from the server's connection callback.
+type Session struct {
+	id  string
+	srv *Server
+	req *http.Request // the handshake request, body-less and detached from its context
+
+	recvMu sync.Mutex // held while delivering a message: keeps OnMessage serial across transports
+
+	mu        sync.Mutex
+	state     state                 // guarded by mu
+	transport string                // guarded by mu; "polling" or "websocket"
+	ws        *transports.WebSocket // guarded by mu; the WebSocket carrying the session, if any
+	probe     *transports.WebSocket // guarded by mu; a WebSocket being upgraded to
+	upgrading bool                  // guarded by mu; probe answered, waiting for the upgrade packet
+
+	queue      []codec.Packet // guarded by mu; accepted by Send, not yet handed to a transport
+	queueBytes int64          // guarded by mu
+	pingDue    bool           // guarded by mu; a ping goes out ahead of the queue
+	flushing   bool           // guarded by mu; a WebSocket writer goroutine is running
+
+	// Polling state, guarded by mu.
+	getActive  bool
+	postActive bool
+	wake       chan struct{}    // capacity 1: wakes the pending GET
+	getArrived chan struct{}    // closed when a GET arrives; see closeFromPoll
+	finalPoll  codec.PacketType // what a pending GET answers once the session is closed
+
+	// Heartbeat, guarded by mu.
+	timer        *time.Timer
+	timerAt      time.Time // when the timer is due; an earlier (stale) firing re-arms
+	awaitingPong bool
+
+	closeReason string // guarded by mu; the reason of a graceful close in progress
+
+	onMessage func(data []byte, binary bool) // guarded by mu
+	onClose   func(reason string, err error) // guarded by mu
+	done      chan struct{}
+}
+
+func newSession(srv *Server, id string, r *http.Request, transport string, ws *transports.WebSocket) *Session {
+	req := r.Clone(context.WithoutCancel(r.Context()))
+	req.Body = http.NoBody
+	s := &Session{id: id, srv: srv, req: req, transport: transport, ws: ws, done: make(chan struct{})}
+	if ws == nil {
+		s.wake = make(chan struct{}, 1)
+	}
+	return s
+}
+
+// ID returns the session id ("sid").
+func (s *Session) ID() string { return s.id }
+
+// Request returns the handshake request. Its body is empty and its context
+// is not cancelled when the handshake request ends. It must not be
+// modified.
+func (s *Session) Request() *http.Request { return s.req }
+
+// Transport returns the name of the transport carrying the session now:
+// "polling" or "websocket".
+func (s *Session) Transport() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.transport
+}
+
+// Done returns a channel closed once the session is closed.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+// OnMessage sets the function receiving the client's messages: text as
+// UTF-8 bytes, binary with binary set. The callee owns data. Calls are
+// serial and in order; a callback that blocks delays this session's
+// reading (and so its pongs), never other sessions.
+func (s *Session) OnMessage(fn func(data []byte, binary bool)) {
+	s.mu.Lock()
+	s.onMessage = fn
+	s.mu.Unlock()
+}
+
+// OnClose sets the function called once when the session closes, with the
+// reason ("transport close", "transport error", "ping timeout", "parse
+// error", "forced close", "server shutting down") and the underlying
+// error, if any.
+func (s *Session) OnClose(fn func(reason string, err error)) {
+	s.mu.Lock()
+	s.onClose = fn
+	s.mu.Unlock()
+}
+
+// SendText queues a text message.
+func (s *Session) SendText(msg string) error {
+	return s.Send(codec.Packet{Type: codec.PacketMessage, Data: []byte(msg)})
+}
+
+// SendBinary queues a binary message. data must not be modified afterwards.
+func (s *Session) SendBinary(data []byte) error {
+	return s.Send(codec.Packet{Type: codec.PacketMessage, Data: data, Binary: true})
+}
+
+// Send queues packets to be written in order, with nothing queued by
+// another caller in between; it returns without waiting for the network.
+// Packet data is shared, not copied: it must not be modified afterwards.
+// It fails with ErrClosed once the session is closing, and with
+// ErrQueueFull (closing the session) when the queue limits would be
+// exceeded.
+func (s *Session) Send(pkts ...codec.Packet) error {
+	var n int64
+	for _, p := range pkts {
+		n += int64(len(p.Data)) + 1
+	}
+	cfg := &s.srv.cfg
+	s.mu.Lock()
+	if s.state != stateOpen {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	if (cfg.maxPackets > 0 && len(s.queue)+len(pkts) > cfg.maxPackets) ||
+		(cfg.maxBytes > 0 && s.queueBytes+n > cfg.maxBytes) {
+		s.mu.Unlock()
+		s.closeNow(ReasonTransportError, ErrQueueFull, true)
+		return ErrQueueFull
+	}
+	s.queue = append(s.queue, pkts...)
+	s.queueBytes += n
+	s.kickLocked()
+	s.mu.Unlock()
+	return nil
+}
+
+// Close closes the session gracefully with reason "forced close": packets
+// already queued are written first. It returns immediately.
+func (s *Session) Close() error {
+	s.closeGracefully(ReasonForcedClose)
+	return nil
+}
+
+// takeLocked moves what is ready to be written into buf: a due ping first,
+// then the queue. It returns buf unchanged when nothing is ready.
+func (s *Session) takeLocked(buf []codec.Packet) []codec.Packet {
+	if s.pingDue {
+		s.pingDue = false
+		buf = append(buf, codec.Packet{Type: codec.PacketPing})
+	}
+	if len(s.queue) > 0 {
+		buf = append(buf, s.queue...)
+		clear(s.queue) // drop references so sent data can be collected
+		s.queue = s.queue[:0]
+		s.queueBytes = 0
+	}
+	return buf
+}
+
+// kickLocked gets queued packets moving: it wakes the pending poll, or
+// starts the WebSocket writer if none is running.
+func (s *Session) kickLocked() {
+	if s.transport == transports.NamePolling {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+		return
+	}
+	if !s.flushing && s.ws != nil {
+		s.flushing = true
+		go s.flush(s.ws)
+	}
+}
+
+// closeGracefully flushes what is queued, then closes with reason. On
+// polling the client is told with a close packet in its next poll.
+func (s *Session) closeGracefully(reason string) {
+	s.mu.Lock()
+	if s.state != stateOpen {
+		s.mu.Unlock()
+		return
+	}
+	s.state = stateClosing
+	s.closeReason = reason
+	if s.transport == transports.NamePolling {
+		s.queue = append(s.queue, codec.Packet{Type: codec.PacketClose})
+		// Like the reference server, give up on a client that does not
+		// come back for the close packet.
+		s.armTimerLocked(s.srv.cfg.pingTimeout)
+		s.kickLocked()
+		s.mu.Unlock()
+		return
+	}
+	if !s.flushing {
+		s.mu.Unlock()
+		s.closeNow(reason, nil, false)
+		return
+	}
+	// The running writer closes the session once the queue is empty.
+	s.mu.Unlock()
+}
+
+// closeNow closes the session at once: the transports are closed, a
+// pending poll is answered (with a close packet when serverSide, else a
+// noop), the session leaves the server and OnClose runs. Only the first
+// call has an effect.
+func (s *Session) closeNow(reason string, err error, serverSide bool) {
+	s.mu.Lock()
+	if s.state == stateClosed {
+		s.mu.Unlock()
+		return
+	}
+	s.state = stateClosed
+	s.finalPoll = codec.PacketNoop
+	if serverSide {
+		s.finalPoll = codec.PacketClose
+	}
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	ws, probe := s.ws, s.probe
+	clear(s.queue)
+	s.queue, s.queueBytes = nil, 0
+	if s.wake != nil {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	onClose := s.onClose
+	s.mu.Unlock()
+
+	code := transports.CloseNormal
+	if reason == ReasonParseError {
+		code = transports.CloseProtocolError
+	} else if err == transports.ErrMessageTooBig {
+		code = transports.CloseTooBig
+	}
+	if ws != nil {
+		ws.Close(code, "")
+	}
+	if probe != nil {
+		probe.Close(transports.CloseNormal, "")
+	}
+	s.srv.remove(s)
+	close(s.done)
+	if onClose != nil {
+		onClose(reason, err)
+	}
+}

@@ -1,0 +1,175 @@
+package session
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gosio/socketio/codec"
+	"github.com/gosio/socketio/transports"
+)
+
+// onPacket acts on one packet from the client, whatever the transport.
+func (s *Session) onPacket(p codec.Packet) {
+	switch p.Type {
+	case codec.PacketMessage:
+		s.recvMu.Lock()
+		s.mu.Lock()
+		fn, open := s.onMessage, s.state != stateClosed
+		s.mu.Unlock()
+		if fn != nil && open {
+			fn(p.Data, p.Binary)
+		}
+		s.recvMu.Unlock()
+	case codec.PacketPong:
+		s.onPong()
+	case codec.PacketClose:
+		s.closeNow(ReasonTransportClose, nil, false)
+	case codec.PacketPing:
+		// v4 servers ping, clients pong; a client ping is a protocol error.
+		s.closeNow(ReasonTransportError, errPingDirection, true)
+	}
+	// open, upgrade and noop from the client are ignored, as the reference
+	// server does.
+}
+
+// readLoop reads the WebSocket carrying the session until it fails. It
+// runs on the goroutine of the HTTP request that opened the WebSocket.
+func (s *Session) readLoop(ws *transports.WebSocket) {
+	for {
+		p, err := ws.ReadPacket()
+		if err != nil {
+			s.closeNow(readErrorReason(err), err, true)
+			return
+		}
+		s.onPacket(p)
+	}
+}
+
+func readErrorReason(err error) string {
+	switch {
+	case errors.Is(err, codec.ErrInvalidPacket):
+		return ReasonParseError
+	case transports.IsPeerClose(err):
+		return ReasonTransportClose
+	}
+	return ReasonTransportError
+}
+
+// flush is the WebSocket writer: it runs while the queue has packets and
+// exits when it is empty, so an idle session has no writer goroutine.
+func (s *Session) flush(ws *transports.WebSocket) {
+	var batch []codec.Packet
+	for {
+		s.mu.Lock()
+		batch = s.takeLocked(batch[:0])
+		if len(batch) == 0 || s.state == stateClosed {
+			s.flushing = false
+			closing, reason := s.state == stateClosing, s.closeReason
+			s.mu.Unlock()
+			if closing {
+				s.closeNow(reason, nil, true)
+			}
+			return
+		}
+		s.mu.Unlock()
+		err := ws.WritePackets(batch)
+		clear(batch)
+		if err != nil {
+			s.closeNow(ReasonTransportError, err, true)
+			s.mu.Lock()
+			s.flushing = false
+			s.mu.Unlock()
+			return
+		}
+	}
+}
+
+// serveUpgrade takes a WebSocket opened to upgrade a polling session: the
+// client sends "2probe", gets "3probe", pauses polling (its pending GET is
+// released with a noop) and sends "5"; from then on the WebSocket carries
+// the session and the queue, untouched while upgrading, is flushed on it,
+// so nothing is lost or reordered. Anything else, or no "5" within
+// UpgradeTimeout, closes the WebSocket and leaves the session on polling.
+func (s *Session) serveUpgrade(w http.ResponseWriter, r *http.Request) {
+	if !s.srv.cfg.upgrades {
+		writeError(w, http.StatusBadRequest, CodeBadRequest, "")
+		return
+	}
+	ws, err := transports.Upgrade(w, r, s.srv.cfg.wsConfig)
+	if err != nil {
+		return
+	}
+	s.mu.Lock()
+	if s.state != stateOpen || s.transport != transports.NamePolling || s.probe != nil {
+		// Already upgraded or upgrading: like the reference server, accept
+		// the WebSocket and close it at once; the session is untouched.
+		s.mu.Unlock()
+		ws.Close(transports.ClosePolicy, "")
+		return
+	}
+	s.probe = ws
+	s.mu.Unlock()
+
+	if s.probeUpgrade(ws) {
+		s.readLoop(ws)
+		return
+	}
+	s.mu.Lock()
+	if s.probe == ws {
+		s.probe = nil
+		s.upgrading = false
+	}
+	s.mu.Unlock()
+	ws.Close(transports.ClosePolicy, "")
+}
+
+// probeUpgrade runs the upgrade handshake on ws and reports whether the
+// session moved onto it.
+func (s *Session) probeUpgrade(ws *transports.WebSocket) bool {
+	_ = ws.SetReadDeadline(time.Now().Add(s.srv.cfg.upgradeTimeout))
+	for {
+		p, err := ws.ReadPacket()
+		if err != nil {
+			return false
+		}
+		switch {
+		case p.Type == codec.PacketPing && string(p.Data) == "probe":
+			if err := ws.WritePackets([]codec.Packet{{Type: codec.PacketPong, Data: []byte("probe")}}); err != nil {
+				return false
+			}
+			s.mu.Lock()
+			s.upgrading = s.state == stateOpen
+			s.kickLocked() // release a pending GET with a noop
+			s.mu.Unlock()
+		case p.Type == codec.PacketUpgrade:
+			s.mu.Lock()
+			if !s.upgrading || s.state == stateClosed {
+				s.mu.Unlock()
+				return false
+			}
+			s.upgrading = false
+			s.probe = nil
+			s.ws = ws
+			s.kickLocked() // release a GET that slipped in, with a noop
+			s.transport = transports.NameWebSocket
+			if s.state == stateClosing {
+				// Deliver the queue and end on the WebSocket instead; the
+				// close packet meant for polling is not needed there.
+				s.dropClosePacketLocked()
+			}
+			s.kickLocked() // flush whatever waited during the upgrade
+			s.mu.Unlock()
+			_ = ws.SetReadDeadline(time.Time{})
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+func (s *Session) dropClosePacketLocked() {
+	if n := len(s.queue); n > 0 && s.queue[n-1].Type == codec.PacketClose {
+		s.queue = s.queue[:n-1]
+	}
+}
