@@ -151,6 +151,21 @@ func (s *Session) Send(pkts ...codec.Packet) error {
 	return nil
 }
 
+// SendVolatile queues packets only if the session can take them at once:
+// it is open, nothing is waiting in its queue and it is not upgrading.
+// Otherwise the packets are dropped and it returns false. Volatile events
+// (positions, typing indicators) use it: a slow client skips them instead
+// of accumulating them.
+func (s *Session) SendVolatile(pkts ...codec.Packet) bool {
+	s.mu.Lock()
+	if s.state != stateOpen || len(s.queue) > 0 || s.upgrading || s.flushing {
+		s.mu.Unlock()
+		return false
+	}
+	s.mu.Unlock()
+	return s.Send(pkts...) == nil
+}
+
 // Close closes the session gracefully with reason "forced close": packets
 // already queued are written first. It returns immediately.
 func (s *Session) Close() error {

@@ -1,16 +1,20 @@
 // Command conformance serves the configuration that the official protocol
 // test-suites expect: a raw Engine.IO echo server at /engine.io/ (every
-// message, text or binary, is sent back as is).
+// message, text or binary, is sent back as is) and the Socket.IO server of
+// the socket.io-protocol test-suite at /socket.io/.
 //
 //	go run ./cmd/conformance -addr 127.0.0.1:3000
 //
 // Defaults are the suites' values (pingInterval 300ms, pingTimeout 200ms,
-// maxPayload 1000000, CORS allowing any origin); the flags override them,
+// maxPayload 1000000, connectTimeout 1000ms, CORS allowing any origin);
+// the flags override them,
 // for example for load tests.
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"log"
 	"net/http"
@@ -21,6 +25,8 @@ import (
 
 	"github.com/rs/cors"
 
+	socketio "github.com/gosio/socketio"
+	"github.com/gosio/socketio/codec"
 	"github.com/gosio/socketio/session"
 )
 
@@ -29,6 +35,7 @@ func main() {
 	pingInterval := flag.Duration("ping-interval", 300*time.Millisecond, "Engine.IO ping interval")
 	pingTimeout := flag.Duration("ping-timeout", 200*time.Millisecond, "Engine.IO ping timeout")
 	maxPayload := flag.Int64("max-payload", 1_000_000, "largest message accepted, in bytes")
+	connectTimeout := flag.Duration("connect-timeout", time.Second, "Socket.IO connect timeout")
 	flag.Parse()
 
 	anyOrigin := &cors.Options{
@@ -43,8 +50,33 @@ func main() {
 	})
 	eio.OnConnection(echo)
 
+	io := socketio.NewServer(&socketio.Options{
+		Options: session.Options{
+			PingInterval: *pingInterval,
+			PingTimeout:  *pingTimeout,
+			MaxPayload:   *maxPayload,
+			CORS:         anyOrigin,
+		},
+		ConnectTimeout: *connectTimeout,
+	})
+	io.OnConnection(func(s *socketio.Socket) {
+		_ = s.Emit("auth", s.Handshake().Auth)
+		s.On("message", func(args codec.Args) {
+			_ = s.Emit("message-back", passThrough(args)...)
+		})
+		s.On("message-with-ack", func(args codec.Args, ack socketio.AckFunc) {
+			if ack != nil {
+				_ = ack(passThrough(args)...)
+			}
+		})
+	})
+	io.Of("/custom").OnConnection(func(s *socketio.Socket) {
+		_ = s.Emit("auth", s.Handshake().Auth)
+	})
+
 	mux := http.NewServeMux()
 	mux.Handle("/engine.io/", eio)
+	mux.Handle("/socket.io/", io)
 	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -54,6 +86,7 @@ func main() {
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = eio.Shutdown(shutdown)
+		_ = io.Shutdown(shutdown)
 		_ = srv.Shutdown(shutdown)
 	}()
 	log.Printf("conformance server on http://%s (engine.io at /engine.io/)", *addr)
@@ -71,4 +104,21 @@ func echo(s *session.Session) {
 			_ = s.SendText(string(data))
 		}
 	})
+}
+
+// passThrough returns the arguments as received: JSON values keep their
+// exact text (key order included) and binary attachments stay binary.
+func passThrough(args codec.Args) []any {
+	out := make([]any, args.Len())
+	for i := range out {
+		var raw json.RawMessage
+		if err := args.Decode(i, &raw); err == nil && !bytes.Contains(raw, []byte(`"_placeholder"`)) {
+			out[i] = raw
+			continue
+		}
+		var v any
+		_ = args.Decode(i, &v)
+		out[i] = v
+	}
+	return out
 }

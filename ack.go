@@ -1,0 +1,98 @@
+package socketio
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gosio/socketio/codec"
+)
+
+// pendingAck waits for the client's answer to a server emit: either a
+// channel (EmitWithAck) or a typed callback (Emit with a trailing func).
+type pendingAck struct {
+	ch    chan ackResult   // EmitWithAck
+	fn    func(codec.Args) // broadcast with ack: the collector
+	h     *handler         // callback form
+	event string
+	timer *time.Timer
+}
+
+type ackResult struct {
+	args codec.Args
+	err  error
+}
+
+func ackTimeoutError(cause error) error {
+	return fmt.Errorf("%w: %v", ErrAckTimeout, cause)
+}
+
+// addAck registers a pending ack; false if the socket is disconnected.
+// The map holds only acks of the server's own emits, each removed when
+// answered, timed out or disconnected, so a client cannot grow it.
+func (s *Socket) addAck(id uint64, a *pendingAck) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.connected {
+		return false
+	}
+	if s.acks == nil {
+		s.acks = make(map[uint64]*pendingAck)
+	}
+	s.acks[id] = a
+	return true
+}
+
+func (s *Socket) takeAck(id uint64) *pendingAck {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.acks[id]
+	delete(s.acks, id)
+	return a
+}
+
+// onAck resolves the pending ack an ACK packet answers; unknown ids (late
+// or forged) are ignored. It runs on the session's reading goroutine:
+// channel waiters are woken at once, and callbacks run on a goroutine of
+// their own so user code never runs on the reader.
+func (s *Socket) onAck(p *codec.SocketPacket) {
+	a := s.takeAck(p.ID)
+	if a == nil {
+		return
+	}
+	if a.timer != nil {
+		a.timer.Stop()
+	}
+	switch {
+	case a.ch != nil:
+		a.ch <- ackResult{args: p.Args}
+	case a.fn != nil:
+		a.fn(p.Args)
+	default:
+		go s.runAckCallback(a, nil, p.Args)
+	}
+}
+
+// fail resolves a pending ack with an error (timeout, disconnection).
+func (a *pendingAck) fail(s *Socket, err error) {
+	if a.timer != nil {
+		a.timer.Stop()
+	}
+	if a.ch != nil {
+		a.ch <- ackResult{err: err}
+		return
+	}
+	// A broadcast's collector ends on its own timeout.
+	if a.h != nil && a.h.errFirst {
+		go s.runAckCallback(a, err, nil)
+	}
+}
+
+func (s *Socket) runAckCallback(a *pendingAck, prefix error, args codec.Args) {
+	in, err := a.h.decode(a.event, prefix, args, nil)
+	if err == nil {
+		err = a.h.invoke(a.event, in)
+	}
+	if err != nil {
+		s.reportError(err)
+	}
+}

@@ -1,0 +1,260 @@
+package socketio
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/gosio/socketio/codec"
+)
+
+// BroadcastOperator selects sockets of a namespace and acts on them:
+// emit, emit with acks, fetch, join, leave, disconnect. It is an immutable
+// builder: each method returns a new operator, so one can be shared and
+// extended safely from any goroutine.
+type BroadcastOperator struct {
+	nsp    *Namespace
+	rooms  []string
+	except []string
+	flags  BroadcastFlags
+}
+
+func (b *BroadcastOperator) clone() *BroadcastOperator {
+	c := *b
+	c.rooms = append([]string(nil), b.rooms...)
+	c.except = append([]string(nil), b.except...)
+	return &c
+}
+
+// To adds rooms to the selection (union).
+func (b *BroadcastOperator) To(rooms ...string) *BroadcastOperator {
+	c := b.clone()
+	c.rooms = append(c.rooms, rooms...)
+	return c
+}
+
+// In is an alias of To.
+func (b *BroadcastOperator) In(rooms ...string) *BroadcastOperator { return b.To(rooms...) }
+
+// Except excludes the sockets of rooms (socket ids included).
+func (b *BroadcastOperator) Except(rooms ...string) *BroadcastOperator {
+	c := b.clone()
+	c.except = append(c.except, rooms...)
+	return c
+}
+
+// Volatile drops the event for clients not ready to receive it at once
+// (their outgoing queue is not empty), instead of queueing it.
+func (b *BroadcastOperator) Volatile() *BroadcastOperator {
+	c := b.clone()
+	c.flags.Volatile = true
+	return c
+}
+
+// Local restricts the operation to this node.
+func (b *BroadcastOperator) Local() *BroadcastOperator {
+	c := b.clone()
+	c.flags.Local = true
+	return c
+}
+
+// Compress sets the compress flag (a hint; compression is not
+// implemented yet).
+func (b *BroadcastOperator) Compress(v bool) *BroadcastOperator {
+	c := b.clone()
+	c.flags.Compress = v
+	return c
+}
+
+// Timeout bounds how long EmitWithAck (or Emit with an ack callback)
+// waits for acks.
+func (b *BroadcastOperator) Timeout(d time.Duration) *BroadcastOperator {
+	c := b.clone()
+	c.flags.Timeout = d
+	return c
+}
+
+func (b *BroadcastOperator) options() BroadcastOptions {
+	return BroadcastOptions{Rooms: b.rooms, Except: b.except, Flags: b.flags}
+}
+
+// targets are the namespaces an operation applies to: the namespace, or
+// every child of a dynamic namespace.
+func (b *BroadcastOperator) targets() []*Namespace {
+	if b.nsp.parent != nil {
+		return b.nsp.parent.children()
+	}
+	return []*Namespace{b.nsp}
+}
+
+// Emit sends an event to the selected sockets, each at most once. If the
+// last argument is a func(error, []codec.Args) it receives the acks of
+// every socket reached (with ErrAckTimeout after Timeout if some are
+// missing); it then runs on its own goroutine.
+func (b *BroadcastOperator) Emit(event string, args ...any) error {
+	if codec.IsReservedEvent(event) {
+		return ErrReservedEvent
+	}
+	if n := len(args); n > 0 {
+		if cb, ok := args[n-1].(func(error, []codec.Args)); ok {
+			args = args[:n-1]
+			ctx := context.Background()
+			go func() {
+				res, err := b.EmitWithAck(ctx, event, args...)
+				cb(err, res)
+			}()
+			return nil
+		}
+	}
+	var errs []error
+	for _, n := range b.targets() {
+		p := &codec.SocketPacket{Type: codec.Event, Nsp: n.name, Data: eventData(event, args)}
+		if err := n.adapter.Broadcast(p, b.options()); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func eventData(event string, args []any) []any {
+	data := make([]any, 0, len(args)+1)
+	data = append(data, event)
+	return append(data, args...)
+}
+
+// EmitWithAck sends an event to the selected sockets and collects one ack
+// from each, until all have answered, the operator's Timeout elapses or
+// ctx is done; then it returns the answers received and, if some are
+// missing, ErrAckTimeout.
+func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args ...any) ([]codec.Args, error) {
+	if codec.IsReservedEvent(event) {
+		return nil, ErrReservedEvent
+	}
+	if b.flags.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, b.flags.Timeout)
+		defer cancel()
+	}
+	col := &ackCollector{done: make(chan struct{})}
+	for _, n := range b.targets() {
+		servers, err := n.adapter.ServerCount(ctx)
+		if err != nil {
+			return nil, err
+		}
+		col.add(servers)
+		p := &codec.SocketPacket{Type: codec.Event, Nsp: n.name, ID: n.nextAckID(), HasID: true, Data: eventData(event, args)}
+		if err := n.adapter.BroadcastWithAck(p, b.options(), col.clientCount, col.ack); err != nil {
+			return nil, err
+		}
+	}
+	select {
+	case <-col.done:
+		return col.result(), nil
+	case <-ctx.Done():
+		return col.result(), ackTimeoutError(ctx.Err())
+	}
+}
+
+// ackCollector counts a broadcast's acks: it is complete when every node
+// has reported how many clients it reached and that many acks arrived.
+type ackCollector struct {
+	mu        sync.Mutex
+	servers   int // client counts still expected
+	expected  int
+	responses []codec.Args
+	done      chan struct{}
+	closed    bool
+}
+
+func (c *ackCollector) add(servers int) {
+	c.mu.Lock()
+	c.servers += servers
+	c.mu.Unlock()
+}
+
+func (c *ackCollector) clientCount(n int) {
+	c.mu.Lock()
+	c.servers--
+	c.expected += n
+	c.checkLocked()
+	c.mu.Unlock()
+}
+
+func (c *ackCollector) ack(a codec.Args) {
+	c.mu.Lock()
+	c.responses = append(c.responses, a)
+	c.checkLocked()
+	c.mu.Unlock()
+}
+
+func (c *ackCollector) checkLocked() {
+	if !c.closed && c.servers == 0 && len(c.responses) >= c.expected {
+		c.closed = true
+		close(c.done)
+	}
+}
+
+func (c *ackCollector) result() []codec.Args {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]codec.Args(nil), c.responses...)
+}
+
+// FetchSockets describes the selected sockets, on every node.
+func (b *BroadcastOperator) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	var out []*RemoteSocket
+	for _, n := range b.targets() {
+		infos, err := n.adapter.FetchSockets(ctx, b.options())
+		if err != nil {
+			return nil, err
+		}
+		for _, info := range infos {
+			out = append(out, &RemoteSocket{SocketInfo: info, nsp: n})
+		}
+	}
+	return out, nil
+}
+
+// SocketsJoin makes the selected sockets join rooms.
+func (b *BroadcastOperator) SocketsJoin(rooms ...string) {
+	for _, n := range b.targets() {
+		n.adapter.AddSockets(b.options(), rooms)
+	}
+}
+
+// SocketsLeave makes the selected sockets leave rooms.
+func (b *BroadcastOperator) SocketsLeave(rooms ...string) {
+	for _, n := range b.targets() {
+		n.adapter.DelSockets(b.options(), rooms)
+	}
+}
+
+// DisconnectSockets disconnects the selected sockets; with close their
+// connections are closed too.
+func (b *BroadcastOperator) DisconnectSockets(close bool) {
+	for _, n := range b.targets() {
+		n.adapter.DisconnectSockets(b.options(), close)
+	}
+}
+
+// RemoteSocket is a socket returned by FetchSockets: a description plus
+// operations that reach it wherever it is connected.
+type RemoteSocket struct {
+	SocketInfo
+	nsp *Namespace
+}
+
+func (r *RemoteSocket) op() *BroadcastOperator { return r.nsp.op().To(r.ID) }
+
+// Emit sends an event to the socket.
+func (r *RemoteSocket) Emit(event string, args ...any) error { return r.op().Emit(event, args...) }
+
+// Join makes the socket join rooms.
+func (r *RemoteSocket) Join(rooms ...string) { r.op().SocketsJoin(rooms...) }
+
+// Leave makes the socket leave rooms.
+func (r *RemoteSocket) Leave(rooms ...string) { r.op().SocketsLeave(rooms...) }
+
+// Disconnect disconnects the socket.
+func (r *RemoteSocket) Disconnect(close bool) { r.op().DisconnectSockets(close) }

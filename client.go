@@ -1,0 +1,237 @@
+package socketio
+
+import (
+	"sync"
+	"time"
+
+	"github.com/gosio/socketio/codec"
+	"github.com/gosio/socketio/session"
+)
+
+// client is the Socket.IO side of one Engine.IO session: it decodes the
+// session's messages into packets and hands them to the namespace
+// sockets multiplexed over it.
+//
+// Packets are handled off the reading goroutine, in order, by a worker
+// that runs only while packets are pending (no idle goroutine), so a slow
+// handler never stops the session from reading pongs; the pending list is
+// bounded by MaxPendingPackets and a full list pauses reading.
+type client struct {
+	srv  *Server
+	conn *session.Session
+	dec  codec.Decoder // used by the session's reading goroutine only
+
+	mu         sync.Mutex
+	sockets    map[string]*Socket // guarded by mu; by namespace name
+	connecting map[string]bool    // guarded by mu; CONNECTs in middleware
+	closed     bool               // guarded by mu
+	timer      *time.Timer        // guarded by mu; connect timeout
+
+	qmu     sync.Mutex
+	qcond   *sync.Cond            // signalled when the pending list shrinks
+	pending []*codec.SocketPacket // guarded by qmu
+	running bool                  // guarded by qmu; the worker goroutine exists
+}
+
+func (s *Server) onEngineConnection(conn *session.Session) {
+	c := &client{
+		srv:     s,
+		conn:    conn,
+		dec:     s.parser.NewDecoder(codec.DecoderLimits{MaxAttachments: s.opts.MaxAttachments}),
+		sockets: make(map[string]*Socket),
+	}
+	c.qcond = sync.NewCond(&c.qmu)
+	c.timer = time.AfterFunc(s.opts.ConnectTimeout, c.onConnectTimeout)
+	conn.OnMessage(c.onMessage)
+	conn.OnClose(func(reason string, _ error) { c.onClose(reason) })
+}
+
+func (c *client) onConnectTimeout() {
+	c.mu.Lock()
+	idle := len(c.sockets) == 0 && len(c.connecting) == 0 && !c.closed
+	c.mu.Unlock()
+	if idle {
+		_ = c.conn.Close()
+	}
+}
+
+// onMessage runs on the session's reading goroutine.
+func (c *client) onMessage(data []byte, binary bool) {
+	p, err := c.dec.Add(codec.Packet{Type: codec.PacketMessage, Data: data, Binary: binary})
+	if err != nil {
+		c.closeWith(ReasonParseError)
+		return
+	}
+	if p == nil {
+		return // waiting for attachments
+	}
+	// Acks to server emits resolve at once: a handler blocked in
+	// EmitWithAck must not wait behind itself in the pending list.
+	if p.Type == codec.Ack || p.Type == codec.BinaryAck {
+		if sock := c.socket(p.Nsp); sock != nil {
+			sock.onAck(p)
+		}
+		return
+	}
+	c.enqueue(p)
+}
+
+func (c *client) enqueue(p *codec.SocketPacket) {
+	c.qmu.Lock()
+	for len(c.pending) >= c.srv.opts.MaxPendingPackets && !c.isClosed() {
+		c.qcond.Wait()
+	}
+	c.pending = append(c.pending, p)
+	if !c.running {
+		c.running = true
+		go c.work()
+	}
+	c.qmu.Unlock()
+}
+
+func (c *client) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
+
+// work handles pending packets in order and exits when there are none.
+func (c *client) work() {
+	for {
+		c.qmu.Lock()
+		if len(c.pending) == 0 {
+			c.running = false
+			c.qmu.Unlock()
+			return
+		}
+		p := c.pending[0]
+		c.pending[0] = nil
+		c.pending = c.pending[1:]
+		c.qcond.Signal()
+		c.qmu.Unlock()
+		c.handle(p)
+	}
+}
+
+func (c *client) socket(nsp string) *Socket {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sockets[nsp]
+}
+
+// handle acts on one packet, as the reference client.ts ondecoded does: a
+// CONNECT for a namespace not joined yet, anything else for a joined one;
+// every other combination is a protocol violation that closes the
+// connection.
+func (c *client) handle(p *codec.SocketPacket) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	sock := c.sockets[p.Nsp]
+	busy := c.connecting[p.Nsp]
+	c.mu.Unlock()
+	switch {
+	case p.Type == codec.Connect && sock == nil && !busy:
+		c.connect(p)
+	case p.Type != codec.Connect && sock != nil:
+		sock.onPacket(p)
+	default:
+		c.closeWith(ReasonParseError)
+	}
+}
+
+func (c *client) connect(p *codec.SocketPacket) {
+	var auth map[string]any
+	if p.Args != nil && p.Args.Len() > 0 {
+		_ = p.Args.Decode(0, &auth)
+	}
+	nsp := c.srv.lookup(p.Nsp, auth)
+	if nsp == nil {
+		c.sendPacket(&codec.SocketPacket{Type: codec.ConnectError, Nsp: p.Nsp,
+			Data: connectErrorPayload{Message: "Invalid namespace"}})
+		return
+	}
+	c.mu.Lock()
+	if c.connecting == nil {
+		c.connecting = make(map[string]bool)
+	}
+	c.connecting[p.Nsp] = true
+	c.mu.Unlock()
+	nsp.add(c, p.Args)
+	c.mu.Lock()
+	delete(c.connecting, p.Nsp)
+	c.mu.Unlock()
+}
+
+type connectErrorPayload struct {
+	Message string `json:"message"`
+	Data    any    `json:"data,omitempty"`
+}
+
+// attach registers a socket that passed middleware; false if the
+// connection closed meanwhile.
+func (c *client) attach(sock *Socket) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.sockets[sock.nsp.name] = sock
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	return true
+}
+
+func (c *client) detach(sock *Socket) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sockets[sock.nsp.name] == sock {
+		delete(c.sockets, sock.nsp.name)
+	}
+}
+
+// sendPacket encodes p and queues it on the session.
+func (c *client) sendPacket(p *codec.SocketPacket) error {
+	pkts, err := c.srv.parser.Encode(nil, p)
+	if err != nil {
+		return err
+	}
+	return c.conn.Send(pkts...)
+}
+
+// closeWith disconnects every socket with reason and closes the session.
+func (c *client) closeWith(reason string) {
+	c.onClose(reason)
+	_ = c.conn.Close()
+}
+
+// onClose runs once the session is closing: every socket disconnects with
+// the session's reason, and a reader waiting for room in the pending list
+// is released.
+func (c *client) onClose(reason string) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+	socks := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		socks = append(socks, s)
+	}
+	c.mu.Unlock()
+	c.qmu.Lock()
+	c.qcond.Broadcast()
+	c.qmu.Unlock()
+	for _, s := range socks {
+		s.onClose(reason)
+	}
+}

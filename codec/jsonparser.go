@@ -1,0 +1,255 @@
+package codec
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+)
+
+// JSONParser is the default Socket.IO parser, wire-compatible with the
+// reference socket.io-parser:
+//
+//	<type>[<#attachments>-][<nsp>,][<ack id>][<JSON payload>]
+//
+// followed, for BINARY_EVENT and BINARY_ACK, by one binary Engine.IO
+// message per attachment, referenced from the JSON by
+// {"_placeholder":true,"num":<i>}.
+type JSONParser struct{}
+
+var _ Parser = JSONParser{}
+
+// Encode implements Parser.
+func (JSONParser) Encode(dst []Packet, p *SocketPacket) ([]Packet, error) {
+	var atts [][]byte
+	data := p.Data
+	if data != nil && mayHoldBinary(data) {
+		data, atts = deconstruct(data)
+	}
+	typ := p.Type
+	if len(atts) > 0 {
+		switch typ {
+		case Event:
+			typ = BinaryEvent
+		case Ack:
+			typ = BinaryAck
+		}
+	}
+	buf := make([]byte, 0, 64)
+	buf = append(buf, '0'+byte(typ))
+	if typ == BinaryEvent || typ == BinaryAck {
+		buf = strconv.AppendInt(buf, int64(len(atts)), 10)
+		buf = append(buf, '-')
+	}
+	if p.Nsp != "" && p.Nsp != "/" {
+		buf = append(buf, p.Nsp...)
+		buf = append(buf, ',')
+	}
+	if p.HasID {
+		buf = strconv.AppendUint(buf, p.ID, 10)
+	}
+	if data != nil {
+		var err error
+		if buf, err = appendJSON(buf, data); err != nil {
+			return dst, err
+		}
+	}
+	dst = append(dst, Packet{Type: PacketMessage, Data: buf})
+	for _, a := range atts {
+		dst = append(dst, Packet{Type: PacketMessage, Data: a, Binary: true})
+	}
+	return dst, nil
+}
+
+// appendJSON appends v as JSON the way JSON.stringify writes it: no HTML
+// escaping and no trailing newline.
+func appendJSON(dst []byte, v any) ([]byte, error) {
+	w := bytes.NewBuffer(dst)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return dst, err
+	}
+	out := w.Bytes()
+	return out[:len(out)-1], nil
+}
+
+// NewDecoder implements Parser.
+func (JSONParser) NewDecoder(limits DecoderLimits) Decoder {
+	if limits.MaxAttachments <= 0 {
+		limits.MaxAttachments = 10
+	}
+	return &jsonDecoder{maxAttachments: limits.MaxAttachments}
+}
+
+type jsonDecoder struct {
+	maxAttachments int
+	pending        *SocketPacket // a binary packet waiting for attachments
+	want           int
+}
+
+func (d *jsonDecoder) Add(msg Packet) (*SocketPacket, error) {
+	if msg.Binary {
+		if d.pending == nil {
+			return nil, socketErr("unexpected binary attachment")
+		}
+		d.pending.Attachments = append(d.pending.Attachments, msg.Data)
+		if len(d.pending.Attachments) < d.want {
+			return nil, nil
+		}
+		p := d.pending
+		d.pending = nil
+		p.Args.(*jsonArgs).atts = p.Attachments
+		return p, nil
+	}
+	if d.pending != nil {
+		return nil, socketErr("text packet while expecting attachments")
+	}
+	p, n, err := decodeJSONPacket(msg.Data, d.maxAttachments)
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		d.pending, d.want = p, n
+		p.Attachments = make([][]byte, 0, n)
+		return nil, nil
+	}
+	return p, nil
+}
+
+// decodeJSONPacket decodes the text part of a packet and returns the
+// number of attachments it announces.
+func decodeJSONPacket(b []byte, maxAttachments int) (*SocketPacket, int, error) {
+	if len(b) == 0 {
+		return nil, 0, socketErr("empty packet")
+	}
+	if b[0] < '0' || b[0] > '6' {
+		return nil, 0, socketErr("unknown packet type")
+	}
+	p := &SocketPacket{Type: SocketPacketType(b[0] - '0'), Nsp: "/"}
+	i := 1
+	n := 0
+	if p.Type == BinaryEvent || p.Type == BinaryAck {
+		start := i
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+		if i == start || i >= len(b) || b[i] != '-' || i-start > 4 {
+			return nil, 0, socketErr("illegal attachments")
+		}
+		n, _ = strconv.Atoi(string(b[start:i]))
+		if n > maxAttachments {
+			return nil, 0, socketErr("too many attachments")
+		}
+		i++
+	}
+	if i < len(b) && b[i] == '/' {
+		end := bytes.IndexByte(b[i:], ',')
+		if end < 0 {
+			p.Nsp = string(b[i:])
+			i = len(b)
+		} else {
+			p.Nsp = string(b[i : i+end])
+			i += end + 1
+		}
+	}
+	if start := i; i < len(b) && isDigit(b[i]) {
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+		if i-start > 15 { // the reference ids are JS numbers: keep them exact
+			return nil, 0, socketErr("invalid ack id")
+		}
+		p.ID, _ = strconv.ParseUint(string(b[start:i]), 10, 64)
+		p.HasID = true
+	}
+	if err := p.setPayload(b[i:]); err != nil {
+		return nil, 0, err
+	}
+	if n > 0 {
+		// Attachments complete the arguments later.
+		return p, n, nil
+	}
+	return p, 0, nil
+}
+
+// setPayload validates the JSON payload for the packet type, as the
+// reference parser's isPayloadValid does, and fills Event and Args.
+func (p *SocketPacket) setPayload(payload []byte) error {
+	first := firstByte(payload)
+	switch p.Type {
+	case Connect:
+		if first == 0 {
+			p.Args = &jsonArgs{}
+			return nil
+		}
+		if first != '{' || !json.Valid(payload) {
+			return socketErr("invalid CONNECT payload")
+		}
+		p.Args = &jsonArgs{raw: []json.RawMessage{payload}}
+		return nil
+	case Disconnect:
+		if first != 0 {
+			return socketErr("invalid DISCONNECT payload")
+		}
+		return nil
+	case ConnectError:
+		if (first != '{' && first != '"') || !json.Valid(payload) {
+			return socketErr("invalid CONNECT_ERROR payload")
+		}
+		p.Args = &jsonArgs{raw: []json.RawMessage{payload}}
+		return nil
+	}
+	// EVENT, ACK and their binary forms carry an array.
+	if first != '[' {
+		return socketErr("invalid " + p.Type.String() + " payload")
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(payload, &raw); err != nil {
+		return socketErr("invalid " + p.Type.String() + " payload")
+	}
+	if p.Type == Event || p.Type == BinaryEvent {
+		if len(raw) == 0 {
+			return socketErr("empty EVENT payload")
+		}
+		name, err := eventName(raw[0])
+		if err != nil {
+			return err
+		}
+		p.Event = name
+		raw = raw[1:]
+	}
+	p.Args = &jsonArgs{raw: raw}
+	return nil
+}
+
+// eventName reads the first element of an EVENT array: a string that is
+// not reserved, or a number (which the reference accepts).
+func eventName(raw json.RawMessage) (string, error) {
+	switch firstByte(raw) {
+	case '"':
+		var name string
+		if err := json.Unmarshal(raw, &name); err != nil {
+			return "", socketErr("invalid event name")
+		}
+		if IsReservedEvent(name) {
+			return "", socketErr("reserved event name")
+		}
+		return name, nil
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return string(bytes.TrimSpace(raw)), nil
+	}
+	return "", socketErr("invalid event name")
+}
+
+func firstByte(b []byte) byte {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return c
+	}
+	return 0
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }

@@ -1,0 +1,193 @@
+package socketio
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+
+	"github.com/gosio/socketio/codec"
+)
+
+// AckFunc answers a client's acknowledgement request. Only the first call
+// sends anything; later calls return ErrAckAlreadySent.
+type AckFunc func(args ...any) error
+
+// ErrAckAlreadySent is returned by an AckFunc called more than once.
+var ErrAckAlreadySent = errors.New("socketio: ack already sent")
+
+// handler is a typed event handler, analysed once at registration: each
+// parameter's kind is decided here, so dispatching an event only decodes.
+type handler struct {
+	fn        reflect.Value
+	params    []reflect.Type // decoded argument types, in order
+	rawArgs   bool           // a codec.Args parameter follows the decoded ones
+	ack       ackKind        // a trailing ack parameter
+	errFirst  bool           // the first parameter is an error (ack callbacks with a timeout)
+	returnsEr bool
+}
+
+type ackKind uint8
+
+const (
+	ackNone     ackKind = iota
+	ackFunc             // AckFunc
+	ackVariadic         // func(...any)
+)
+
+var (
+	argsType     = reflect.TypeOf((*codec.Args)(nil)).Elem()
+	errorType    = reflect.TypeOf((*error)(nil)).Elem()
+	ackFuncType  = reflect.TypeOf(AckFunc(nil))
+	variadicType = reflect.TypeOf(func(...any) {})
+)
+
+func isFunc(v any) bool {
+	return v != nil && reflect.TypeOf(v).Kind() == reflect.Func
+}
+
+// mustHandler is newHandler for registration calls, where a bad handler is
+// a programming error.
+func mustHandler(event string, fn any) *handler {
+	h, err := newHandler(fn)
+	if err != nil {
+		panic(fmt.Sprintf("socketio: handler for %q: %v", event, err))
+	}
+	return h
+}
+
+func newHandler(fn any) (*handler, error) {
+	v := reflect.ValueOf(fn)
+	if !v.IsValid() || v.Kind() != reflect.Func {
+		return nil, fmt.Errorf("not a func: %T", fn)
+	}
+	t := v.Type()
+	if t.IsVariadic() {
+		return nil, errors.New("variadic handlers are not supported; take codec.Args")
+	}
+	h := &handler{fn: v}
+	n := t.NumIn()
+	if n > 0 {
+		switch t.In(n - 1) {
+		case ackFuncType:
+			h.ack, n = ackFunc, n-1
+		case variadicType:
+			h.ack, n = ackVariadic, n-1
+		}
+	}
+	start := 0
+	if n > 0 && t.In(0) == errorType {
+		h.errFirst, start = true, 1
+	}
+	for i := start; i < n; i++ {
+		pt := t.In(i)
+		if pt == argsType {
+			if i != n-1 {
+				return nil, errors.New("a codec.Args parameter must come last (before the ack)")
+			}
+			h.rawArgs = true
+			break
+		}
+		if pt.Kind() == reflect.Func || pt.Kind() == reflect.Chan {
+			return nil, fmt.Errorf("parameter %d: cannot decode into %s", i, pt)
+		}
+		h.params = append(h.params, pt)
+	}
+	switch t.NumOut() {
+	case 0:
+	case 1:
+		if t.Out(0) != errorType {
+			return nil, errors.New("a handler may only return an error")
+		}
+		h.returnsEr = true
+	default:
+		return nil, errors.New("a handler may only return an error")
+	}
+	return h, nil
+}
+
+// call decodes args into the handler's parameters and runs it. A payload
+// that does not fit is reported as an *ArgumentError (and answered on the
+// ack, when there is one); a panic is recovered as a *PanicError. Missing
+// arguments are zero values; extra ones are ignored.
+func (h *handler) call(srv *Server, event string, args codec.Args, ack AckFunc) (err error) {
+	in, err := h.decode(event, nil, args, ack)
+	if err != nil {
+		var ae *ArgumentError
+		if ack != nil && errors.As(err, &ae) {
+			_ = ack(map[string]any{"message": ae.Error()})
+		}
+		return err
+	}
+	return h.invoke(event, in)
+}
+
+func (h *handler) decode(event string, prefix error, args codec.Args, ack AckFunc) ([]reflect.Value, error) {
+	in := make([]reflect.Value, 0, len(h.params)+3)
+	if h.errFirst {
+		if prefix == nil {
+			in = append(in, reflect.Zero(errorType))
+		} else {
+			in = append(in, reflect.ValueOf(prefix))
+		}
+	}
+	nargs := 0
+	if args != nil {
+		nargs = args.Len()
+	}
+	for i, pt := range h.params {
+		ptr := reflect.New(pt)
+		if i < nargs {
+			if err := args.Decode(i, ptr.Interface()); err != nil {
+				return nil, &ArgumentError{Event: event, Index: i, Err: err}
+			}
+		}
+		in = append(in, ptr.Elem())
+	}
+	if h.rawArgs {
+		in = append(in, reflect.ValueOf(skipArgs{args, len(h.params)}))
+	}
+	switch h.ack {
+	case ackFunc:
+		in = append(in, reflect.ValueOf(ack))
+	case ackVariadic:
+		var f func(...any)
+		if ack != nil {
+			f = func(a ...any) { _ = ack(a...) }
+		}
+		in = append(in, reflect.ValueOf(f))
+	}
+	return in, nil
+}
+
+func (h *handler) invoke(event string, in []reflect.Value) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &PanicError{Event: event, Value: v}
+		}
+	}()
+	out := h.fn.Call(in)
+	if h.returnsEr && !out[0].IsNil() {
+		return out[0].Interface().(error)
+	}
+	return nil
+}
+
+// skipArgs presents the arguments after the first n.
+type skipArgs struct {
+	codec.Args
+	n int
+}
+
+func (a skipArgs) Len() int {
+	if a.Args == nil || a.Args.Len() < a.n {
+		return 0
+	}
+	return a.Args.Len() - a.n
+}
+
+func (a skipArgs) Decode(i int, v any) error {
+	if i < 0 || i >= a.Len() {
+		return codec.ErrNoArgument
+	}
+	return a.Args.Decode(i+a.n, v)
+}

@@ -1,0 +1,229 @@
+package socketio
+
+import (
+	"context"
+	"log"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gosio/socketio/codec"
+	"github.com/gosio/socketio/session"
+)
+
+// Options configures a Server. The zero value (or nil) is valid and gives
+// the reference server's defaults; each field documents its default.
+type Options struct {
+	// Options are the Engine.IO settings: heartbeat, MaxPayload, transports,
+	// CORS, AllowRequest, queue limits. See session.Options.
+	session.Options
+
+	// ConnectTimeout closes a connection that has not joined any namespace
+	// in time. Zero means 45s.
+	ConnectTimeout time.Duration
+	// Parser encodes and decodes Socket.IO packets; it must match the
+	// clients' parser. Nil means codec.JSONParser (the default client
+	// parser).
+	Parser codec.Parser
+	// MaxAttachments bounds the binary attachments one packet may announce.
+	// Zero means 10, as in the reference parser.
+	MaxAttachments int
+	// MaxPendingPackets bounds, per connection, the packets received and
+	// waiting for their handlers. When full, reading from that connection
+	// pauses until handlers catch up (back-pressure, not loss). Zero means
+	// 256.
+	MaxPendingPackets int
+	// Adapter creates each namespace's adapter (rooms and broadcasting).
+	// Nil means the in-memory adapter (a single node).
+	Adapter func(*Namespace) Adapter
+	// ErrorHandler receives errors that have no caller to return to:
+	// panics in handlers, payloads that do not fit a handler, refused
+	// packets. Nil means log.Printf.
+	ErrorHandler func(error)
+}
+
+// Server is a Socket.IO server and an http.Handler. Mount it at the path
+// the clients use (by default "/socket.io/"): it does not look at the URL
+// path, so it works under any router prefix.
+//
+// Concurrency: all methods are safe for concurrent use. Register
+// namespaces, middleware and connection handlers before serving.
+type Server struct {
+	opts   Options
+	engine *session.Server
+	parser codec.Parser
+
+	mu      sync.RWMutex
+	nsps    map[string]*Namespace // guarded by mu
+	parents []*parentNamespace    // guarded by mu
+	closed  bool                  // guarded by mu
+
+	main *Namespace
+}
+
+// NewServer returns a Server configured by opts (nil means defaults).
+func NewServer(opts *Options) *Server {
+	s := &Server{nsps: make(map[string]*Namespace)}
+	if opts != nil {
+		s.opts = *opts
+	}
+	if s.opts.ConnectTimeout <= 0 {
+		s.opts.ConnectTimeout = 45 * time.Second
+	}
+	if s.opts.MaxPendingPackets <= 0 {
+		s.opts.MaxPendingPackets = 256
+	}
+	s.parser = s.opts.Parser
+	if s.parser == nil {
+		s.parser = codec.JSONParser{}
+	}
+	s.engine = session.NewServer(&s.opts.Options)
+	s.engine.OnConnection(s.onEngineConnection)
+	s.main = s.Of("/")
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Engine returns the underlying Engine.IO server.
+func (s *Server) Engine() *session.Server { return s.engine }
+
+// Of returns the namespace with the given name, creating it if needed. A
+// missing leading "/" is added. A name matching a dynamic namespace
+// (OfRegexp, OfFunc) creates a child of it.
+func (s *Server) Of(name string) *Namespace {
+	if !strings.HasPrefix(name, "/") {
+		name = "/" + name
+	}
+	s.mu.Lock()
+	if nsp, ok := s.nsps[name]; ok {
+		s.mu.Unlock()
+		return nsp
+	}
+	for _, p := range s.parents {
+		if p.regexp && p.allow(name, nil) {
+			s.mu.Unlock()
+			return p.child(name)
+		}
+	}
+	nsp := newNamespace(s, name)
+	s.nsps[name] = nsp
+	s.mu.Unlock()
+	return nsp
+}
+
+// OfRegexp declares dynamic namespaces: a client connecting to a name
+// that re matches gets a child namespace that shares the returned
+// namespace's middleware and connection handlers.
+func (s *Server) OfRegexp(re *regexp.Regexp) *Namespace {
+	return s.addParent(func(name string, _ map[string]any) bool { return re.MatchString(name) }, true)
+}
+
+// OfFunc declares dynamic namespaces decided by allow, called with the
+// requested name and the CONNECT auth payload.
+func (s *Server) OfFunc(allow func(name string, auth map[string]any) bool) *Namespace {
+	return s.addParent(allow, false)
+}
+
+// lookup finds the namespace for a CONNECT, creating a dynamic child if a
+// parent accepts the name. Nil means "Invalid namespace".
+func (s *Server) lookup(name string, auth map[string]any) *Namespace {
+	s.mu.RLock()
+	nsp, ok := s.nsps[name]
+	parents := s.parents
+	s.mu.RUnlock()
+	if ok {
+		return nsp
+	}
+	for _, p := range parents {
+		if p.allow(name, auth) {
+			return p.child(name)
+		}
+	}
+	return nil
+}
+
+func (s *Server) reportError(err error) {
+	if s.opts.ErrorHandler != nil {
+		s.opts.ErrorHandler(err)
+		return
+	}
+	log.Printf("socketio: %v", err)
+}
+
+// Shutdown disconnects every socket with reason "server shutting down",
+// closes the Engine.IO sessions (flushing what is queued) and the
+// adapters, and waits for the sessions to end or ctx to be done.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	nsps := make([]*Namespace, 0, len(s.nsps))
+	for _, n := range s.nsps {
+		nsps = append(nsps, n)
+	}
+	s.mu.Unlock()
+	for _, n := range nsps {
+		for _, sock := range n.socketList() {
+			sock.onClose(ReasonServerShutdown)
+		}
+	}
+	err := s.engine.Shutdown(ctx)
+	for _, n := range nsps {
+		_ = n.adapter.Close()
+	}
+	return err
+}
+
+// Namespace-level shorthands on the main namespace "/".
+
+// Use adds connection middleware to the main namespace.
+func (s *Server) Use(fn func(*Socket) error) { s.main.Use(fn) }
+
+// OnConnection sets a connection handler on the main namespace.
+func (s *Server) OnConnection(fn func(*Socket)) { s.main.OnConnection(fn) }
+
+// Sockets returns the main namespace.
+func (s *Server) Sockets() *Namespace { return s.main }
+
+// Emit sends an event to every socket of the main namespace.
+func (s *Server) Emit(event string, args ...any) error { return s.main.Emit(event, args...) }
+
+// To selects rooms of the main namespace for a broadcast.
+func (s *Server) To(rooms ...string) *BroadcastOperator { return s.main.To(rooms...) }
+
+// In is an alias of To.
+func (s *Server) In(rooms ...string) *BroadcastOperator { return s.main.To(rooms...) }
+
+// Except excludes rooms of the main namespace from a broadcast.
+func (s *Server) Except(rooms ...string) *BroadcastOperator { return s.main.Except(rooms...) }
+
+// Timeout sets the ack timeout of a broadcast on the main namespace.
+func (s *Server) Timeout(d time.Duration) *BroadcastOperator { return s.main.Timeout(d) }
+
+// Volatile marks a broadcast on the main namespace as droppable.
+func (s *Server) Volatile() *BroadcastOperator { return s.main.Volatile() }
+
+// Local restricts a broadcast on the main namespace to this node.
+func (s *Server) Local() *BroadcastOperator { return s.main.Local() }
+
+// FetchSockets returns the sockets of the main namespace.
+func (s *Server) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	return s.main.FetchSockets(ctx)
+}
+
+// SocketsJoin makes every socket of the main namespace join rooms.
+func (s *Server) SocketsJoin(rooms ...string) { s.main.SocketsJoin(rooms...) }
+
+// SocketsLeave makes every socket of the main namespace leave rooms.
+func (s *Server) SocketsLeave(rooms ...string) { s.main.SocketsLeave(rooms...) }
+
+// DisconnectSockets disconnects every socket of the main namespace.
+func (s *Server) DisconnectSockets(close bool) { s.main.DisconnectSockets(close) }
+
+// ServerSideEmit sends an event to the other nodes of a cluster.
+func (s *Server) ServerSideEmit(event string, args ...any) error {
+	return s.main.ServerSideEmit(event, args...)
+}

@@ -1,0 +1,476 @@
+package socketio
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/gosio/socketio/codec"
+	"github.com/gosio/socketio/session"
+)
+
+// Disconnect reasons, as the reference server names them.
+const (
+	ReasonTransportClose            = session.ReasonTransportClose
+	ReasonTransportError            = session.ReasonTransportError
+	ReasonPingTimeout               = session.ReasonPingTimeout
+	ReasonParseError                = session.ReasonParseError
+	ReasonForcedClose               = session.ReasonForcedClose
+	ReasonServerShutdown            = session.ReasonShutdown
+	ReasonServerNamespaceDisconnect = "server namespace disconnect"
+	ReasonClientNamespaceDisconnect = "client namespace disconnect"
+)
+
+// Socket is one client's membership of one namespace.
+//
+// Concurrency: all methods are safe for concurrent use. Event handlers of
+// one socket run one at a time, in the order the client sent the events;
+// emitting never blocks on the network.
+type Socket struct {
+	id        string
+	nsp       *Namespace
+	client    *client
+	handshake *Handshake
+
+	mu              sync.Mutex
+	connected       bool                             // guarded by mu
+	data            any                              // guarded by mu
+	handlers        map[string]*handler              // guarded by mu
+	anyIn           []func(string, codec.Args)       // guarded by mu
+	anyOut          []func(string, []any)            // guarded by mu
+	middlewares     []func(string, codec.Args) error // guarded by mu
+	onDisconnect    []func(string)                   // guarded by mu
+	onDisconnecting []func(string)                   // guarded by mu
+	onError         []func(error)                    // guarded by mu
+	acks            map[uint64]*pendingAck           // guarded by mu
+}
+
+func newSocket(n *Namespace, c *client, id string, hs *Handshake) *Socket {
+	return &Socket{id: id, nsp: n, client: c, handshake: hs}
+}
+
+// ID returns the socket id (distinct from the Engine.IO session id).
+func (s *Socket) ID() string { return s.id }
+
+// String returns the socket id, so a *Socket prints as its id.
+func (s *Socket) String() string { return s.id }
+
+// Namespace returns the socket's namespace.
+func (s *Socket) Namespace() *Namespace { return s.nsp }
+
+// Handshake returns how the socket connected.
+func (s *Socket) Handshake() *Handshake { return s.handshake }
+
+// Session returns the Engine.IO session carrying the socket (shared by the
+// socket's other namespaces).
+func (s *Socket) Session() *session.Session { return s.client.conn }
+
+// Context returns the handshake request's context values (such as an
+// identity set by HTTP auth middleware); it is not cancelled when the
+// request ends.
+func (s *Socket) Context() context.Context { return s.client.conn.Request().Context() }
+
+// Connected reports whether the socket is connected.
+func (s *Socket) Connected() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.connected
+}
+
+// Data returns the value set by SetData (nil by default). It is included
+// in FetchSockets results.
+func (s *Socket) Data() any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.data
+}
+
+// SetData attaches an arbitrary value to the socket.
+func (s *Socket) SetData(v any) {
+	s.mu.Lock()
+	s.data = v
+	s.mu.Unlock()
+}
+
+func (s *Socket) markConnected() {
+	s.mu.Lock()
+	s.connected = true
+	s.mu.Unlock()
+}
+
+// On registers the handler for an event; it replaces any previous handler
+// of that event. fn is a func whose parameters receive the event's
+// arguments, decoded like encoding/json would (a []byte parameter receives
+// a binary attachment); a codec.Args parameter receives the remaining
+// arguments undecoded; a trailing AckFunc or func(...any) parameter
+// receives the acknowledgement callback (nil when the client asked for
+// none). fn may return an error, which is reported to the error handler.
+//
+// On("disconnect", func(reason string)) and On("disconnecting", ...) are
+// the same as OnDisconnect and OnDisconnecting. On panics if fn is not a
+// func or event is another reserved name: that is a programming error.
+func (s *Socket) On(event string, fn any) {
+	switch event {
+	case "disconnect", "disconnecting":
+		f, ok := fn.(func(string))
+		if !ok {
+			panic("socketio: On(" + event + ") needs a func(reason string)")
+		}
+		if event == "disconnect" {
+			s.OnDisconnect(f)
+		} else {
+			s.OnDisconnecting(f)
+		}
+		return
+	}
+	h := mustHandler(event, fn)
+	s.mu.Lock()
+	if s.handlers == nil {
+		s.handlers = make(map[string]*handler)
+	}
+	s.handlers[event] = h
+	s.mu.Unlock()
+}
+
+// Off removes the handler of an event.
+func (s *Socket) Off(event string) {
+	s.mu.Lock()
+	delete(s.handlers, event)
+	s.mu.Unlock()
+}
+
+// OnAny adds a listener called for every incoming event, before the
+// event's handler.
+func (s *Socket) OnAny(fn func(event string, args codec.Args)) {
+	s.mu.Lock()
+	s.anyIn = append(s.anyIn, fn)
+	s.mu.Unlock()
+}
+
+// OnAnyOutgoing adds a listener called for every event sent to this
+// socket, by Emit or by a broadcast.
+func (s *Socket) OnAnyOutgoing(fn func(event string, args []any)) {
+	s.mu.Lock()
+	s.anyOut = append(s.anyOut, fn)
+	s.mu.Unlock()
+}
+
+// Use adds packet middleware: it runs for every incoming event, in order,
+// before the handler. A non-nil error drops the event and is passed to
+// the socket's OnError listeners (or the server's error handler).
+func (s *Socket) Use(fn func(event string, args codec.Args) error) {
+	s.mu.Lock()
+	s.middlewares = append(s.middlewares, fn)
+	s.mu.Unlock()
+}
+
+// OnError adds a listener for errors about this socket: middleware
+// refusals, payloads that do not fit a handler, panics in handlers.
+func (s *Socket) OnError(fn func(error)) {
+	s.mu.Lock()
+	s.onError = append(s.onError, fn)
+	s.mu.Unlock()
+}
+
+// OnDisconnect adds a listener called once the socket has disconnected,
+// with the reason.
+func (s *Socket) OnDisconnect(fn func(reason string)) {
+	s.mu.Lock()
+	s.onDisconnect = append(s.onDisconnect, fn)
+	s.mu.Unlock()
+}
+
+// OnDisconnecting adds a listener called when the socket is about to
+// disconnect, while it is still in its rooms.
+func (s *Socket) OnDisconnecting(fn func(reason string)) {
+	s.mu.Lock()
+	s.onDisconnecting = append(s.onDisconnecting, fn)
+	s.mu.Unlock()
+}
+
+// Join adds the socket to rooms.
+func (s *Socket) Join(rooms ...string) {
+	if s.Connected() {
+		s.nsp.adapter.AddAll(s.id, rooms)
+	}
+}
+
+// Leave removes the socket from a room.
+func (s *Socket) Leave(room string) { s.nsp.adapter.Del(s.id, room) }
+
+// Rooms returns the rooms the socket is in, its own id room included.
+func (s *Socket) Rooms() []string { return s.nsp.adapter.SocketRooms(s.id) }
+
+// Disconnect disconnects the socket from its namespace (the client gets
+// "io server disconnect"); with close, the whole connection is closed and
+// the socket's other namespaces disconnect too.
+func (s *Socket) Disconnect(close bool) {
+	if !s.Connected() {
+		return
+	}
+	if close {
+		s.client.mu.Lock()
+		socks := make([]*Socket, 0, len(s.client.sockets))
+		for _, o := range s.client.sockets {
+			socks = append(socks, o)
+		}
+		s.client.mu.Unlock()
+		for _, o := range socks {
+			o.disconnect()
+		}
+		_ = s.client.conn.Close()
+		return
+	}
+	s.disconnect()
+}
+
+func (s *Socket) disconnect() {
+	_ = s.client.sendPacket(&codec.SocketPacket{Type: codec.Disconnect, Nsp: s.nsp.name})
+	s.onClose(ReasonServerNamespaceDisconnect)
+}
+
+// onClose disconnects the socket locally: disconnecting listeners (rooms
+// still joined), leave every room, fail pending acks, disconnect
+// listeners. Only the first call has an effect.
+func (s *Socket) onClose(reason string) {
+	s.mu.Lock()
+	if !s.connected {
+		s.mu.Unlock()
+		return
+	}
+	s.connected = false
+	before := s.onDisconnecting
+	after := s.onDisconnect
+	acks := s.acks
+	s.acks = nil
+	s.mu.Unlock()
+	for _, fn := range before {
+		s.nsp.srv.safeCall("disconnecting", func() { fn(reason) })
+	}
+	s.nsp.adapter.DelAll(s.id)
+	s.nsp.remove(s)
+	s.client.detach(s)
+	for _, a := range acks {
+		a.fail(s, ErrDisconnected)
+	}
+	for _, fn := range after {
+		s.nsp.srv.safeCall("disconnect", func() { fn(reason) })
+	}
+}
+
+// reportError passes err to the socket's error listeners, or to the
+// server's error handler when there are none.
+func (s *Socket) reportError(err error) {
+	s.mu.Lock()
+	ls := s.onError
+	s.mu.Unlock()
+	if len(ls) == 0 {
+		s.nsp.srv.reportError(err)
+		return
+	}
+	for _, fn := range ls {
+		s.nsp.srv.safeCall("error", func() { fn(err) })
+	}
+}
+
+// onPacket handles a packet for this socket, on the client's worker.
+func (s *Socket) onPacket(p *codec.SocketPacket) {
+	switch p.Type {
+	case codec.Event, codec.BinaryEvent:
+		s.onEvent(p)
+	case codec.Disconnect:
+		s.onClose(ReasonClientNamespaceDisconnect)
+	}
+}
+
+func (s *Socket) onEvent(p *codec.SocketPacket) {
+	var ack AckFunc
+	if p.HasID {
+		ack = s.ackFunc(p.ID)
+	}
+	s.mu.Lock()
+	anyIn := s.anyIn
+	mws := s.middlewares
+	h := s.handlers[p.Event]
+	s.mu.Unlock()
+	for _, fn := range anyIn {
+		s.nsp.srv.safeCall(p.Event, func() { fn(p.Event, p.Args) })
+	}
+	for _, mw := range mws {
+		var err error
+		s.nsp.srv.safeCall(p.Event, func() { err = mw(p.Event, p.Args) })
+		if err != nil {
+			s.reportError(err)
+			return
+		}
+	}
+	if h == nil || !s.Connected() {
+		return
+	}
+	if err := h.call(s.nsp.srv, p.Event, p.Args, ack); err != nil {
+		s.reportError(err)
+	}
+}
+
+// ackFunc returns the callback answering the client's ack request id: at
+// most once, whatever the caller does.
+func (s *Socket) ackFunc(id uint64) AckFunc {
+	var once sync.Once
+	return func(args ...any) error {
+		err := ErrAckAlreadySent
+		once.Do(func() {
+			err = s.client.sendPacket(&codec.SocketPacket{Type: codec.Ack, Nsp: s.nsp.name, ID: id, HasID: true, Data: nonNilArgs(args)})
+		})
+		return err
+	}
+}
+
+func nonNilArgs(args []any) []any {
+	if args == nil {
+		return []any{}
+	}
+	return args
+}
+
+// Emit sends an event to the client. If the last argument is a func it
+// is the ack callback, typed like an event handler (its parameters
+// receive the client's ack arguments); with Timeout, its first parameter
+// must be an error, which is non-nil on timeout or disconnection.
+func (s *Socket) Emit(event string, args ...any) error {
+	return s.emit(event, args, 0)
+}
+
+// Send emits the "message" event (what the JS client's socket.send and
+// the seed API's Conn.Send do).
+func (s *Socket) Send(args ...any) error { return s.Emit("message", args...) }
+
+// Timeout returns an emitter whose acks time out after d.
+func (s *Socket) Timeout(d time.Duration) *SocketEmitter {
+	return &SocketEmitter{s: s, timeout: d}
+}
+
+// SocketEmitter emits to one socket with an ack timeout; see
+// Socket.Timeout.
+type SocketEmitter struct {
+	s       *Socket
+	timeout time.Duration
+}
+
+// Emit is Socket.Emit with the emitter's ack timeout.
+func (e *SocketEmitter) Emit(event string, args ...any) error {
+	return e.s.emit(event, args, e.timeout)
+}
+
+// EmitWithAck is Socket.EmitWithAck bounded by the emitter's timeout.
+func (e *SocketEmitter) EmitWithAck(ctx context.Context, event string, args ...any) (codec.Args, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.timeout)
+	defer cancel()
+	return e.s.EmitWithAck(ctx, event, args...)
+}
+
+// EmitWithAck sends an event and waits for the client's ack, until ctx is
+// done (then it returns ErrAckTimeout wrapped with ctx's error) or the
+// socket disconnects (ErrDisconnected).
+func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (codec.Args, error) {
+	if codec.IsReservedEvent(event) {
+		return nil, ErrReservedEvent
+	}
+	ch := make(chan ackResult, 1)
+	id := s.nsp.nextAckID()
+	if !s.addAck(id, &pendingAck{ch: ch}) {
+		return nil, ErrDisconnected
+	}
+	if err := s.write(event, args, id, true); err != nil {
+		s.takeAck(id)
+		return nil, err
+	}
+	select {
+	case r := <-ch:
+		return r.args, r.err
+	case <-ctx.Done():
+		s.takeAck(id)
+		return nil, ackTimeoutError(ctx.Err())
+	}
+}
+
+func (s *Socket) emit(event string, args []any, timeout time.Duration) error {
+	if codec.IsReservedEvent(event) {
+		return ErrReservedEvent
+	}
+	if n := len(args); n > 0 && isFunc(args[n-1]) {
+		h, err := newHandler(args[n-1])
+		if err != nil {
+			return err
+		}
+		id := s.nsp.nextAckID()
+		pa := &pendingAck{h: h, event: event}
+		if !s.addAck(id, pa) {
+			return ErrDisconnected
+		}
+		if timeout > 0 {
+			pa.timer = time.AfterFunc(timeout, func() {
+				if a := s.takeAck(id); a != nil {
+					a.fail(s, ErrAckTimeout)
+				}
+			})
+		}
+		if err := s.write(event, args[:n-1], id, true); err != nil {
+			s.takeAck(id)
+			return err
+		}
+		return nil
+	}
+	return s.write(event, args, 0, false)
+}
+
+// write encodes and queues one event packet.
+func (s *Socket) write(event string, args []any, id uint64, hasID bool) error {
+	if !s.Connected() {
+		return ErrDisconnected
+	}
+	s.notifyOutgoing(event, args)
+	data := make([]any, 0, len(args)+1)
+	data = append(data, event)
+	data = append(data, args...)
+	return s.client.sendPacket(&codec.SocketPacket{Type: codec.Event, Nsp: s.nsp.name, ID: id, HasID: hasID, Data: data})
+}
+
+// deliver queues an encoded broadcast packet on the socket's session.
+func (s *Socket) deliver(pkts []codec.Packet, volatile bool, event string, args []any) {
+	if !s.Connected() {
+		return
+	}
+	s.notifyOutgoing(event, args)
+	if volatile {
+		s.client.conn.SendVolatile(pkts...)
+		return
+	}
+	_ = s.client.conn.Send(pkts...)
+}
+
+func (s *Socket) notifyOutgoing(event string, args []any) {
+	s.mu.Lock()
+	ls := s.anyOut
+	s.mu.Unlock()
+	for _, fn := range ls {
+		s.nsp.srv.safeCall(event, func() { fn(event, args) })
+	}
+}
+
+// To returns a broadcast operator that targets rooms and excludes this
+// socket (what socket.to(room).emit does in the reference).
+func (s *Socket) To(rooms ...string) *BroadcastOperator {
+	return s.nsp.op().Except(s.id).To(rooms...)
+}
+
+// In is an alias of To.
+func (s *Socket) In(rooms ...string) *BroadcastOperator { return s.To(rooms...) }
+
+// Except returns a broadcast operator excluding rooms and this socket.
+func (s *Socket) Except(rooms ...string) *BroadcastOperator {
+	return s.nsp.op().Except(s.id).Except(rooms...)
+}
+
+// Broadcast returns a broadcast operator to every other socket of the
+// namespace.
+func (s *Socket) Broadcast() *BroadcastOperator { return s.nsp.op().Except(s.id) }
