@@ -54,6 +54,14 @@ const (
 	ReasonShutdown       = "server shutting down"
 )
 
+// WriteError answers a refused request the way the Engine.IO server does:
+// HTTP status and a JSON body {"code":code,"message":msg} (msg empty means
+// the standard message of code). HTTP middleware in front of the server
+// uses it so that its refusals look like the server's own.
+func WriteError(w http.ResponseWriter, status, code int, msg string) {
+	writeError(w, status, code, msg)
+}
+
 // writeError answers a refused request with the reference server's JSON
 // error body. msg overrides the standard message when non-empty.
 func writeError(w http.ResponseWriter, status, code int, msg string) {

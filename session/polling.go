@@ -132,7 +132,7 @@ func (s *Session) receive(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}()
 
-	body, err := transports.ReadPayload(r, s.srv.cfg.maxPayload)
+	body, err := transports.ReadPayload(r, s.maxPayload)
 	if err != nil {
 		if errors.Is(err, transports.ErrBodyTooLarge) {
 			writeError(w, http.StatusRequestEntityTooLarge, CodeBadRequest, "Payload too large")

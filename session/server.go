@@ -152,14 +152,16 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 		writeError(w, http.StatusBadRequest, CodeBadRequest, "")
 		return
 	}
+	maxPayload := s.cfg.maxPayloadFor(r.Context())
 	var ws *transports.WebSocket
 	if transport == transports.NameWebSocket {
 		// On failure gorilla has answered the request already.
-		if ws, err = transports.Upgrade(w, r, s.cfg.wsConfig); err != nil {
+		if ws, err = transports.Upgrade(w, r, s.cfg.wsConfigFor(maxPayload)); err != nil {
 			return
 		}
 	}
 	sess := newSession(s, id, r, transport, ws)
+	sess.maxPayload = maxPayload
 	if !s.add(sess) {
 		if ws != nil {
 			ws.Close(transports.CloseGoingAway, "server shutting down")
@@ -168,7 +170,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 		}
 		return
 	}
-	_ = sess.Send(codec.Packet{Type: codec.PacketOpen, Data: s.openPayload(id, transport)})
+	_ = sess.Send(codec.Packet{Type: codec.PacketOpen, Data: s.openPayload(id, transport, maxPayload)})
 	if fn := s.onConnection.Load(); fn != nil && *fn != nil {
 		(*fn)(sess)
 	}
@@ -180,7 +182,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 	sess.servePolling(w, r)
 }
 
-func (s *Server) openPayload(id, transport string) []byte {
+func (s *Server) openPayload(id, transport string, maxPayload int64) []byte {
 	upgrades := []string{}
 	if transport == transports.NamePolling && s.cfg.upgrades {
 		upgrades = append(upgrades, transports.NameWebSocket)
@@ -191,7 +193,7 @@ func (s *Server) openPayload(id, transport string) []byte {
 		PingInterval int64    `json:"pingInterval"`
 		PingTimeout  int64    `json:"pingTimeout"`
 		MaxPayload   int64    `json:"maxPayload"`
-	}{id, upgrades, s.cfg.pingInterval.Milliseconds(), s.cfg.pingTimeout.Milliseconds(), s.cfg.maxPayload})
+	}{id, upgrades, s.cfg.pingInterval.Milliseconds(), s.cfg.pingTimeout.Milliseconds(), maxPayload})
 	return b
 }
 

@@ -29,6 +29,8 @@ type Session struct {
 	srv *Server
 	req *http.Request // the handshake request, body-less and detached from its context
 
+	maxPayload int64 // set at the handshake; see WithMaxPayload
+
 	recvMu sync.Mutex // held while delivering a message: keeps OnMessage serial across transports
 
 	mu        sync.Mutex

@@ -96,7 +96,7 @@ func (s *Session) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, CodeBadRequest, "")
 		return
 	}
-	ws, err := transports.Upgrade(w, r, s.srv.cfg.wsConfig)
+	ws, err := transports.Upgrade(w, r, s.srv.cfg.wsConfigFor(s.maxPayload))
 	if err != nil {
 		return
 	}

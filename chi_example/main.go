@@ -1,0 +1,177 @@
+// Command chi_example is the seed's chat example, modernised: one chi
+// router serves the chat page (with the official socket.io client from its
+// npm package), Socket.IO at /socket.io/ and a REST API beside it.
+//
+//	npm ci --prefix chi_example && go run ./chi_example -addr 127.0.0.1:8080
+//
+// The chat protocol is the seed's: every server event is "message";
+// {"announcement":"connected: <id>"} when a client connects,
+// {"message":[<id>, <text>]} when a client sends text (socket.send(text)),
+// {"announcement":"disconnected: <id>"} when it leaves.
+package main
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"flag"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	socketio "github.com/gosio/socketio"
+	"github.com/gosio/socketio/session"
+)
+
+//go:embed index.html
+var indexHTML []byte
+
+// maxMessageSize caps chat messages (and every polling body): a chat line
+// needs far less than the 1 MB default.
+const maxMessageSize = 16 << 10
+
+type announcement struct {
+	Announcement string `json:"announcement"`
+}
+
+type chatMessage struct {
+	Message [2]string `json:"message"`
+}
+
+func main() {
+	addr := flag.String("addr", ":8080", "listen address")
+	origins := flag.String("origins", "", "comma-separated extra origins allowed (exact or https://*.example.com); same-origin only by default")
+	token := flag.String("token", "", "if set, clients must present this token (HTTP query/bearer and CONNECT auth)")
+	clientJS := flag.String("client-js", "", "path of socket.io.min.js (default: from chi_example/node_modules)")
+	flag.Parse()
+
+	js, err := findClientJS(*clientJS)
+	if err != nil {
+		log.Fatal(err)
+	}
+	policy := socketio.OriginPolicy{}
+	if *origins != "" {
+		policy.AllowedOrigins = strings.Split(*origins, ",")
+	}
+
+	io := newChat(*token)
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer)
+	r.Get("/", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write(indexHTML)
+	})
+	r.Get("/socket.io.min.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/javascript")
+		http.ServeFile(w, r, js)
+	})
+	r.Get("/crossdomain.xml", socketio.FlashPolicyHandler(policy).ServeHTTP)
+	r.Get("/api/stats", func(w http.ResponseWriter, r *http.Request) {
+		// Counted through the server API (FetchSockets goes through the
+		// adapter), so the figure stays right once the server is clustered.
+		socks, err := io.FetchSockets(r.Context())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]int{"clients": len(socks)})
+	})
+	mw := []func(http.Handler) http.Handler{
+		socketio.CORS(policy),
+		socketio.CheckOrigin(policy),
+	}
+	if *token != "" {
+		mw = append(mw, socketio.Authenticate(tokenAuth(*token)))
+	}
+	mw = append(mw, socketio.MaxMessageSize(maxMessageSize))
+	r.Handle("/socket.io/*", socketio.Chain(io, mw...))
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Flash policy requests are answered inline on the same port.
+	ln = socketio.FlashPolicyListener(ln, policy)
+	srv := &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = io.Shutdown(shutdown)
+		_ = srv.Shutdown(shutdown)
+	}()
+	log.Printf("chat on http://%s/", ln.Addr())
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Fatal(err)
+	}
+}
+
+// newChat is the seed's chat server, line for line in the seed API.
+func newChat(token string) *socketio.Server {
+	io := socketio.NewServer(&socketio.Options{Options: session.Options{MaxPayload: maxMessageSize}})
+	if token != "" {
+		// Socket.IO-level auth: the CONNECT payload must carry the token.
+		io.Use(func(s *socketio.Socket) error {
+			if s.Handshake().Auth["token"] != token {
+				return &socketio.ConnectError{Message: "invalid token", Data: map[string]string{"hint": "add ?token=... to the page URL"}}
+			}
+			return nil
+		})
+	}
+	io.OnConnect(func(c *socketio.Conn) {
+		_ = io.Broadcast(announcement{"connected: " + c.ID()})
+	})
+	io.OnDisconnect(func(c *socketio.Conn) {
+		_ = io.Broadcast(announcement{"disconnected: " + c.ID()})
+	})
+	io.OnMessage(func(c *socketio.Conn, msg socketio.Message) {
+		_ = io.Broadcast(chatMessage{[2]string{c.ID(), msg.Data()}})
+	})
+	return io
+}
+
+// tokenAuth is the HTTP-level check: the token in the query (what the page
+// sends, on polling and WebSocket alike) or as a bearer token.
+func tokenAuth(token string) socketio.AuthFunc {
+	return func(r *http.Request) (any, error) {
+		got := r.URL.Query().Get("token")
+		if got == "" {
+			got = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		}
+		if got != token {
+			return nil, &socketio.AuthError{Status: http.StatusUnauthorized, Message: "invalid token"}
+		}
+		return "chat-user", nil
+	}
+}
+
+// findClientJS locates the official browser client installed by npm.
+func findClientJS(flagPath string) (string, error) {
+	candidates := []string{flagPath,
+		filepath.Join("chi_example", "node_modules", "socket.io-client", "dist", "socket.io.min.js"),
+		filepath.Join("node_modules", "socket.io-client", "dist", "socket.io.min.js"),
+	}
+	for _, c := range candidates {
+		if c == "" {
+			continue
+		}
+		if _, err := os.Stat(c); err == nil {
+			return c, nil
+		}
+	}
+	return "", errors.New("socket.io.min.js not found: run `npm ci --prefix chi_example` (or pass -client-js)")
+}

@@ -1,0 +1,71 @@
+// Package socketio is a Socket.IO v5 server (Engine.IO v4 underneath) that
+// the official clients — socket.io-client v4 in browsers and Node.js —
+// talk to as if it were the reference Node.js server.
+//
+// A *Server is an http.Handler: mount it where the clients' path points
+// (by default "/socket.io/") on any router, next to the rest of the
+// service.
+//
+//	io := socketio.NewServer(nil)
+//	io.OnConnection(func(s *socketio.Socket) {
+//		s.On("chat", func(msg string, ack socketio.AckFunc) {
+//			s.Broadcast().Emit("chat", s.ID(), msg)
+//			if ack != nil {
+//				ack("ok")
+//			}
+//		})
+//	})
+//	http.Handle("/socket.io/", io)
+//
+// # Events
+//
+// Handlers are typed: each parameter receives one argument, decoded as
+// encoding/json would ([]byte receives a binary attachment), a trailing
+// AckFunc receives the client's acknowledgement callback, and a
+// codec.Args parameter receives the remaining arguments undecoded. A
+// handler's signature is analysed once, at registration. Arguments that
+// do not fit are reported (ErrorHandler, Socket.OnError, and the client's
+// ack when it asked for one) instead of reaching the handler; a panicking
+// handler is recovered and reported.
+//
+// []byte values anywhere in emitted arguments travel as binary
+// attachments.
+//
+// # Concurrency
+//
+// Every exported type is safe for concurrent use. Per connection, one
+// goroutine reads the network and a worker goroutine, running only while
+// packets are pending, runs handlers one at a time in arrival order, so a
+// slow handler never delays heartbeats and never affects other
+// connections. Emitting never blocks on the network: packets are encoded
+// once (once per broadcast, whatever the number of recipients) and queued
+// on each session's bounded queue, flushed by a writer goroutine that runs
+// only while there is something to write. No lock is held across network
+// I/O or user code.
+//
+// Acks a handler waits for with EmitWithAck are resolved by the reading
+// goroutine, so a handler may wait for its own client's ack.
+//
+// # Security
+//
+// Everything a client controls is bounded: MaxPayload for each message
+// and polling body, MaxAttachments per packet, MaxPendingPackets per
+// connection, MaxBufferedPackets and MaxBufferedBytes per outgoing queue,
+// ConnectTimeout for connections that join no namespace. Malformed input
+// closes that connection only ("parse error"), never panics and never
+// affects others. Session ids are 120 bits from crypto/rand. Middleware
+// error messages are sent to the client: do not put internal details in
+// them.
+//
+// The Engine.IO server accepts any Origin, like the reference server; put
+// the origin middleware of this package (or CORS) in front of it to limit
+// browsers to the origins you trust.
+//
+// # Scaling
+//
+// Rooms and broadcasts go through an Adapter, one per namespace. The
+// default MemoryAdapter serves one process; a cluster adapter implements
+// the same interface (the operations of BroadcastOperator — emit, emit
+// with acks, fetch sockets, join, leave, disconnect — and ServerSideEmit),
+// so code written against a single node keeps working on many.
+package socketio

@@ -1,0 +1,160 @@
+package socketio
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Flash policy: Flash and some legacy socket clients ask for a
+// cross-domain policy by sending <policy-file-request/> and a NUL byte on
+// a new TCP connection, before anything else. The policy is built from the
+// same OriginPolicy as the origin check and CORS. Serve it inline on the
+// HTTP port (FlashPolicyListener), on its own port (ServeFlashPolicy, port
+// 843 by convention), or as /crossdomain.xml (FlashPolicyHandler).
+
+const flashRequest = "<policy-file-request/>\x00"
+
+// flashReadTimeout bounds how long a new connection may take to send its
+// first bytes before the listener wrapper gives up sniffing them.
+const flashReadTimeout = 5 * time.Second
+
+// FlashPolicy returns the cross-domain policy XML for p: one
+// allow-access-from element per allowed origin (wildcard patterns become
+// "*.example.com", "*" allows every domain). The zero policy (same origin
+// only) allows no other domain. AllowOriginFunc cannot be expressed in a
+// policy file and is ignored.
+func FlashPolicy(p OriginPolicy) []byte {
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0"?>` + "\n")
+	b.WriteString(`<!DOCTYPE cross-domain-policy SYSTEM "http://www.adobe.com/xml/dtds/cross-domain-policy.dtd">` + "\n")
+	b.WriteString("<cross-domain-policy>\n")
+	for _, o := range p.AllowedOrigins {
+		domain := o
+		if o != "*" {
+			u, err := url.Parse(o)
+			if err != nil || u.Host == "" {
+				continue
+			}
+			domain = u.Hostname()
+		}
+		b.WriteString(`  <allow-access-from domain="`)
+		_ = xml.EscapeText(&b, []byte(domain))
+		b.WriteString(`" to-ports="*"/>` + "\n")
+	}
+	b.WriteString("</cross-domain-policy>\n")
+	return b.Bytes()
+}
+
+// FlashPolicyHandler serves the policy as an XML document, for clients
+// that fetch /crossdomain.xml.
+func FlashPolicyHandler(p OriginPolicy) http.Handler {
+	policy := FlashPolicy(p)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/x-cross-domain-policy")
+		_, _ = w.Write(policy)
+	})
+}
+
+// ServeFlashPolicy answers policy requests on ln (a dedicated listener,
+// port 843 by convention) until ctx is done or ln fails, then closes ln.
+// Each connection gets the policy, NUL-terminated, and is closed.
+func ServeFlashPolicy(ctx context.Context, ln net.Listener, p OriginPolicy) error {
+	policy := append(FlashPolicy(p), 0)
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer conn.Close()
+			_ = conn.SetDeadline(time.Now().Add(flashReadTimeout))
+			buf := make([]byte, len(flashRequest))
+			if _, err := io.ReadFull(conn, buf); err == nil && string(buf) == flashRequest {
+				_, _ = conn.Write(policy)
+			}
+		}()
+	}
+}
+
+// FlashPolicyListener wraps ln so that connections opening with a policy
+// request get the policy and are closed, while every other connection is
+// handed to the HTTP server unchanged: the policy is served on the
+// server's own port. Accept never blocks on a client: the sniffing
+// happens on the connection's first Read.
+func FlashPolicyListener(ln net.Listener, p OriginPolicy) net.Listener {
+	return &flashListener{Listener: ln, policy: append(FlashPolicy(p), 0)}
+}
+
+type flashListener struct {
+	net.Listener
+	policy []byte
+}
+
+func (l *flashListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &flashConn{Conn: c, policy: l.policy}, nil
+}
+
+// flashConn sniffs the first bytes of a connection on its first Read.
+type flashConn struct {
+	net.Conn
+	policy []byte
+	once   sync.Once
+	r      *bufio.Reader // set once sniffed; nil afterwards if drained
+	err    error
+}
+
+var errPolicyServed = errors.New("socketio: flash policy served")
+
+func (c *flashConn) Read(p []byte) (int, error) {
+	c.once.Do(c.sniff)
+	if c.err != nil {
+		return 0, c.err
+	}
+	if c.r != nil {
+		if c.r.Buffered() > 0 {
+			return c.r.Read(p)
+		}
+		c.r = nil // only the sniffed bytes were buffered: read directly now
+	}
+	return c.Conn.Read(p)
+}
+
+func (c *flashConn) sniff() {
+	c.r = bufio.NewReaderSize(c.Conn, len(flashRequest))
+	first, err := c.r.Peek(1)
+	if err != nil || first[0] != '<' {
+		return // not a policy request (or the error surfaces on Read)
+	}
+	_ = c.Conn.SetReadDeadline(time.Now().Add(flashReadTimeout))
+	req, err := c.r.Peek(len(flashRequest))
+	_ = c.Conn.SetReadDeadline(time.Time{})
+	if err != nil || !strings.HasPrefix(string(req), flashRequest) {
+		return
+	}
+	_, _ = c.Conn.Write(c.policy)
+	_ = c.Conn.Close()
+	c.err = errPolicyServed
+}

@@ -1,0 +1,121 @@
+package socketio
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/rs/cors"
+
+	"github.com/gosio/socketio/session"
+)
+
+// OriginPolicy decides which browser origins may use the server. It is
+// shared by the origin check, CORS and the Flash policy, so the three never
+// disagree.
+//
+// The zero value allows same-origin requests only: a request whose Origin
+// header names the host it was sent to, or that has no Origin header (not
+// a cross-origin browser request: curl, native clients, same-origin page
+// loads). This is the safe default: a browser page of another site cannot
+// use its visitors' cookies against the server.
+type OriginPolicy struct {
+	// AllowedOrigins lists origins allowed besides the same origin: exact
+	// ("https://app.example.com") or with a wildcard first label
+	// ("https://*.example.com", which does not match example.com itself).
+	// "*" allows every origin.
+	AllowedOrigins []string
+	// AllowOriginFunc, when non-nil, is consulted for origins that
+	// AllowedOrigins does not allow.
+	AllowOriginFunc func(origin string, r *http.Request) bool
+	// AllowCredentials lets cross-origin pages send cookies (CORS
+	// Access-Control-Allow-Credentials). Default false.
+	AllowCredentials bool
+	// AllowedHeaders are the request headers cross-origin pages may send
+	// (CORS preflight). Nil means the headers the Socket.IO client uses
+	// plus Authorization.
+	AllowedHeaders []string
+}
+
+// Allowed reports whether the request's origin is allowed.
+func (p *OriginPolicy) Allowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" || sameOrigin(origin, r) {
+		return true
+	}
+	return p.allowedCrossOrigin(origin, r)
+}
+
+func (p *OriginPolicy) allowedCrossOrigin(origin string, r *http.Request) bool {
+	for _, o := range p.AllowedOrigins {
+		if matchOrigin(o, origin) {
+			return true
+		}
+	}
+	return p.AllowOriginFunc != nil && p.AllowOriginFunc(origin, r)
+}
+
+func sameOrigin(origin string, r *http.Request) bool {
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	return strings.EqualFold(u.Host, r.Host)
+}
+
+// matchOrigin matches origin against an allow-list entry.
+func matchOrigin(pattern, origin string) bool {
+	if pattern == "*" {
+		return true
+	}
+	if strings.EqualFold(pattern, origin) {
+		return true
+	}
+	scheme, host, ok := strings.Cut(pattern, "://*.")
+	if !ok {
+		return false
+	}
+	oscheme, ohost, ok := strings.Cut(origin, "://")
+	if !ok || !strings.EqualFold(scheme, oscheme) {
+		return false
+	}
+	suffix := "." + strings.ToLower(host)
+	ohost = strings.ToLower(ohost)
+	return strings.HasSuffix(ohost, suffix) && len(ohost) > len(suffix)
+}
+
+// CheckOrigin returns middleware refusing requests whose origin the policy
+// does not allow, with 403 and the Engine.IO JSON error body
+// {"code":4,"message":"Origin not allowed"}. It covers polling requests
+// and WebSocket upgrades alike (both are HTTP requests).
+func CheckOrigin(p OriginPolicy) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !p.Allowed(r) {
+				session.WriteError(w, http.StatusForbidden, session.CodeForbidden, "Origin not allowed")
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// CORS returns middleware that answers preflight requests and adds CORS
+// headers (github.com/rs/cors) for the origins the policy allows.
+// Headers are set before the wrapped handler runs, so its error
+// responses keep them.
+func CORS(p OriginPolicy) func(http.Handler) http.Handler {
+	headers := p.AllowedHeaders
+	if headers == nil {
+		headers = []string{"Content-Type", "Authorization", "X-Requested-With"}
+	}
+	c := cors.New(cors.Options{
+		AllowOriginRequestFunc: func(r *http.Request, origin string) bool {
+			return sameOrigin(origin, r) || p.allowedCrossOrigin(origin, r)
+		},
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodOptions},
+		AllowedHeaders:   headers,
+		AllowCredentials: p.AllowCredentials,
+	})
+	return c.Handler
+}
