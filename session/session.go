@@ -215,6 +215,13 @@ func (s *Session) closeGracefully(reason string) {
 		s.mu.Unlock()
 		return
 	}
+	if s.transport == transports.NamePolling && !s.getActive && len(s.queue) == 0 && !s.upgrading {
+		// Nothing to deliver and no poll to answer: close now rather than
+		// wait for a client that may be gone.
+		s.mu.Unlock()
+		s.closeNow(reason, nil, true)
+		return
+	}
 	s.state = stateClosing
 	s.closeReason = reason
 	if s.transport == transports.NamePolling {
