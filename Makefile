@@ -6,6 +6,7 @@
 
 deps:
 	npm ci --prefix interop --no-audit --no-fund
+	npm ci --prefix chi_example --no-audit --no-fund
 
 test: deps
 	go vet ./...

@@ -70,8 +70,8 @@ func Authenticate(fn AuthFunc) func(http.Handler) http.Handler {
 				status, msg := http.StatusUnauthorized, "Unauthorized"
 				var ae *AuthError
 				if errors.As(err, &ae) {
-					if ae.Status != 0 {
-						status = ae.Status
+					if ae.Status >= 400 && ae.Status <= 599 {
+						status = ae.Status // anything else would not be a refusal
 					}
 					if ae.Message != "" {
 						msg = ae.Message

@@ -86,6 +86,9 @@ func ServeFlashPolicy(ctx context.Context, ln net.Listener, p OriginPolicy) erro
 		go func() {
 			defer wg.Done()
 			defer conn.Close()
+			// Stopping does not wait for clients still sending their
+			// request (up to flashReadTimeout): their connections close.
+			defer context.AfterFunc(ctx, func() { conn.Close() })()
 			_ = conn.SetDeadline(time.Now().Add(flashReadTimeout))
 			buf := make([]byte, len(flashRequest))
 			if _, err := io.ReadFull(conn, buf); err == nil && string(buf) == flashRequest {
@@ -124,6 +127,26 @@ type flashConn struct {
 	once   sync.Once
 	r      *bufio.Reader // set once sniffed; nil afterwards if drained
 	err    error
+
+	mu           sync.Mutex
+	readDeadline time.Time // the read deadline last set by the HTTP server
+}
+
+// SetDeadline and SetReadDeadline record the read deadline the HTTP server
+// sets (ReadTimeout, ReadHeaderTimeout, IdleTimeout), so that sniffing
+// honours it and restores it afterwards.
+func (c *flashConn) SetDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.readDeadline = t
+	return c.Conn.SetDeadline(t)
+}
+
+func (c *flashConn) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.readDeadline = t
+	return c.Conn.SetReadDeadline(t)
 }
 
 var errPolicyServed = errors.New("socketio: flash policy served")
@@ -148,9 +171,21 @@ func (c *flashConn) sniff() {
 	if err != nil || first[0] != '<' {
 		return // not a policy request (or the error surfaces on Read)
 	}
-	_ = c.Conn.SetReadDeadline(time.Now().Add(flashReadTimeout))
+	// Wait for the rest of a policy request at most flashReadTimeout, and
+	// never past the HTTP server's own deadline; then put that deadline
+	// back (clearing it would let a client that sent "<" and nothing
+	// else hold the connection forever, whatever ReadHeaderTimeout says).
+	c.mu.Lock()
+	deadline := time.Now().Add(flashReadTimeout)
+	if !c.readDeadline.IsZero() && c.readDeadline.Before(deadline) {
+		deadline = c.readDeadline
+	}
+	_ = c.Conn.SetReadDeadline(deadline)
+	c.mu.Unlock()
 	req, err := c.r.Peek(len(flashRequest))
-	_ = c.Conn.SetReadDeadline(time.Time{})
+	c.mu.Lock()
+	_ = c.Conn.SetReadDeadline(c.readDeadline)
+	c.mu.Unlock()
 	if err != nil || !strings.HasPrefix(string(req), flashRequest) {
 		return
 	}

@@ -2,7 +2,6 @@ package socketio
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/rs/cors"
@@ -56,11 +55,21 @@ func (p *OriginPolicy) allowedCrossOrigin(origin string, r *http.Request) bool {
 }
 
 func sameOrigin(origin string, r *http.Request) bool {
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
-		return false
+	_, host, ok := parseOrigin(origin)
+	return ok && strings.EqualFold(host, r.Host)
+}
+
+// parseOrigin splits a serialized origin, scheme "://" host [":" port] as
+// browsers send it, into its scheme and host. Anything else (a path, user
+// info, a query or a fragment after the host) is not an origin: ok is
+// false, so that a crafted value such as "https://evil.test/.example.com"
+// or "http://evil.test@app.example.com" matches nothing.
+func parseOrigin(origin string) (scheme, host string, ok bool) {
+	scheme, host, ok = strings.Cut(origin, "://")
+	if !ok || scheme == "" || host == "" || strings.ContainsAny(host, "/?#@\\ ") {
+		return "", "", false
 	}
-	return strings.EqualFold(u.Host, r.Host)
+	return scheme, host, true
 }
 
 // matchOrigin matches origin against an allow-list entry.
@@ -75,7 +84,7 @@ func matchOrigin(pattern, origin string) bool {
 	if !ok {
 		return false
 	}
-	oscheme, ohost, ok := strings.Cut(origin, "://")
+	oscheme, ohost, ok := parseOrigin(origin)
 	if !ok || !strings.EqualFold(scheme, oscheme) {
 		return false
 	}

@@ -12,6 +12,7 @@ package main
 
 import (
 	"context"
+	"crypto/subtle"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -60,8 +61,10 @@ func main() {
 		log.Fatal(err)
 	}
 	policy := socketio.OriginPolicy{}
-	if *origins != "" {
-		policy.AllowedOrigins = strings.Split(*origins, ",")
+	for _, o := range strings.Split(*origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			policy.AllowedOrigins = append(policy.AllowedOrigins, o)
+		}
 	}
 
 	io := newChat(*token)
@@ -107,7 +110,9 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	stopped := make(chan struct{})
 	go func() {
+		defer close(stopped)
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -118,6 +123,10 @@ func main() {
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
 	}
+	// Serve returns as soon as Shutdown begins: wait for the sockets to be
+	// told and the in-flight requests to finish before exiting.
+	<-stopped
+	log.Print("stopped")
 }
 
 // newChat is the seed's chat server, line for line in the seed API.
@@ -152,7 +161,7 @@ func tokenAuth(token string) socketio.AuthFunc {
 		if got == "" {
 			got = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 		}
-		if got != token {
+		if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
 			return nil, &socketio.AuthError{Status: http.StatusUnauthorized, Message: "invalid token"}
 		}
 		return "chat-user", nil

@@ -38,11 +38,11 @@ func ReadPayload(r *http.Request, max int64) ([]byte, error) {
 		return nil, ErrBodyTooLarge
 	}
 	var body io.Reader = r.Body
-	if max > 0 {
+	if max > 0 && max+1 > 0 { // max+1 overflows for MaxInt64, which needs no limit anyway
 		body = io.LimitReader(r.Body, max+1)
 	}
 	size := 512
-	if r.ContentLength > 0 {
+	if r.ContentLength > 0 && r.ContentLength < 1<<20 { // trust a declared length only so far
 		size = int(r.ContentLength) + 1 // +1 so ReadAll sees EOF without growing
 	}
 	buf := make([]byte, 0, size)

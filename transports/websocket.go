@@ -94,7 +94,11 @@ func (ws *WebSocket) ReadPacket() (codec.Packet, error) {
 // IsPeerClose reports whether err means the peer went away on purpose
 // (a close frame or an orderly end of the connection) rather than a fault.
 func IsPeerClose(err error) bool {
-	return websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived)
+	// 1006 is gorilla's code for a TCP end without a close frame: a tab
+	// closed or a process killed. The reference server reports those as
+	// "transport close" too.
+	return websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway,
+		websocket.CloseNoStatusReceived, websocket.CloseAbnormalClosure)
 }
 
 // SetReadDeadline sets the deadline for ReadPacket; the upgrade timeout

@@ -1,0 +1,242 @@
+package interop
+
+// HTTP toolkit interop: the official socket.io-client (Node) against the
+// Go server mounted on the usual routers (its path option set to the
+// mount path), and a CONNECT refusal from namespace middleware whose
+// message and data reach the client's connect_error. Scenarios live in
+// toolkit/ (toolkit/lib.js describes their contract). Names here start
+// with "tk" so that they never collide with the package's other tests.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/gorilla/mux"
+
+	socketio "github.com/gosio/socketio"
+)
+
+// tkModes are the client transport modes (see toolkit/lib.js).
+var tkModes = []string{"polling", "websocket", "upgrade"}
+
+// tkTimeout bounds each node run; the scenarios' own timeout is 20s.
+const tkTimeout = 90 * time.Second
+
+// tkNode finds node and the npm packages the scenarios import. Missing
+// packages are a failure, not a skip.
+func tkNode(t *testing.T, pkgs ...string) (node, dir string) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatalf("node is not in PATH (%v): the interop tests need Node.js >= 20", err)
+	}
+	dir, err = filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range pkgs {
+		if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
+			t.Fatalf("interop/node_modules/%s is missing (%v): run `npm ci --prefix interop` from the repository root first", pkg, err)
+		}
+	}
+	return node, dir
+}
+
+// tkRun runs node toolkit/<script> and returns its result line, decoded.
+// A failing script fails the test with its stderr.
+func tkRun(t *testing.T, script string, args ...string) map[string]any {
+	t.Helper()
+	node, dir := tkNode(t, "socket.io-client")
+	ctx, cancel := context.WithTimeout(context.Background(), tkTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, append([]string{filepath.Join(dir, "toolkit", script)}, args...)...)
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.WaitDelay = 5 * time.Second
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("node toolkit/%s %s failed after %v: %v\n--- stderr ---\n%s\n--- stdout ---\n%s",
+			script, strings.Join(args, " "), time.Since(start).Round(time.Millisecond), err, stderr.String(), stdout.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	var res map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
+		t.Fatalf("node toolkit/%s: last stdout line is not JSON (%v):\n%s\n--- stderr ---\n%s", script, err, stdout.String(), stderr.String())
+	}
+	t.Logf("toolkit/%s %s: %s", script, strings.Join(args, " "), lines[len(lines)-1])
+	if s := strings.TrimSpace(stderr.String()); s != "" {
+		t.Logf("stderr:\n%s", s)
+	}
+	return res
+}
+
+// tkEchoServer answers "echo" with an ack "ack:<text>" then an "echo"
+// event, and records the sockets that connected.
+type tkEchoServer struct {
+	io *socketio.Server
+
+	mu        sync.Mutex
+	connected []string
+}
+
+func tkNewEchoServer(t *testing.T) *tkEchoServer {
+	t.Helper()
+	e := &tkEchoServer{io: socketio.NewServer(nil)}
+	e.io.OnConnection(func(s *socketio.Socket) {
+		e.mu.Lock()
+		e.connected = append(e.connected, s.ID())
+		e.mu.Unlock()
+		s.On("echo", func(msg string, ack socketio.AckFunc) {
+			if ack != nil {
+				_ = ack("ack:" + msg)
+			}
+			_ = s.Emit("echo", msg)
+		})
+	})
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := e.io.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+	})
+	return e
+}
+
+func (e *tkEchoServer) sockets() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.connected...)
+}
+
+// tkRouters mounts the server the ways the README shows (the root
+// package's router_test.go runs the same mounts with a raw client).
+var tkRouters = []struct {
+	name  string
+	path  string
+	mount func(io http.Handler) http.Handler
+}{
+	{"chi-mount", "/rt/socket.io/", func(io http.Handler) http.Handler {
+		r, sub := chi.NewRouter(), chi.NewRouter()
+		sub.Handle("/socket.io/*", io)
+		r.Mount("/rt", sub)
+		return r
+	}},
+	{"chi-handle", "/rt/socket.io/", func(io http.Handler) http.Handler {
+		r := chi.NewRouter()
+		r.Handle("/rt/socket.io/*", io)
+		return r
+	}},
+	{"gorilla-mux", "/mx/socket.io/", func(io http.Handler) http.Handler {
+		r := mux.NewRouter()
+		r.PathPrefix("/mx/socket.io/").Handler(io)
+		return r
+	}},
+	{"servemux-methods", "/sm/socket.io/", func(io http.Handler) http.Handler {
+		m := http.NewServeMux()
+		m.Handle("GET /sm/socket.io/", io)
+		m.Handle("POST /sm/socket.io/", io)
+		return m
+	}},
+	{"strip-prefix", "/sp/socket.io/", func(io http.Handler) http.Handler {
+		inner := http.NewServeMux()
+		inner.Handle("/socket.io/", io)
+		return http.StripPrefix("/sp", inner)
+	}},
+}
+
+// TestToolkitRoutersJS: socket.io-client, its path option set to the
+// mount path, connects and round-trips an event through every router in
+// every transport mode.
+func TestToolkitRoutersJS(t *testing.T) {
+	tkNode(t, "socket.io-client")
+	for _, rt := range tkRouters {
+		t.Run(rt.name, func(t *testing.T) {
+			for _, mode := range tkModes {
+				t.Run(mode, func(t *testing.T) {
+					e := tkNewEchoServer(t)
+					srv := httptest.NewServer(rt.mount(e.io))
+					t.Cleanup(srv.Close)
+					res := tkRun(t, "roundtrip.js", srv.URL, "--path="+rt.path, "--transport="+mode)
+					want := "websocket"
+					if mode == "polling" {
+						want = "polling"
+					}
+					if res["transport"] != want {
+						t.Errorf("client ended on %v, want %s", res["transport"], want)
+					}
+					if ids := e.sockets(); len(ids) != 1 || ids[0] != res["id"] {
+						t.Errorf("server saw sockets %v, client had id %v", ids, res["id"])
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestToolkitConnectErrorJS: namespace middleware refuses the CONNECT with
+// a *ConnectError; the JS client's connect_error carries its message and
+// data. The right auth payload connects.
+func TestToolkitConnectErrorJS(t *testing.T) {
+	tkNode(t, "socket.io-client")
+	tests := []struct {
+		name      string
+		auth      string // --auth JSON; "" for none
+		connected bool
+	}{
+		{"no-auth", "", false},
+		{"wrong-token", `{"token":"guess"}`, false},
+		{"right-token", `{"token":"s3cret"}`, true},
+	}
+	for _, tt := range tests {
+		for _, mode := range []string{"polling", "websocket"} {
+			t.Run(tt.name+"/"+mode, func(t *testing.T) {
+				e := tkNewEchoServer(t)
+				e.io.Use(func(s *socketio.Socket) error {
+					if s.Handshake().Auth["token"] != "s3cret" {
+						return &socketio.ConnectError{Message: "not authorized", Data: map[string]any{"code": 42}}
+					}
+					return nil
+				})
+				srv := httptest.NewServer(e.io)
+				t.Cleanup(srv.Close)
+				args := []string{srv.URL, "--path=/socket.io/", "--transport=" + mode}
+				if tt.auth != "" {
+					args = append(args, "--auth="+tt.auth)
+				}
+				res := tkRun(t, "connect-error.js", args...)
+				if got := res["connected"]; got != tt.connected {
+					t.Fatalf("connected = %v, want %v (%v)", got, tt.connected, res)
+				}
+				if tt.connected {
+					if ids := e.sockets(); len(ids) != 1 || ids[0] != res["id"] {
+						t.Errorf("server saw sockets %v, client had id %v", ids, res["id"])
+					}
+					return
+				}
+				if res["message"] != "not authorized" {
+					t.Errorf("err.message = %#v, want \"not authorized\"", res["message"])
+				}
+				if want := map[string]any{"code": float64(42)}; !reflect.DeepEqual(res["data"], want) {
+					t.Errorf("err.data = %#v, want %#v", res["data"], want)
+				}
+				if ids := e.sockets(); len(ids) != 0 {
+					t.Errorf("refused client reached the connection handler: %v", ids)
+				}
+			})
+		}
+	}
+}

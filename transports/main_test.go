@@ -1,0 +1,13 @@
+package transports
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain fails the package's tests if any goroutine (an HTTP server
+// connection, a WebSocket reader, a client transport) outlives them.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
