@@ -96,3 +96,14 @@ func (s *Socket) runAckCallback(a *pendingAck, prefix error, args codec.Args) {
 		s.reportError(err)
 	}
 }
+
+// failAcks fails every pending ack of the socket.
+func (s *Socket) failAcks(err error) {
+	s.mu.Lock()
+	acks := s.acks
+	s.acks = nil
+	s.mu.Unlock()
+	for _, a := range acks {
+		a.fail(s, err)
+	}
+}

@@ -24,13 +24,13 @@ type client struct {
 	mu         sync.Mutex
 	sockets    map[string]*Socket // guarded by mu; by namespace name
 	connecting map[string]bool    // guarded by mu; CONNECTs in middleware
-	closed     bool               // guarded by mu
+	closed     bool               // guarded by mu; the session is closing: no new socket may attach
 	timer      *time.Timer        // guarded by mu; connect timeout
 
 	qmu     sync.Mutex
-	qcond   *sync.Cond            // signalled when the pending list shrinks
-	pending []*codec.SocketPacket // guarded by qmu
-	running bool                  // guarded by qmu; the worker goroutine exists
+	qcond   *sync.Cond // signalled when the pending list shrinks
+	pending []item     // guarded by qmu
+	running bool       // guarded by qmu; the worker goroutine exists
 }
 
 func (s *Server) onEngineConnection(conn *session.Session) {
@@ -53,6 +53,15 @@ func (c *client) onConnectTimeout() {
 	if idle {
 		_ = c.conn.Close()
 	}
+}
+
+// item is a pending packet, or the end of the connection (p nil): sockets
+// disconnect only after the packets received before the close are handled,
+// as with the reference server (a client's last events before it leaves
+// are not lost).
+type item struct {
+	p      *codec.SocketPacket
+	reason string
 }
 
 // onMessage runs on the session's reading goroutine.
@@ -81,12 +90,17 @@ func (c *client) enqueue(p *codec.SocketPacket) {
 	for len(c.pending) >= c.srv.opts.MaxPendingPackets && !c.isClosed() {
 		c.qcond.Wait()
 	}
-	c.pending = append(c.pending, p)
+	c.pending = append(c.pending, item{p: p})
+	c.startLocked()
+	c.qmu.Unlock()
+}
+
+// startLocked starts the worker if it is not running. qmu must be held.
+func (c *client) startLocked() {
 	if !c.running {
 		c.running = true
 		go c.work()
 	}
-	c.qmu.Unlock()
 }
 
 func (c *client) isClosed() bool {
@@ -104,12 +118,16 @@ func (c *client) work() {
 			c.qmu.Unlock()
 			return
 		}
-		p := c.pending[0]
-		c.pending[0] = nil
+		it := c.pending[0]
+		c.pending[0] = item{}
 		c.pending = c.pending[1:]
 		c.qcond.Signal()
 		c.qmu.Unlock()
-		c.handle(p)
+		if it.p == nil {
+			c.disconnectAll(it.reason)
+			continue
+		}
+		c.handle(it.p)
 	}
 }
 
@@ -125,10 +143,6 @@ func (c *client) socket(nsp string) *Socket {
 // connection.
 func (c *client) handle(p *codec.SocketPacket) {
 	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return
-	}
 	sock := c.sockets[p.Nsp]
 	busy := c.connecting[p.Nsp]
 	c.mu.Unlock()
@@ -209,9 +223,10 @@ func (c *client) closeWith(reason string) {
 	_ = c.conn.Close()
 }
 
-// onClose runs once the session is closing: every socket disconnects with
-// the session's reason, and a reader waiting for room in the pending list
-// is released.
+// onClose runs once the session is closing. Acks the server waits for
+// fail at once (a handler blocked in EmitWithAck returns), then the
+// sockets disconnect with reason on the worker, after the packets already
+// received; a reader waiting for room in the pending list is released.
 func (c *client) onClose(reason string) {
 	c.mu.Lock()
 	if c.closed {
@@ -228,9 +243,24 @@ func (c *client) onClose(reason string) {
 		socks = append(socks, s)
 	}
 	c.mu.Unlock()
+	for _, s := range socks {
+		s.failAcks(ErrDisconnected)
+	}
 	c.qmu.Lock()
+	c.pending = append(c.pending, item{reason: reason}) // not bounded: one per connection
+	c.startLocked()
 	c.qcond.Broadcast()
 	c.qmu.Unlock()
+}
+
+// disconnectAll disconnects every socket of the connection.
+func (c *client) disconnectAll(reason string) {
+	c.mu.Lock()
+	socks := make([]*Socket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		socks = append(socks, s)
+	}
+	c.mu.Unlock()
 	for _, s := range socks {
 		s.onClose(reason)
 	}

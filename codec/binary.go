@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"maps"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,15 +37,25 @@ func mayHoldType(t reflect.Type) bool {
 	if v, ok := typeHoldsBinary.Load(t); ok {
 		return v.(bool)
 	}
-	// Mark in progress as false to cut recursive types; the final answer
-	// overwrites it.
-	typeHoldsBinary.Store(t, false)
-	r := computeHoldsBinary(t)
+	// Only final answers are cached: a type met again while it is being
+	// analysed (a recursive type) is cut by seen, which is local, so no
+	// other goroutine and no other type can see a provisional answer.
+	r := computeHoldsBinary(t, make(map[reflect.Type]bool))
 	typeHoldsBinary.Store(t, r)
 	return r
 }
 
-func computeHoldsBinary(t reflect.Type) bool {
+// computeHoldsBinary reports whether a []byte (or an interface, which may
+// hold one) is reachable from t through elements, pointers and exported
+// or embedded fields. seen holds the types on the current path.
+func computeHoldsBinary(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if v, ok := typeHoldsBinary.Load(t); ok {
+		return v.(bool)
+	}
+	if seen[t] {
+		return false // explored higher up the path
+	}
+	seen[t] = true
 	if t == rawJSONType || t.Implements(marshalerType) {
 		return false
 	}
@@ -52,17 +64,15 @@ func computeHoldsBinary(t reflect.Type) bool {
 		if t.Elem().Kind() == reflect.Uint8 {
 			return true
 		}
-		return mayHoldType(t.Elem())
-	case reflect.Array, reflect.Pointer:
-		return mayHoldType(t.Elem())
-	case reflect.Map:
-		return mayHoldType(t.Elem())
+		return computeHoldsBinary(t.Elem(), seen)
+	case reflect.Array, reflect.Pointer, reflect.Map:
+		return computeHoldsBinary(t.Elem(), seen)
 	case reflect.Interface:
 		return true
 	case reflect.Struct:
 		for i := 0; i < t.NumField(); i++ {
 			if f := t.Field(i); f.IsExported() || f.Anonymous {
-				if mayHoldType(f.Type) {
+				if computeHoldsBinary(f.Type, seen) {
 					return true
 				}
 			}
@@ -151,10 +161,23 @@ func replaceBinary(v reflect.Value, atts *[][]byte) any {
 		}
 		return out
 	case reflect.Map:
-		out := make(map[string]any, v.Len())
+		if v.IsNil() {
+			return nil // null, as encoding/json writes a nil map
+		}
+		// Visit the entries in the order encoding/json writes them (sorted
+		// keys), so placeholders are numbered in the order they appear.
+		keys := make([]string, 0, v.Len())
+		vals := make(map[string]reflect.Value, v.Len())
 		it := v.MapRange()
 		for it.Next() {
-			out[mapKey(it.Key())] = replaceBinary(it.Value(), atts)
+			k := mapKey(it.Key())
+			keys = append(keys, k)
+			vals[k] = it.Value()
+		}
+		slices.Sort(keys)
+		out := make(map[string]any, len(keys))
+		for _, k := range keys {
+			out[k] = replaceBinary(vals[k], atts)
 		}
 		return out
 	case reflect.Struct:
@@ -209,11 +232,74 @@ func appendFields(obj *orderedObject, v reflect.Value, atts *[][]byte) {
 		if name == "" {
 			name = f.Name
 		}
-		if strings.Contains(opts, "omitempty") && fv.IsZero() {
+		if hasOption(opts, "omitempty") && isEmptyValue(fv) {
 			continue
+		}
+		if hasOption(opts, "omitzero") && isZeroValue(fv) {
+			continue
+		}
+		if hasOption(opts, "string") {
+			switch fv.Kind() {
+			case reflect.Bool,
+				reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+				reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+				reflect.Float32, reflect.Float64, reflect.String:
+				// The value's JSON inside a JSON string, as encoding/json
+				// writes it for the "string" option.
+				b, err := appendJSON(nil, fv.Interface())
+				if err == nil {
+					*obj = append(*obj, field{name, string(b)})
+					continue
+				}
+			}
 		}
 		*obj = append(*obj, field{name, replaceBinary(fv, atts)})
 	}
+}
+
+// isEmptyValue is encoding/json's omitempty test: false, 0, a nil pointer
+// or interface, an empty array, slice, map or string. Structs are never
+// empty.
+func isEmptyValue(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	case reflect.Bool,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64,
+		reflect.Interface, reflect.Pointer:
+		return v.IsZero()
+	}
+	return false
+}
+
+// hasOption reports whether a json tag's options (after the name) include
+// opt.
+func hasOption(opts, opt string) bool {
+	for opts != "" {
+		var o string
+		o, opts, _ = strings.Cut(opts, ",")
+		if o == opt {
+			return true
+		}
+	}
+	return false
+}
+
+var isZeroerType = reflect.TypeFor[interface{ IsZero() bool }]()
+
+// isZeroValue is encoding/json's omitzero test: the type's IsZero method
+// when it has one (a nil pointer is zero), else the zero value of the
+// type.
+func isZeroValue(v reflect.Value) bool {
+	if v.Type().Implements(isZeroerType) {
+		if (v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface) && v.IsNil() {
+			return true
+		}
+		return v.Interface().(interface{ IsZero() bool }).IsZero()
+	}
+	return v.IsZero()
 }
 
 type field struct {
@@ -263,10 +349,23 @@ func (a *jsonArgs) Decode(i int, v any) error {
 		return json.Unmarshal(raw, v)
 	}
 	var tree any
-	if err := json.Unmarshal(raw, &tree); err != nil {
+	var err error
+	switch v.(type) {
+	case *any, *[]any, *map[string]any, *[]byte:
+		// Generic targets get the tree itself, numbers as float64 as
+		// encoding/json gives them (and a []byte holds no large number).
+		err = json.Unmarshal(raw, &tree)
+	default:
+		// Typed targets get the tree re-encoded: json.Number keeps every
+		// number's text, so integers beyond 2^53 stay exact.
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		err = dec.Decode(&tree)
+	}
+	if err != nil {
 		return err
 	}
-	tree, err := a.resolve(tree)
+	tree, err = a.resolve(tree)
 	if err != nil {
 		return err
 	}
@@ -277,6 +376,21 @@ func (a *jsonArgs) Decode(i int, v any) error {
 	case *[]byte:
 		if b, ok := tree.([]byte); ok {
 			*p = b
+			return nil
+		}
+	case *[]any:
+		// Elements are any: attachments are []byte, as for *any.
+		if l, ok := tree.([]any); ok {
+			*p = l
+			return nil
+		}
+	case *map[string]any:
+		if m, ok := tree.(map[string]any); ok {
+			if *p == nil {
+				*p = m
+			} else {
+				maps.Copy(*p, m) // encoding/json adds to a non-nil map
+			}
 			return nil
 		}
 	}
@@ -294,7 +408,15 @@ func (a *jsonArgs) resolve(v any) (any, error) {
 	switch t := v.(type) {
 	case map[string]any:
 		if isPH, _ := t["_placeholder"].(bool); isPH {
-			n, ok := t["num"].(float64)
+			var n float64
+			var ok bool
+			switch num := t["num"].(type) {
+			case float64:
+				n, ok = num, true
+			case json.Number:
+				f, err := num.Float64()
+				n, ok = f, err == nil
+			}
 			if !ok || n < 0 || n >= float64(len(a.atts)) || n != float64(int(n)) {
 				return nil, socketErr("invalid attachment placeholder")
 			}

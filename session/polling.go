@@ -76,6 +76,13 @@ func (s *Session) poll(w http.ResponseWriter, r *http.Request) {
 		if batch = s.takeLocked(batch); len(batch) > 0 {
 			break
 		}
+		if s.state == stateClosing {
+			// The close packet travels alone, after everything queued: the
+			// client acts on a close at once but on the packets before it
+			// a tick later, so sharing a response would lose them.
+			batch = append(batch, codec.Packet{Type: codec.PacketClose})
+			break
+		}
 		if s.upgrading && grace == nil {
 			// The client pauses polling to finish the upgrade; a noop
 			// releases its last GET.
@@ -100,7 +107,7 @@ func (s *Session) poll(w http.ResponseWriter, r *http.Request) {
 	s.getActive = false
 	// The close packet of a graceful close is the last thing the client
 	// gets: once written, the session is done.
-	closing := s.state == stateClosing && len(s.queue) == 0 && batch[len(batch)-1].Type == codec.PacketClose
+	closing := s.state == stateClosing && len(batch) == 1 && batch[0].Type == codec.PacketClose
 	reason := s.closeReason
 	s.mu.Unlock()
 
@@ -157,6 +164,10 @@ func (s *Session) receive(w http.ResponseWriter, r *http.Request) {
 	}
 	transports.WriteOK(w)
 }
+
+// pollCloseTimeout bounds how long a graceful close on polling waits for
+// the client's next poll (PingTimeout if shorter).
+const pollCloseTimeout = 3 * time.Second
 
 // closeLinger bounds how long a POSTed close packet waits for the client's
 // GET to arrive when none is pending.

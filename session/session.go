@@ -215,20 +215,13 @@ func (s *Session) closeGracefully(reason string) {
 		s.mu.Unlock()
 		return
 	}
-	if s.transport == transports.NamePolling && !s.getActive && len(s.queue) == 0 && !s.upgrading {
-		// Nothing to deliver and no poll to answer: close now rather than
-		// wait for a client that may be gone.
-		s.mu.Unlock()
-		s.closeNow(reason, nil, true)
-		return
-	}
 	s.state = stateClosing
 	s.closeReason = reason
 	if s.transport == transports.NamePolling {
-		s.queue = append(s.queue, codec.Packet{Type: codec.PacketClose})
-		// Like the reference server, give up on a client that does not
-		// come back for the close packet.
-		s.armTimerLocked(s.srv.cfg.pingTimeout)
+		// The queue is delivered first, then the close packet in a poll of
+		// its own (see poll). Like the reference server, give up on a
+		// client that does not come back for it.
+		s.armTimerLocked(min(s.srv.cfg.pingTimeout, pollCloseTimeout))
 		s.kickLocked()
 		s.mu.Unlock()
 		return

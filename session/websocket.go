@@ -153,11 +153,6 @@ func (s *Session) probeUpgrade(ws *transports.WebSocket) bool {
 			s.ws = ws
 			s.kickLocked() // release a GET that slipped in, with a noop
 			s.transport = transports.NameWebSocket
-			if s.state == stateClosing {
-				// Deliver the queue and end on the WebSocket instead; the
-				// close packet meant for polling is not needed there.
-				s.dropClosePacketLocked()
-			}
 			s.kickLocked() // flush whatever waited during the upgrade
 			s.mu.Unlock()
 			_ = ws.SetReadDeadline(time.Time{})
@@ -165,11 +160,5 @@ func (s *Session) probeUpgrade(ws *transports.WebSocket) bool {
 		default:
 			return false
 		}
-	}
-}
-
-func (s *Session) dropClosePacketLocked() {
-	if n := len(s.queue); n > 0 && s.queue[n-1].Type == codec.PacketClose {
-		s.queue = s.queue[:n-1]
 	}
 }

@@ -1,0 +1,13 @@
+package session_test
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain fails the run if any goroutine outlives the tests: every test
+// shuts its server down and stops its clients (see newEnv and env.dial).
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
