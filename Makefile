@@ -1,8 +1,9 @@
 # The two commands a new user needs (see README.md):
-#   make run    # the conformance/echo server on 127.0.0.1:3000
-#   make test   # every test: installs the Node interop packages, then go test -race ./...
+#   make run    # the chat example (chi_example) on http://127.0.0.1:8080/
+#   make test   # every test: installs the Node packages, then go vet and go test -race ./...
+#   make conformance  # the server the official protocol test-suites expect, on 127.0.0.1:3000
 
-.PHONY: test run deps
+.PHONY: test run deps conformance
 
 deps:
 	npm ci --prefix interop --no-audit --no-fund
@@ -13,4 +14,8 @@ test: deps
 	go test -race -count=1 ./...
 
 run:
+	npm ci --prefix chi_example --no-audit --no-fund
+	go run ./chi_example -addr 127.0.0.1:8080
+
+conformance:
 	go run ./cmd/conformance -addr 127.0.0.1:3000
