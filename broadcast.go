@@ -148,6 +148,7 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 			return nil, err
 		}
 	}
+	col.check() // no target at all (a dynamic namespace without children)
 	select {
 	case <-col.done:
 		return col.result(), nil
@@ -184,6 +185,12 @@ func (c *ackCollector) clientCount(n int) {
 func (c *ackCollector) ack(a codec.Args) {
 	c.mu.Lock()
 	c.responses = append(c.responses, a)
+	c.checkLocked()
+	c.mu.Unlock()
+}
+
+func (c *ackCollector) check() {
+	c.mu.Lock()
 	c.checkLocked()
 	c.mu.Unlock()
 }

@@ -34,6 +34,7 @@ type Socket struct {
 
 	mu              sync.Mutex
 	connected       bool                             // guarded by mu
+	closedReason    string                           // guarded by mu; set once disconnected
 	data            any                              // guarded by mu
 	handlers        map[string]*handler              // guarded by mu
 	anyIn           []func(string, codec.Args)       // guarded by mu
@@ -157,7 +158,9 @@ func (s *Socket) OnAnyOutgoing(fn func(event string, args []any)) {
 
 // Use adds packet middleware: it runs for every incoming event, in order,
 // before the handler. A non-nil error drops the event and is passed to
-// the socket's OnError listeners (or the server's error handler).
+// the socket's OnError listeners (or the server's error handler); a panic
+// drops it too and is reported to the server's error handler as a
+// *PanicError.
 func (s *Socket) Use(fn func(event string, args codec.Args) error) {
 	s.mu.Lock()
 	s.middlewares = append(s.middlewares, fn)
@@ -173,9 +176,15 @@ func (s *Socket) OnError(fn func(error)) {
 }
 
 // OnDisconnect adds a listener called once the socket has disconnected,
-// with the reason.
+// with the reason. On a socket already disconnected (the connection can
+// close while connection handlers still run) fn is called at once.
 func (s *Socket) OnDisconnect(fn func(reason string)) {
 	s.mu.Lock()
+	if r := s.closedReason; r != "" {
+		s.mu.Unlock()
+		s.nsp.srv.safeCall("disconnect", func() { fn(r) })
+		return
+	}
 	s.onDisconnect = append(s.onDisconnect, fn)
 	s.mu.Unlock()
 }
@@ -239,6 +248,7 @@ func (s *Socket) onClose(reason string) {
 		return
 	}
 	s.connected = false
+	s.closedReason = reason
 	before := s.onDisconnecting
 	after := s.onDisconnect
 	acks := s.acks
@@ -298,7 +308,11 @@ func (s *Socket) onEvent(p *codec.SocketPacket) {
 	}
 	for _, mw := range mws {
 		var err error
-		s.nsp.srv.safeCall(p.Event, func() { err = mw(p.Event, p.Args) })
+		returned := false
+		s.nsp.srv.safeCall(p.Event, func() { err = mw(p.Event, p.Args); returned = true })
+		if !returned {
+			return // the middleware panicked (reported by safeCall): fail closed
+		}
 		if err != nil {
 			s.reportError(err)
 			return
