@@ -34,6 +34,8 @@ var (
 	// ErrQueueFull is returned by Send when the outgoing queue would exceed
 	// MaxBufferedPackets or MaxBufferedBytes; the session is then closed.
 	ErrQueueFull = errors.New("engine.io: outgoing queue full")
+	// ErrServerClosed refuses new sessions once Shutdown has begun.
+	ErrServerClosed = errors.New("engine.io: server shutting down")
 )
 
 // Causes passed to close callbacks alongside the reason.
@@ -42,6 +44,7 @@ var (
 	errPollAborted   = errors.New("engine.io: polling request closed prematurely")
 	errPingDirection = errors.New("engine.io: invalid heartbeat direction")
 	errUpgradeFailed = errors.New("engine.io: upgrade failed")
+	errDuplicateID   = errors.New("engine.io: generated session id already in use")
 )
 
 // Close reasons, as the reference server names them.

@@ -52,8 +52,14 @@ func (s *Session) onTimer() {
 		s.awaitingPong = true
 		s.pingDue = true
 		// The pong deadline counts from when the ping was due, so timer
-		// latency does not stretch the heartbeat cycle.
-		s.timerAt = s.timerAt.Add(s.srv.cfg.pingTimeout)
+		// latency does not stretch the heartbeat cycle; but a ping sent
+		// very late (an overloaded machine) still leaves the client at
+		// least half the window to answer.
+		timeout := s.srv.cfg.pingTimeout
+		s.timerAt = s.timerAt.Add(timeout)
+		if floor := time.Now().Add(timeout / 2); s.timerAt.Before(floor) {
+			s.timerAt = floor
+		}
 		s.timer.Reset(time.Until(s.timerAt))
 		s.kickLocked()
 		s.mu.Unlock()

@@ -162,15 +162,24 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 	}
 	sess := newSession(s, id, r, transport, ws)
 	sess.maxPayload = maxPayload
-	if !s.add(sess) {
+	if err := s.add(sess); err != nil {
+		status, msg := http.StatusBadRequest, ""
+		if err == ErrServerClosed {
+			status, msg = http.StatusServiceUnavailable, "Server shutting down"
+		}
 		if ws != nil {
-			ws.Close(transports.CloseGoingAway, "server shutting down")
+			ws.Close(transports.CloseGoingAway, msg)
 		} else {
-			writeError(w, http.StatusServiceUnavailable, CodeBadRequest, "Server shutting down")
+			writeError(w, status, CodeBadRequest, msg)
 		}
 		return
 	}
-	_ = sess.Send(codec.Packet{Type: codec.PacketOpen, Data: s.openPayload(id, transport, maxPayload)})
+	// The open packet is the session's own: it is queued outside the
+	// limits, which bound what the application sends.
+	sess.mu.Lock()
+	sess.queue = append(sess.queue, codec.Packet{Type: codec.PacketOpen, Data: s.openPayload(id, transport, maxPayload)})
+	sess.kickLocked()
+	sess.mu.Unlock()
 	if fn := s.onConnection.Load(); fn != nil && *fn != nil {
 		(*fn)(sess)
 	}
@@ -197,19 +206,19 @@ func (s *Server) openPayload(id, transport string, maxPayload int64) []byte {
 	return b
 }
 
-// add registers a new session; false once Shutdown has begun or if the
-// id is taken (a broken GenerateID).
-func (s *Server) add(sess *Session) bool {
+// add registers a new session: ErrServerClosed once Shutdown has begun,
+// errDuplicateID if the id is taken (a broken GenerateID).
+func (s *Server) add(sess *Session) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
-		return false
+		return ErrServerClosed
 	}
 	if _, dup := s.sessions[sess.id]; dup {
-		return false
+		return errDuplicateID
 	}
 	s.sessions[sess.id] = sess
-	return true
+	return nil
 }
 
 func (s *Server) remove(sess *Session) {
