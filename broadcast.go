@@ -137,13 +137,15 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 		defer cancel()
 	}
 	col := &ackCollector{done: make(chan struct{})}
+	ids := make(map[*Namespace]uint64)
 	for _, n := range b.targets() {
 		servers, err := n.adapter.ServerCount(ctx)
 		if err != nil {
 			return nil, err
 		}
 		col.add(servers)
-		p := &codec.SocketPacket{Type: codec.Event, Nsp: n.name, ID: n.nextAckID(), HasID: true, Data: eventData(event, args)}
+		ids[n] = n.nextAckID()
+		p := &codec.SocketPacket{Type: codec.Event, Nsp: n.name, ID: ids[n], HasID: true, Data: eventData(event, args)}
 		if err := n.adapter.BroadcastWithAck(p, b.options(), col.clientCount, col.ack); err != nil {
 			return nil, err
 		}
@@ -153,6 +155,10 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 	case <-col.done:
 		return col.result(), nil
 	case <-ctx.Done():
+		// Sockets that did not answer still hold the ack id: release it.
+		for _, n := range b.targets() {
+			n.dropAck(ids[n])
+		}
 		return col.result(), ackTimeoutError(ctx.Err())
 	}
 }

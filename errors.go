@@ -17,8 +17,6 @@ var (
 	// ErrAckTimeout is returned (or passed to an ack callback) when an ack
 	// did not arrive in time.
 	ErrAckTimeout = errors.New("socketio: operation has timed out")
-	// ErrServerClosed is returned after Shutdown.
-	ErrServerClosed = errors.New("socketio: server closed")
 )
 
 // ConnectError refuses a connection from namespace middleware with a

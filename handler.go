@@ -151,7 +151,7 @@ func (s *Server) reportError(err error) {
 		s.opts.ErrorHandler(err)
 		return
 	}
-	log.Printf("socketio: %v", err)
+	log.Print(err) // our errors carry their "socketio:" prefix
 }
 
 // Shutdown disconnects every socket with reason "server shutting down",

@@ -187,3 +187,25 @@ func TestOnDisconnectAddedWhileClosing(t *testing.T) {
 		t.Fatalf("reason %q", r)
 	}
 }
+
+// A disconnect listener added to a socket that has already disconnected
+// (a socket handed to another goroutine) is called at once.
+func TestOnDisconnectOnDisconnectedSocket(t *testing.T) {
+	var socks <-chan *socketio.Socket
+	e := newEnv(t, nil, func(s *socketio.Server) { socks = sockets(s.Sockets()) })
+	c, _ := e.connect("/")
+	sock := recvChan(t, socks, "socket")
+	send(t, c, `1`)
+	deadline := time.Now().Add(sioWait)
+	for sock.Connected() {
+		if time.Now().After(deadline) {
+			t.Fatal("the socket did not disconnect")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	rs := make(chan string, 1)
+	sock.OnDisconnect(func(r string) { rs <- r })
+	if r := recvChan(t, rs, "disconnect reason"); r != socketio.ReasonClientNamespaceDisconnect {
+		t.Fatalf("reason %q", r)
+	}
+}

@@ -400,7 +400,96 @@ func (a *jsonArgs) Decode(i int, v any) error {
 	if err != nil {
 		return err
 	}
-	return json.Unmarshal(b, v)
+	if err := json.Unmarshal(b, v); err != nil {
+		return err
+	}
+	// An any field (or []any element) got the base64 text: give it the
+	// []byte an any target gets.
+	restoreBinary(reflect.ValueOf(v), tree)
+	return nil
+}
+
+// restoreBinary walks a decoded target alongside the resolved tree and
+// puts the attachment itself into every interface-typed location where
+// the tree holds one.
+func restoreBinary(v reflect.Value, tree any) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			restoreBinary(v.Elem(), tree)
+		}
+		return
+	case reflect.Interface:
+		if b, ok := tree.([]byte); ok && v.CanSet() && v.NumMethod() == 0 {
+			v.Set(reflect.ValueOf(b))
+			return
+		}
+		if !v.IsNil() && v.Elem().Kind() == reflect.Pointer {
+			restoreBinary(v.Elem(), tree)
+		}
+		return
+	}
+	switch t := tree.(type) {
+	case []any:
+		if v.Kind() == reflect.Slice || v.Kind() == reflect.Array {
+			for i := 0; i < v.Len() && i < len(t); i++ {
+				restoreBinary(v.Index(i), t[i])
+			}
+		}
+	case map[string]any:
+		switch v.Kind() {
+		case reflect.Struct:
+			restoreFields(v, t)
+		case reflect.Map:
+			if v.Type().Key().Kind() != reflect.String {
+				return
+			}
+			for k, sub := range t {
+				key := reflect.ValueOf(k).Convert(v.Type().Key())
+				cur := v.MapIndex(key)
+				if !cur.IsValid() {
+					continue
+				}
+				cp := reflect.New(cur.Type()).Elem()
+				cp.Set(cur)
+				restoreBinary(cp, sub)
+				v.SetMapIndex(key, cp)
+			}
+		}
+	}
+}
+
+func restoreFields(v reflect.Value, t map[string]any) {
+	typ := v.Type()
+	for i := 0; i < typ.NumField(); i++ {
+		f := typ.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+			restoreFields(v.Field(i), t)
+			continue
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		sub, ok := t[name]
+		if !ok {
+			for k, val := range t { // encoding/json matches names case-insensitively
+				if strings.EqualFold(k, name) {
+					sub, ok = val, true
+					break
+				}
+			}
+		}
+		if ok {
+			restoreBinary(v.Field(i), sub)
+		}
+	}
 }
 
 // resolve replaces placeholders in a generic JSON tree by attachments.
