@@ -2,8 +2,10 @@
 #   make run    # the chat example (chi_example) on http://127.0.0.1:8080/
 #   make test   # every test: installs the Node packages, then go vet and go test -race ./...
 #   make conformance  # the server the official protocol test-suites expect, on 127.0.0.1:3000
+#   make bench  # ours vs Node socket.io vs raw gorilla/websocket: writes docs/benchmarks.md and .png
+#               # (BENCHFLAGS=-quick for a smoke test; see bench/cmd/run)
 
-.PHONY: test run deps conformance
+.PHONY: test run deps conformance bench
 
 deps:
 	npm ci --prefix interop --no-audit --no-fund
@@ -19,3 +21,6 @@ run:
 
 conformance:
 	go run ./cmd/conformance -addr 127.0.0.1:3000
+
+bench:
+	go run ./bench/cmd/run $(BENCHFLAGS)

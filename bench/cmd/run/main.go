@@ -1,0 +1,255 @@
+//go:build linux
+
+// Command run is the benchmark harness: it builds the bench programs, then
+// starts each server in turn (ours, node, raw), runs every scenario
+// against it with the load generator, repeats each run and keeps the
+// medians, and writes docs/benchmarks.md and docs/benchmarks.png.
+//
+//	make bench                      # = go run ./bench/cmd/run
+//	go run ./bench/cmd/run -quick   # smoke test: small N, short runs (about 2 minutes)
+//	go run ./bench/cmd/run -servers ours -scenarios ack,broadcast -runs 1 -v
+//	go run ./bench/cmd/run -profile /tmp/prof   # also save pprof profiles of ours
+//
+// Every server is a fresh process for every run. See docs/benchmarks.md
+// for what each scenario measures.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gosio/socketio/bench/internal/proc"
+)
+
+// params are the sizes and durations of one mode (full or quick).
+type params struct {
+	runs         int
+	warmup       time.Duration
+	duration     time.Duration
+	ackClients   []int
+	bcastClients int
+	bcastRate    float64
+	bcastWindow  int
+	idleN        []int // every server
+	idleOursN    []int // ours and raw only
+	idleSettle   time.Duration
+	pollClients  int
+	connectN     int
+}
+
+var fullParams = params{
+	runs:         3,
+	warmup:       2 * time.Second,
+	duration:     10 * time.Second,
+	ackClients:   []int{100, 1000},
+	bcastClients: 10000,
+	bcastRate:    10,
+	bcastWindow:  8,
+	idleN:        []int{10000, 50000},
+	idleOursN:    []int{100000},
+	idleSettle:   5 * time.Second,
+	pollClients:  100,
+	connectN:     15000,
+}
+
+var quickParams = params{
+	runs:         1,
+	warmup:       500 * time.Millisecond,
+	duration:     2 * time.Second,
+	ackClients:   []int{50, 200},
+	bcastClients: 1000,
+	bcastRate:    10,
+	bcastWindow:  8,
+	idleN:        []int{1000, 3000},
+	idleOursN:    []int{5000},
+	idleSettle:   time.Second,
+	pollClients:  20,
+	connectN:     2000,
+}
+
+type harness struct {
+	p           params
+	quick       bool
+	root        string // repository root
+	bin         string // built bench programs
+	tmp         string // logs
+	node        string
+	taskset     string
+	pin         bool
+	serverCPUs  string
+	loadgenCPUs string
+	verbose     bool
+	profileDir  string
+	srcIPs      int
+	concurrency int
+	fdLimit     int
+	servers     []string
+	scenarios   map[string]bool
+	started     time.Time
+	loadAvg     string
+}
+
+func main() {
+	quick := flag.Bool("quick", false, "smoke test: small N, short runs, 1 run (about 2 minutes)")
+	runs := flag.Int("runs", 0, "runs per cell, medians reported (default 3, quick 1)")
+	servers := flag.String("servers", "ours,node,raw", "servers to run, in order")
+	scenarios := flag.String("scenarios", "ack,broadcast,idle,polling,connect", "scenarios to run")
+	out := flag.String("out", "docs/benchmarks.md", "report path (relative to the repository root)")
+	pngOut := flag.String("png", "docs/benchmarks.png", "chart path (relative to the repository root)")
+	pin := flag.Bool("pin", false, "pin servers to -server-cpus and the load generator to -loadgen-cpus (taskset)")
+	serverCPUs := flag.String("server-cpus", "0", "CPUs for the servers with -pin")
+	loadgenCPUs := flag.String("loadgen-cpus", "1", "CPUs for the load generator with -pin")
+	profile := flag.String("profile", "", "save pprof CPU, heap and allocs profiles of ours in this directory")
+	srcIPs := flag.Int("src-ips", 32, "client source addresses 127.0.0.1 … 127.0.0.N")
+	concurrency := flag.Int("concurrency", 200, "connections opened at once (below Node's listen backlog of 511)")
+	verbose := flag.Bool("v", false, "show the load generator's progress and commands")
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("bench: ")
+
+	h := &harness{
+		p: fullParams, quick: *quick, pin: *pin, serverCPUs: *serverCPUs, loadgenCPUs: *loadgenCPUs,
+		verbose: *verbose, srcIPs: *srcIPs, concurrency: *concurrency, started: time.Now(),
+		scenarios: map[string]bool{},
+	}
+	if *quick {
+		h.p = quickParams
+	}
+	if *runs > 0 {
+		h.p.runs = *runs
+	}
+	for _, s := range strings.Split(*servers, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			h.servers = append(h.servers, s)
+		}
+	}
+	for _, s := range strings.Split(*scenarios, ",") {
+		h.scenarios[strings.TrimSpace(s)] = true
+	}
+	h.fdLimit = int(proc.RaiseFileLimit()) // inherited by the servers and load generators
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		h.loadAvg = strings.Join(strings.Fields(string(b))[:3], " ")
+	}
+
+	var err error
+	if h.root, err = repoRoot(); err != nil {
+		log.Fatal(err)
+	}
+	if h.tmp, err = os.MkdirTemp("", "gosio-bench-"); err != nil {
+		log.Fatal(err)
+	}
+	h.bin = filepath.Join(h.tmp, "bin")
+	if *profile != "" {
+		h.profileDir, _ = filepath.Abs(*profile)
+		if err := os.MkdirAll(h.profileDir, 0o755); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if h.pin {
+		if h.taskset, err = exec.LookPath("taskset"); err != nil {
+			log.Fatal("-pin needs taskset (util-linux)")
+		}
+	}
+	if err := h.build(); err != nil {
+		log.Fatal(err)
+	}
+
+	plan := h.plan()
+	results := h.run(plan)
+
+	mdPath, pngPath := h.inRoot(*out), h.inRoot(*pngOut)
+	if err := os.MkdirAll(filepath.Dir(mdPath), 0o755); err != nil {
+		log.Fatal(err)
+	}
+	info := h.machineInfo()
+	rel, _ := filepath.Rel(filepath.Dir(mdPath), pngPath)
+	if err := os.WriteFile(mdPath, []byte(h.report(info, plan, results, rel)), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	title := "GOSIO/SOCKETIO BENCHMARKS " + h.started.UTC().Format("2006-01-02")
+	if h.quick {
+		title += " (QUICK MODE)"
+	}
+	if err := writeChart(pngPath, title, h.servers, h.chartPanels(plan, results)); err != nil {
+		log.Fatal(err)
+	}
+	_ = os.RemoveAll(h.bin)
+	if failed := results.failures(); failed > 0 {
+		log.Printf("%d run(s) failed: server logs are in %s", failed, h.tmp)
+	} else {
+		_ = os.RemoveAll(h.tmp)
+	}
+	log.Printf("wrote %s and %s in %s", mdPath, pngPath, time.Since(h.started).Round(time.Second))
+}
+
+// inRoot resolves a relative path against the repository root.
+func (h *harness) inRoot(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(h.root, p)
+}
+
+// repoRoot finds the module root from the working directory.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && strings.Contains(string(b), "module github.com/gosio/socketio\n") {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("run from inside the github.com/gosio/socketio repository")
+		}
+		dir = parent
+	}
+}
+
+// build compiles the Go bench programs and installs the Node server's
+// packages (npm ci, from bench/node/package-lock.json) when missing.
+func (h *harness) build() error {
+	log.Printf("building bench/server, bench/raw, bench/loadgen")
+	cmd := exec.Command("go", "build", "-o", h.bin+string(filepath.Separator), "./bench/server", "./bench/raw", "./bench/loadgen")
+	cmd.Dir = h.root
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("go build: %w", err)
+	}
+	if !h.wants("node") {
+		return nil
+	}
+	var err error
+	if h.node, err = exec.LookPath("node"); err != nil {
+		return fmt.Errorf("the node server needs Node.js >= 20 (or run with -servers ours,raw)")
+	}
+	nodeDir := filepath.Join(h.root, "bench", "node")
+	if _, err := os.Stat(filepath.Join(nodeDir, "node_modules", "socket.io", "package.json")); err != nil {
+		log.Printf("npm ci in bench/node")
+		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
+		cmd.Dir = nodeDir
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("npm ci in bench/node: %w", err)
+		}
+	}
+	return nil
+}
+
+func (h *harness) wants(server string) bool {
+	for _, s := range h.servers {
+		if s == server {
+			return true
+		}
+	}
+	return false
+}

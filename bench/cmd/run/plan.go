@@ -1,0 +1,431 @@
+//go:build linux
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"math"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gosio/socketio/bench/internal/hist"
+	"github.com/gosio/socketio/bench/internal/proto"
+)
+
+// metric is one row of a scenario's table.
+type metric struct {
+	key    string
+	label  string
+	better int    // +1 higher is better, -1 lower is better, 0 informative
+	format string // "int", "ms", "pct", "kib", "ratio", "count"
+}
+
+// variant is one scenario with its parameters: one table section.
+type variant struct {
+	key      string // unique, e.g. "ack-100"
+	scenario string // loadgen scenario
+	group    string // the table it belongs to
+	label    string // its rows' first column
+	servers  []string
+	clients  int
+	rate     float64 // broadcast: per second, 0 = max
+	skip     string  // why it is not run on this machine
+	metrics  []metric
+}
+
+func (v *variant) runsOn(server string) bool {
+	for _, s := range v.servers {
+		if s == server {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	mRate = func(label string) metric { return metric{"rate", label, +1, "int"} }
+	mP50  = metric{"p50_ms", "p50 latency", -1, "ms"}
+	mP99  = metric{"p99_ms", "p99 latency", -1, "ms"}
+	mSCPU = metric{"server_cpu", "server CPU", 0, "pct"}
+	mLCPU = metric{"loadgen_cpu", "load generator CPU", 0, "pct"}
+	mOCPU = metric{"other_cpu", "rest of the machine CPU", 0, "pct"}
+	mErr  = metric{"errors", "errors", -1, "count"}
+)
+
+// group titles, in report order.
+const (
+	gAck     = "Ack round trip"
+	gBcast   = "Broadcast fan-out"
+	gIdle    = "Idle memory"
+	gPolling = "Long-polling"
+	gConnect = "Connection rate"
+)
+
+var groupOrder = []string{gAck, gBcast, gIdle, gPolling, gConnect}
+
+func (h *harness) plan() []*variant {
+	all := []string{"ours", "node", "raw"}
+	oursRaw := []string{"ours", "raw"}
+	sio := []string{"ours", "node"}
+	var vs []*variant
+	if h.scenarios["ack"] {
+		for _, n := range h.p.ackClients {
+			vs = append(vs, &variant{
+				key: fmt.Sprintf("ack-%d", n), scenario: "ack", group: gAck,
+				label: fmt.Sprintf("%s clients", thousands(float64(n))), servers: all, clients: n,
+				metrics: []metric{mRate("acks/s"), mP50, mP99, mSCPU, mLCPU, mOCPU, mErr},
+			})
+		}
+	}
+	if h.scenarios["broadcast"] {
+		n := h.p.bcastClients
+		vs = append(vs, &variant{
+			key: "bcast-fixed", scenario: "broadcast", group: gBcast,
+			label:   fmt.Sprintf("%s clients, %g/s", thousands(float64(n)), h.p.bcastRate),
+			servers: all, clients: n, rate: h.p.bcastRate,
+			metrics: []metric{mRate("deliveries/s"), mP50, mP99, {"delivery_ratio", "delivered / sent", +1, "ratio"}, mSCPU, mLCPU, mOCPU},
+		}, &variant{
+			key: "bcast-max", scenario: "broadcast", group: gBcast,
+			label:   fmt.Sprintf("%s clients, max rate", thousands(float64(n))),
+			servers: all, clients: n, rate: 0,
+			metrics: []metric{mRate("deliveries/s"), {"broadcasts_per_s", "broadcasts/s", +1, "int"}, mP50, mP99,
+				{"stalls", "credit stalls (should be 0)", -1, "count"}, mSCPU, mLCPU, mOCPU},
+		})
+	}
+	if h.scenarios["idle"] {
+		idle := func(n int, servers []string) {
+			v := &variant{
+				key: fmt.Sprintf("idle-%d", n), scenario: "idle", group: gIdle,
+				label: fmt.Sprintf("%s clients", thousands(float64(n))), servers: servers, clients: n,
+				metrics: []metric{
+					{"rss_per_conn_kib", "RSS per client", -1, "kib"},
+					{"heap_per_conn_kib", "heap per client", -1, "kib"},
+					{"conns", "clients connected", 0, "count"},
+					{"rss_after_mib", "server RSS", -1, "mib"},
+					{"p99_ms", "connect p99", -1, "ms"},
+				},
+			}
+			if need := n + 512; need > h.fdLimit {
+				v.skip = fmt.Sprintf("needs %s open files in one server process; RLIMIT_NOFILE is %s here", thousands(float64(need)), thousands(float64(h.fdLimit)))
+			}
+			vs = append(vs, v)
+		}
+		for _, n := range h.p.idleN {
+			idle(n, all)
+		}
+		for _, n := range h.p.idleOursN {
+			idle(n, oursRaw)
+		}
+	}
+	if h.scenarios["polling"] {
+		vs = append(vs, &variant{
+			key: "polling", scenario: "polling", group: gPolling,
+			label: fmt.Sprintf("%d sessions at once", h.p.pollClients), servers: sio, clients: h.p.pollClients,
+			metrics: []metric{mRate("echoes/s"), mP50, mP99,
+				{"handshakes_per_s", "handshakes/s", +1, "int"}, {"handshake_p99_ms", "handshake p99", -1, "ms"}, mSCPU, mLCPU, mOCPU, mErr},
+		})
+	}
+	if h.scenarios["connect"] {
+		n := min(h.p.connectN, h.fdLimit-2000)
+		vs = append(vs, &variant{
+			key: "connect", scenario: "connect", group: gConnect,
+			label:   fmt.Sprintf("%s connections, %d at once", thousands(float64(n)), h.concurrency),
+			servers: all, clients: n,
+			metrics: []metric{mRate("connections/s"), mP50, mP99, mSCPU, mLCPU, mOCPU, mErr},
+		})
+	}
+	return vs
+}
+
+// cell is what one server measured for one variant over its runs.
+type cell struct {
+	runs []map[string]float64
+	errs []string
+	skip string
+}
+
+// median of a metric over the successful runs (NaN if none).
+func (c *cell) median(key string) float64 {
+	if c == nil {
+		return math.NaN()
+	}
+	var xs []float64
+	for _, r := range c.runs {
+		if v, ok := r[key]; ok && !math.IsNaN(v) {
+			xs = append(xs, v)
+		}
+	}
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	sort.Float64s(xs)
+	m := len(xs) / 2
+	if len(xs)%2 == 1 {
+		return xs[m]
+	}
+	return (xs[m-1] + xs[m]) / 2
+}
+
+type results map[string]map[string]*cell // variant key → server → cell
+
+func (r results) failures() int {
+	n := 0
+	for _, byServer := range r {
+		for _, c := range byServer {
+			n += len(c.errs)
+		}
+	}
+	return n
+}
+
+func (r results) get(variant, server string) *cell {
+	if r[variant] == nil {
+		return nil
+	}
+	return r[variant][server]
+}
+
+func (h *harness) run(plan []*variant) results {
+	res := results{}
+	total := 0
+	for _, s := range h.servers {
+		for _, v := range plan {
+			if v.runsOn(s) && v.skip == "" {
+				total += h.p.runs
+			}
+		}
+	}
+	done := 0
+	for _, s := range h.servers {
+		for _, v := range plan {
+			if !v.runsOn(s) {
+				continue
+			}
+			if res[v.key] == nil {
+				res[v.key] = map[string]*cell{}
+			}
+			c := &cell{skip: v.skip}
+			res[v.key][s] = c
+			if v.skip != "" {
+				log.Printf("[%s] %s %s: skipped: %s", s, v.group, v.label, v.skip)
+				continue
+			}
+			for run := 1; run <= h.p.runs; run++ {
+				done++
+				m, err := h.runOne(v, s, run)
+				if err != nil {
+					c.errs = append(c.errs, err.Error())
+					log.Printf("[%d/%d] [%s] %s %s run %d: FAILED: %v", done, total, s, v.group, v.label, run, err)
+					continue
+				}
+				c.runs = append(c.runs, m)
+				log.Printf("[%d/%d] [%s] %s %s run %d: %s", done, total, s, v.group, v.label, run, summarize(v, m))
+			}
+		}
+	}
+	return res
+}
+
+func summarize(v *variant, m map[string]float64) string {
+	var parts []string
+	for _, mt := range v.metrics {
+		if x, ok := m[mt.key]; ok {
+			parts = append(parts, mt.label+" "+formatValue(mt.format, x))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// runOne runs a variant once against a fresh server.
+func (h *harness) runOne(v *variant, kind string, run int) (map[string]float64, error) {
+	profiling := h.profileDir != "" && kind == "ours"
+	s, err := h.startServer(kind, profiling)
+	if err != nil {
+		return nil, err
+	}
+	defer s.stop()
+	if v.scenario == "idle" {
+		return h.runIdle(v, s, run)
+	}
+
+	mode := "sio"
+	if kind == "raw" {
+		mode = "raw"
+	}
+	args := h.loadgenArgs(v, s, mode)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+
+	var profWG sync.WaitGroup
+	onLine := func(string) {}
+	if profiling {
+		secs := int(math.Max(1, h.p.duration.Seconds()))
+		if v.scenario == "connect" {
+			secs = 3
+		}
+		onLine = func(line string) {
+			if line == "PHASE measure" {
+				profWG.Add(1)
+				go func() {
+					defer profWG.Done()
+					h.saveProfile(s, fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), v, run, "cpu")
+				}()
+			}
+		}
+	}
+	lg, err := h.startLoadgen(ctx, args, onLine)
+	if err != nil {
+		return nil, err
+	}
+	_ = lg.stdin.Close()
+	r, err := lg.result()
+	if profiling {
+		profWG.Wait()
+		h.saveProfile(s, "/debug/pprof/heap", v, run, "heap")
+		h.saveProfile(s, "/debug/pprof/allocs", v, run, "allocs")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return resultMetrics(r), nil
+}
+
+func (h *harness) saveProfile(s *server, path string, v *variant, run int, kind string) {
+	file := filepath.Join(h.profileDir, fmt.Sprintf("ours-%s-run%d-%s.pprof", v.key, run, kind))
+	if err := fetch(s.pprofBase+path, file); err != nil {
+		log.Printf("profile %s: %v", file, err)
+	}
+}
+
+func (h *harness) loadgenArgs(v *variant, s *server, mode string) []string {
+	args := []string{
+		"-url", s.base, "-mode", mode, "-scenario", v.scenario,
+		"-clients", strconv.Itoa(v.clients),
+		"-warmup", h.p.warmup.String(), "-duration", h.p.duration.String(),
+		"-server-pid", strconv.Itoa(s.pid()),
+		"-src-ips", strconv.Itoa(h.srcIPs), "-concurrency", strconv.Itoa(h.concurrency),
+	}
+	if v.scenario == "broadcast" {
+		args = append(args, "-rate", strconv.FormatFloat(v.rate, 'g', -1, 64), "-window", strconv.Itoa(h.p.bcastWindow), "-size", "100")
+	}
+	return args
+}
+
+func resultMetrics(r *proto.Result) map[string]float64 {
+	m := map[string]float64{
+		"rate":        r.Rate,
+		"p50_ms":      float64(r.Lat.P50) / 1e6,
+		"p99_ms":      float64(r.Lat.P99) / 1e6,
+		"p999_ms":     float64(r.Lat.P999) / 1e6,
+		"max_ms":      float64(r.Lat.Max) / 1e6,
+		"errors":      float64(r.Errors),
+		"connected":   float64(r.Connected),
+		"loadgen_cpu": r.LoadgenCPU,
+	}
+	if r.ServerCPU >= 0 {
+		m["server_cpu"] = r.ServerCPU
+		if r.MachineCPU >= 0 {
+			m["machine_cpu"] = r.MachineCPU
+			m["other_cpu"] = max(0, r.MachineCPU-r.ServerCPU-r.LoadgenCPU)
+		}
+	}
+	for k, v := range r.Extra {
+		if strings.HasSuffix(k, "_ns") {
+			m[strings.TrimSuffix(k, "_ns")+"_ms"] = v / 1e6
+			continue
+		}
+		m[k] = v
+	}
+	return m
+}
+
+// runIdle connects v.clients idle clients (in load generator shards below
+// the open-file limit), and reports the server's RSS growth per client.
+func (h *harness) runIdle(v *variant, s *server, run int) (map[string]float64, error) {
+	time.Sleep(300 * time.Millisecond)
+	before, err := s.rss(true)
+	if err != nil {
+		return nil, err
+	}
+	perShard := max(h.fdLimit-1000, 1000)
+	shards := (v.clients + perShard - 1) / perShard
+	mode := "sio"
+	if s.kind == "raw" {
+		mode = "raw"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	var lgs []*loadgen
+	defer func() {
+		for _, lg := range lgs {
+			_ = lg.stdin.Close()
+		}
+	}()
+	left := v.clients
+	for i := range shards {
+		n := left / (shards - i)
+		left -= n
+		args := h.loadgenArgs(v, s, mode)
+		for j := range args {
+			if args[j] == "-clients" {
+				args[j+1] = strconv.Itoa(n) // this shard's share
+			}
+		}
+		args = append(args, "-hold")
+		lg, err := h.startLoadgen(ctx, args, nil)
+		if err != nil {
+			return nil, err
+		}
+		lgs = append(lgs, lg)
+	}
+	connected := 0
+	for _, lg := range lgs {
+		n, err := lg.waitReady(20 * time.Minute)
+		if err != nil {
+			return nil, err
+		}
+		connected += n
+	}
+	time.Sleep(h.p.idleSettle)
+	after, err := s.rss(true)
+	if err != nil {
+		return nil, err
+	}
+	if h.profileDir != "" && s.pprofBase != "" {
+		h.saveProfile(s, "/debug/pprof/heap", v, run, "heap")
+	}
+	for _, lg := range lgs {
+		_ = lg.stdin.Close()
+	}
+	lat := &hist.H{}
+	errs := 0.0
+	for _, lg := range lgs {
+		r, err := lg.result()
+		if err != nil {
+			return nil, err
+		}
+		lat.AddSparse(r.Hist)
+		errs += float64(r.Errors)
+	}
+	lgs = nil
+	if after.Conns <= 0 {
+		return nil, fmt.Errorf("the server reports no connected client (load generators connected %d)", connected)
+	}
+	sum := lat.Summary()
+	return map[string]float64{
+		"rss_per_conn_kib":  float64(after.RSS-before.RSS) / float64(after.Conns) / 1024,
+		"heap_per_conn_kib": float64(after.Heap-before.Heap) / float64(after.Conns) / 1024,
+		"conns":             float64(after.Conns),
+		"rss_before_mib":    float64(before.RSS) / (1 << 20),
+		"rss_after_mib":     float64(after.RSS) / (1 << 20),
+		"p50_ms":            float64(sum.P50) / 1e6,
+		"p99_ms":            float64(sum.P99) / 1e6,
+		"errors":            errs,
+	}, nil
+}
