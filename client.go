@@ -28,9 +28,10 @@ type client struct {
 	timer      *time.Timer        // guarded by mu; connect timeout
 
 	qmu     sync.Mutex
-	qcond   *sync.Cond // signalled when the pending list shrinks
-	pending []item     // guarded by qmu
-	running bool       // guarded by qmu; the worker goroutine exists
+	qcond   *sync.Cond    // signalled when the pending list shrinks
+	pending []item        // guarded by qmu
+	running bool          // guarded by qmu; the worker goroutine exists
+	wake    chan struct{} // capacity 1: wakes a lingering worker
 }
 
 func (s *Server) onEngineConnection(conn *session.Session) {
@@ -99,7 +100,15 @@ func (c *client) enqueue(p *codec.SocketPacket) {
 func (c *client) startLocked() {
 	if !c.running {
 		c.running = true
+		if c.wake == nil {
+			c.wake = make(chan struct{}, 1)
+		}
 		go c.work()
+		return
+	}
+	select {
+	case c.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -109,15 +118,40 @@ func (c *client) isClosed() bool {
 	return c.closed
 }
 
-// work handles pending packets in order and exits when there are none.
+// workerLinger is how long an idle worker waits for more packets before
+// it exits. A busy connection keeps its worker (and the worker its grown
+// stack: a new goroutine per burst would pay for stack growth every time);
+// an idle one holds no goroutine.
+const workerLinger = 20 * time.Millisecond
+
+// work handles pending packets in order and exits when none has come for
+// workerLinger.
 func (c *client) work() {
+	var idle *time.Timer
+	lingered := false
 	for {
 		c.qmu.Lock()
 		if len(c.pending) == 0 {
-			c.running = false
+			if lingered {
+				c.running = false
+				c.qmu.Unlock()
+				return
+			}
 			c.qmu.Unlock()
-			return
+			if idle == nil {
+				idle = time.NewTimer(workerLinger)
+				defer idle.Stop()
+			} else {
+				idle.Reset(workerLinger)
+			}
+			select {
+			case <-c.wake:
+			case <-idle.C:
+				lingered = true
+			}
+			continue
 		}
+		lingered = false
 		it := c.pending[0]
 		c.pending[0] = item{}
 		c.pending = c.pending[1:]

@@ -60,8 +60,9 @@ type Options struct {
 	MaxBufferedPackets int
 	MaxBufferedBytes   int64
 	// ReadBufferSize and WriteBufferSize size each WebSocket connection's
-	// I/O buffers (the write buffer is pooled and held only while writing).
-	// Zero means 1024 and 4096 bytes.
+	// I/O buffers (the read buffer lives as long as the connection; the write
+	// buffer is pooled and held only while writing).
+	// Zero means 512 and 4096 bytes.
 	ReadBufferSize, WriteBufferSize int
 }
 

@@ -185,7 +185,9 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 	}
 	sess.startHeartbeat()
 	if ws != nil {
-		sess.readLoop(ws)
+		// A goroutine of its own, so the request's goroutine ends and
+		// net/http lets go of its per-connection buffers (8 KB) and stack.
+		go sess.readLoop(ws)
 		return
 	}
 	sess.servePolling(w, r)

@@ -44,6 +44,8 @@ type Session struct {
 	queueBytes int64          // guarded by mu
 	pingDue    bool           // guarded by mu; a ping goes out ahead of the queue
 	flushing   bool           // guarded by mu; a WebSocket writer goroutine is running
+	flushWake  chan struct{}  // capacity 1: wakes a lingering writer
+	writing    bool           // guarded by mu; the writer is writing a batch
 
 	// Polling state, guarded by mu.
 	getActive  bool
@@ -154,13 +156,14 @@ func (s *Session) Send(pkts ...codec.Packet) error {
 }
 
 // SendVolatile queues packets only if the session can take them at once:
-// it is open, nothing is waiting in its queue and it is not upgrading.
+// it is open, nothing is waiting in its queue or being written, and it is
+// not upgrading.
 // Otherwise the packets are dropped and it returns false. Volatile events
 // (positions, typing indicators) use it: a slow client skips them instead
 // of accumulating them.
 func (s *Session) SendVolatile(pkts ...codec.Packet) bool {
 	s.mu.Lock()
-	if s.state != stateOpen || len(s.queue) > 0 || s.upgrading || s.flushing {
+	if s.state != stateOpen || len(s.queue) > 0 || s.upgrading || s.writing {
 		s.mu.Unlock()
 		return false
 	}
@@ -201,9 +204,20 @@ func (s *Session) kickLocked() {
 		}
 		return
 	}
-	if !s.flushing && s.ws != nil {
+	if s.ws == nil {
+		return
+	}
+	if !s.flushing {
 		s.flushing = true
+		if s.flushWake == nil {
+			s.flushWake = make(chan struct{}, 1)
+		}
 		go s.flush(s.ws)
+		return
+	}
+	select {
+	case s.flushWake <- struct{}{}:
+	default:
 	}
 }
 
@@ -259,6 +273,12 @@ func (s *Session) closeNow(reason string, err error, serverSide bool) {
 	if s.wake != nil {
 		select {
 		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	if s.flushWake != nil {
+		select {
+		case s.flushWake <- struct{}{}:
 		default:
 		}
 	}

@@ -33,8 +33,8 @@ func (s *Session) onPacket(p codec.Packet) {
 	// server does.
 }
 
-// readLoop reads the WebSocket carrying the session until it fails. It
-// runs on the goroutine of the HTTP request that opened the WebSocket.
+// readLoop reads the WebSocket carrying the session until it fails, on a
+// goroutine of its own (the HTTP request that opened it has returned).
 func (s *Session) readLoop(ws *transports.WebSocket) {
 	for {
 		p, err := ws.ReadPacket()
@@ -56,22 +56,49 @@ func readErrorReason(err error) string {
 	return ReasonTransportError
 }
 
+// writerLinger is how long an idle WebSocket writer waits for more packets
+// before it exits.
+const writerLinger = 20 * time.Millisecond
+
 // flush is the WebSocket writer: it runs while the queue has packets and
-// exits when it is empty, so an idle session has no writer goroutine.
+// exits once it has been empty for writerLinger, so an idle session has no
+// writer goroutine.
 func (s *Session) flush(ws *transports.WebSocket) {
 	var batch []codec.Packet
+	var idle *time.Timer
+	lingered := false
 	for {
 		s.mu.Lock()
+		s.writing = false
 		batch = s.takeLocked(batch[:0])
 		if len(batch) == 0 || s.state == stateClosed {
-			s.flushing = false
 			closing, reason := s.state == stateClosing, s.closeReason
-			s.mu.Unlock()
-			if closing {
-				s.closeNow(reason, nil, true)
+			if lingered || closing || s.state == stateClosed {
+				s.flushing = false
+				s.mu.Unlock()
+				if closing {
+					s.closeNow(reason, nil, true)
+				}
+				return
 			}
-			return
+			s.mu.Unlock()
+			// Linger briefly: a busy session keeps its writer (and its
+			// grown stack) instead of starting one per burst.
+			if idle == nil {
+				idle = time.NewTimer(writerLinger)
+				defer idle.Stop()
+			} else {
+				idle.Reset(writerLinger)
+			}
+			select {
+			case <-s.flushWake:
+			case <-idle.C:
+				lingered = true
+			}
+			continue
 		}
+		lingered = false
+		s.writing = true
 		s.mu.Unlock()
 		err := ws.WritePackets(batch)
 		clear(batch)
@@ -112,7 +139,7 @@ func (s *Session) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	if s.probeUpgrade(ws) {
-		s.readLoop(ws)
+		go s.readLoop(ws) // see handshake: frees the request's buffers
 		return
 	}
 	s.mu.Lock()

@@ -33,7 +33,7 @@ type WebSocketConfig struct {
 	// WriteTimeout bounds each WritePackets call; zero means no deadline.
 	WriteTimeout time.Duration
 	// ReadBufferSize and WriteBufferSize size gorilla's I/O buffers. Zero
-	// means 1024 and 4096 bytes.
+	// means 512 and 4096 bytes.
 	ReadBufferSize, WriteBufferSize int
 }
 
@@ -49,7 +49,7 @@ var writeBufferPool = &sync.Pool{}
 func Upgrade(w http.ResponseWriter, r *http.Request, cfg WebSocketConfig) (*WebSocket, error) {
 	rb, wb := cfg.ReadBufferSize, cfg.WriteBufferSize
 	if rb <= 0 {
-		rb = 1024
+		rb = 512 // frame headers and small messages; larger ones are read through
 	}
 	if wb <= 0 {
 		wb = 4096
