@@ -3,6 +3,7 @@ package transports
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -20,7 +21,9 @@ import (
 // WritePackets; Close may be called from any goroutine at any time.
 type WebSocket struct {
 	conn         *websocket.Conn
+	netConn      net.Conn // the connection under conn: WritePackets writes frames to it directly
 	writeTimeout time.Duration
+	deadline     time.Time // the write deadline set last; used by the writer only
 	closeOnce    sync.Once
 }
 
@@ -67,7 +70,7 @@ func Upgrade(w http.ResponseWriter, r *http.Request, cfg WebSocketConfig) (*WebS
 	if cfg.MaxPayload > 0 {
 		conn.SetReadLimit(cfg.MaxPayload)
 	}
-	return &WebSocket{conn: conn, writeTimeout: cfg.WriteTimeout}, nil
+	return &WebSocket{conn: conn, netConn: conn.NetConn(), writeTimeout: cfg.WriteTimeout}, nil
 }
 
 // ErrMessageTooBig reports a frame over the configured MaxPayload.
@@ -107,36 +110,84 @@ func (ws *WebSocket) SetReadDeadline(t time.Time) error { return ws.conn.SetRead
 
 // WritePackets writes each packet as one frame. It must not be called
 // concurrently with itself.
+//
+// The frames are built here and written to the connection in as few Write
+// calls as possible (one per 64 KiB, never splitting a frame), instead of
+// one gorilla message (one syscall) per packet: a batch of broadcasts to a
+// client costs one syscall. Each Write carries whole frames, and net.Conn
+// serialises Write calls, so gorilla's own control frames (a close, a
+// pong) can never land inside one of ours.
 func (ws *WebSocket) WritePackets(pkts []codec.Packet) error {
-	if ws.writeTimeout > 0 {
-		if err := ws.conn.SetWriteDeadline(time.Now().Add(ws.writeTimeout)); err != nil {
-			return err
-		}
+	if err := ws.extendWriteDeadline(); err != nil {
+		return err
 	}
+	bp := frameBufPool.Get().(*[]byte)
+	buf := (*bp)[:0]
+	var err error
 	for _, p := range pkts {
-		if err := ws.writePacket(p); err != nil {
-			return err
+		n := len(p.Data)
+		if !p.Binary {
+			n++
 		}
+		if len(buf) > 0 && len(buf)+n+maxFrameHeader > frameBatch {
+			if _, err = ws.netConn.Write(buf); err != nil {
+				break
+			}
+			buf = buf[:0]
+		}
+		if p.Binary {
+			buf = appendFrameHeader(buf, websocket.BinaryMessage, n)
+		} else {
+			buf = appendFrameHeader(buf, websocket.TextMessage, n)
+			buf = append(buf, '0'+byte(p.Type))
+		}
+		buf = append(buf, p.Data...)
 	}
-	return nil
+	if err == nil && len(buf) > 0 {
+		_, err = ws.netConn.Write(buf)
+	}
+	if cap(buf) <= 4*frameBatch { // do not keep the buffer of a huge message
+		*bp = buf[:0]
+		frameBufPool.Put(bp)
+	}
+	return err
 }
 
-func (ws *WebSocket) writePacket(p codec.Packet) error {
-	if p.Binary {
-		return ws.conn.WriteMessage(websocket.BinaryMessage, p.Data)
+// extendWriteDeadline keeps the write deadline at least half a
+// WriteTimeout ahead, re-arming it only when needed: setting a deadline
+// costs about as much as a small write.
+func (ws *WebSocket) extendWriteDeadline() error {
+	if ws.writeTimeout <= 0 {
+		return nil
 	}
-	w, err := ws.conn.NextWriter(websocket.TextMessage)
-	if err != nil {
-		return err
+	now := time.Now()
+	if ws.deadline.Sub(now) > ws.writeTimeout/2 {
+		return nil
 	}
-	// Type digit and data go through gorilla's buffer: no concatenated copy.
-	if _, err := w.Write([]byte{'0' + byte(p.Type)}); err != nil {
-		return err
+	ws.deadline = now.Add(ws.writeTimeout)
+	return ws.netConn.SetWriteDeadline(ws.deadline) // gorilla's own deadline only covers its writes
+}
+
+const (
+	frameBatch     = 64 << 10 // bytes per Write call, at frame boundaries
+	maxFrameHeader = 10       // server frames are unmasked
+)
+
+var frameBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// appendFrameHeader appends the header of a final, unmasked server frame
+// (RFC 6455 §5.2) of the given opcode and payload length.
+func appendFrameHeader(b []byte, opcode, n int) []byte {
+	b = append(b, 0x80|byte(opcode))
+	switch {
+	case n < 126:
+		return append(b, byte(n))
+	case n <= 0xffff:
+		return append(b, 126, byte(n>>8), byte(n))
+	default:
+		return append(b, 127, byte(uint64(n)>>56), byte(uint64(n)>>48), byte(uint64(n)>>40), byte(uint64(n)>>32),
+			byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
 	}
-	if _, err := w.Write(p.Data); err != nil {
-		return err
-	}
-	return w.Close()
 }
 
 // Close sends a close frame with the given status code (best effort,
