@@ -36,7 +36,7 @@ func chromiumPath() string {
 // repository root.
 func brRequire(t *testing.T) (root string) {
 	t.Helper()
-	tkNode(t, "playwright-core")
+	findNode(t, "playwright-core")
 	if _, err := os.Stat(chromiumPath()); err != nil {
 		t.Fatalf("Chromium is missing (%v): install it with `apt-get update && apt-get install -y chromium` (.ci/run does this), or set BROWSER_TEST_CHROMIUM", err)
 	}
@@ -176,7 +176,7 @@ func brStats(t *testing.T, base string) string {
 // line typed in one appears in the other.
 func TestBrowserChat(t *testing.T) {
 	root := brRequire(t)
-	node, dir := tkNode(t, "playwright-core")
+	node, dir := findNode(t, "playwright-core")
 	url, stopChat := brStartChat(t, root)
 
 	if got := brStats(t, url); got != `{"clients":0}` {

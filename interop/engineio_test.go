@@ -1,8 +1,6 @@
 package interop
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/pem"
@@ -10,11 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -37,113 +33,12 @@ const maxPayload = 1_000_000
 // ---------------------------------------------------------------------------
 // node
 
-type nodeEnv struct {
-	node string // path of the node binary
-	dir  string // absolute path of interop/
-}
-
-// requireNode finds node and the installed npm packages. A missing
-// node_modules is a failure, not a skip: these tests are the interop gate.
+// requireNode finds node and engine.io-client for the scripts in eio/ (see
+// harness_test.go).
 func requireNode(t *testing.T) nodeEnv {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node is not in PATH (%v): the interop tests need Node.js >= 18", err)
-	}
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, pkg := range []string{"engine.io-client"} {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
-			t.Fatalf("interop/node_modules/%s is missing (%v): run `npm ci --prefix interop` from the repository root first", pkg, err)
-		}
-	}
-	return nodeEnv{node: node, dir: dir}
-}
-
-// scenarioResult is the one-line JSON a scenario prints on success.
-type scenarioResult map[string]any
-
-func (r scenarioResult) str(key string) string {
-	s, _ := r[key].(string)
-	return s
-}
-
-func (r scenarioResult) num(key string) float64 {
-	f, _ := r[key].(float64)
-	return f
-}
-
-func (r scenarioResult) obj(key string) scenarioResult {
-	m, _ := r[key].(map[string]any)
-	return m
-}
-
-// runScenario runs eio/<script> against url and returns its result (the last
-// stdout line). A non-zero exit fails the test with the script's stderr
-// (which says what was received) and stdout.
-func (n nodeEnv) runScenario(t *testing.T, script, url string, args ...string) scenarioResult {
-	t.Helper()
-	return n.runScenarioLines(t, nil, script, url, args...)
-}
-
-// runScenarioLines is runScenario, calling onLine (when non-nil) for every
-// stdout line as it arrives, so the test can react to a script's progress
-// lines (e.g. {"ready":true}) while it runs.
-func (n nodeEnv) runScenarioLines(t *testing.T, onLine func(line string), script, url string, args ...string) scenarioResult {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	argv := append([]string{filepath.Join(n.dir, "eio", script), url}, args...)
-	cmd := exec.CommandContext(ctx, n.node, argv...)
-	cmd.Dir = n.dir
-	cmd.Env = os.Environ()
-	if os.Getenv("INTEROP_DEBUG") != "" {
-		cmd.Env = append(cmd.Env, "DEBUG=engine.io-client:*")
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	cmd.WaitDelay = 5 * time.Second
-	pipe, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting node %s: %v", script, err)
-	}
-	r := bufio.NewReader(pipe)
-	for {
-		line, rerr := r.ReadString('\n')
-		stdout.WriteString(line)
-		if l := strings.TrimSpace(line); l != "" && onLine != nil {
-			onLine(l)
-		}
-		if rerr != nil {
-			break // io.EOF, or the pipe closed by Wait's WaitDelay
-		}
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("node %s %s failed after %v: %v\n--- stderr ---\n%s\n--- stdout ---\n%s",
-			script, strings.Join(args, " "), time.Since(start).Round(time.Millisecond), err,
-			clip(stderr.String(), 20000), clip(stdout.String(), 4000))
-	}
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	last := lines[len(lines)-1]
-	var res scenarioResult
-	if err := json.Unmarshal([]byte(last), &res); err != nil || res.str("scenario") == "" {
-		t.Fatalf("node %s: last stdout line is not a scenario result (%v):\n%s\n--- stderr ---\n%s", script, err, clip(stdout.String(), 4000), clip(stderr.String(), 4000))
-	}
-	t.Logf("%s: %s", script, clip(last, 1500))
-	return res
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + fmt.Sprintf("…(%d more bytes)", len(s)-n)
+	node, dir := findNode(t, "engine.io-client")
+	return nodeEnv{node: node, dir: dir, scripts: "eio", debug: "engine.io-client:*"}
 }
 
 // ---------------------------------------------------------------------------
@@ -163,12 +58,11 @@ type echoServer struct {
 	ts  *httptest.Server
 	url string
 
-	mu         sync.Mutex
+	changes    // mu guards the fields below; notifyLocked on every change
 	connected  int
 	open       int
 	closes     map[string]closeRecord
 	violations []string
-	changed    chan struct{} // closed and replaced on every state change
 }
 
 type serverConfig struct {
@@ -184,25 +78,13 @@ type serverConfig struct {
 func startEchoServer(t *testing.T, cfg serverConfig) *echoServer {
 	t.Helper()
 	es := &echoServer{
-		srv:     session.NewServer(cfg.opts),
-		closes:  map[string]closeRecord{},
-		changed: make(chan struct{}),
+		srv:    session.NewServer(cfg.opts),
+		closes: map[string]closeRecord{},
 	}
 	es.srv.OnConnection(es.onConnection)
 	var h http.Handler = es.srv
 	if d := cfg.wsDelay; d > 0 {
-		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Query().Get("transport") == "websocket" {
-				timer := time.NewTimer(d)
-				select {
-				case <-timer.C:
-				case <-r.Context().Done():
-					timer.Stop()
-					return
-				}
-			}
-			es.srv.ServeHTTP(w, r)
-		})
+		h = delayRequests(d, func(r *http.Request) bool { return r.URL.Query().Get("transport") == "websocket" }, h)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/engine.io/", h)
@@ -214,11 +96,6 @@ func startEchoServer(t *testing.T, cfg serverConfig) *echoServer {
 	es.url = es.ts.URL
 	t.Cleanup(func() { es.stop(t) })
 	return es
-}
-
-func (es *echoServer) notifyLocked() {
-	close(es.changed)
-	es.changed = make(chan struct{})
 }
 
 func (es *echoServer) violation(format string, args ...any) {
@@ -288,31 +165,6 @@ func (es *echoServer) onConnection(s *session.Session) {
 	})
 }
 
-// waitFor waits until cond (called with es.mu held) holds, or fails the test
-// after timeout with the message from describe.
-func (es *echoServer) waitFor(t *testing.T, timeout time.Duration, cond func() bool, describe func() string) {
-	t.Helper()
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	for {
-		es.mu.Lock()
-		ok := cond()
-		ch := es.changed
-		es.mu.Unlock()
-		if ok {
-			return
-		}
-		select {
-		case <-ch:
-		case <-timer.C:
-			es.mu.Lock()
-			msg := describe()
-			es.mu.Unlock()
-			t.Fatalf("timed out after %v: %s", timeout, msg)
-		}
-	}
-}
-
 // waitAllClosed waits until every session the server opened has run its
 // OnClose, then checks Count() agrees.
 func (es *echoServer) waitAllClosed(t *testing.T, timeout time.Duration) {
@@ -360,38 +212,11 @@ func (es *echoServer) checkCloses(t *testing.T, mode, wantReason string) {
 }
 
 func (es *echoServer) stop(t *testing.T) {
-	// After a failure the client process may have died with sessions open;
-	// a polling session then waits for a GET that never comes, so keep the
-	// wait short and do not pile a secondary error on the real one.
-	failedBefore := t.Failed()
-	wait := 10 * time.Second
-	if failedBefore {
-		wait = 3 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	if err := es.srv.Shutdown(ctx); err != nil {
-		if failedBefore {
-			t.Logf("(after the failure above) Shutdown: %v", err)
-		} else {
-			t.Errorf("Shutdown: %v", err)
-		}
-	}
+	shutdownServer(t, es.srv)
 	if n := es.srv.Count(); n != 0 {
 		t.Errorf("after Shutdown, Count() = %d, want 0", n)
 	}
-	// httptest.Server.Close waits for running handlers; a handler the server
-	// failed to release would hang here, so bound it.
-	done := make(chan struct{})
-	go func() {
-		es.ts.Close()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		t.Errorf("httptest.Server.Close still blocked 15s after Shutdown: a request handler did not return")
-	}
+	closeTestServer(t, es.ts)
 	es.mu.Lock()
 	defer es.mu.Unlock()
 	for _, v := range es.violations {

@@ -6,8 +6,8 @@ package interop
 // websocket); the server is configured to offer the same transports, and the
 // scripts fail in mode "upgrade" unless the connection really upgraded.
 //
-// The helpers here are self-contained (prefixed sio) so that this file does
-// not depend on the Engine.IO harness in engineio_test.go.
+// The helpers here are prefixed sio; finding node, building a script's
+// command and the result type are shared in harness_test.go.
 
 import (
 	"bufio"
@@ -21,7 +21,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -41,47 +40,17 @@ var sioModes = []string{"polling", "websocket", "upgrade"}
 // ---------------------------------------------------------------------------
 // node processes
 
-type sioEnv struct {
-	node string // node binary
-	dir  string // absolute path of interop/
-}
-
-// requireSIO finds node and the installed socket.io-client. A missing
-// node_modules is a failure, not a skip.
+// requireSIO finds node and the installed socket.io-client for the scripts
+// in sio/ (see harness_test.go).
 func requireSIO(t *testing.T) sioEnv {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node is not in PATH (%v): the interop tests need Node.js >= 18", err)
-	}
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, pkg := range []string{"socket.io-client", "engine.io-client"} {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
-			t.Fatalf("interop/node_modules/%s is missing (%v): run `npm ci --prefix interop` from the repository root first", pkg, err)
-		}
-	}
-	return sioEnv{node: node, dir: dir}
+	node, dir := findNode(t, "socket.io-client", "engine.io-client")
+	return sioEnv{nodeEnv{node: node, dir: dir, scripts: "sio", debug: "socket.io-client:*,engine.io-client:*"}}
 }
 
-type sioResult map[string]any
-
-func (r sioResult) str(key string) string {
-	s, _ := r[key].(string)
-	return s
-}
-
-func (r sioResult) num(key string) float64 {
-	f, _ := r[key].(float64)
-	return f
-}
-
-func (r sioResult) obj(key string) sioResult {
-	m, _ := r[key].(map[string]any)
-	return m
-}
+// sioEnv starts the scripts in sio/ as processes the test interacts with
+// (start); nodeEnv's runScenario is not used for them.
+type sioEnv struct{ nodeEnv }
 
 // sioProc is a running scenario script.
 type sioProc struct {
@@ -107,16 +76,9 @@ type sioProc struct {
 // shorter: this only catches a script that ignores its own).
 func (e sioEnv) start(t *testing.T, script, url, mode string, args ...string) *sioProc {
 	t.Helper()
-	argv := append([]string{filepath.Join(e.dir, "sio", script), url, "--transport=" + mode}, args...)
-	cmd := exec.Command(e.node, argv...)
-	cmd.Dir = e.dir
-	cmd.Env = os.Environ()
-	if os.Getenv("INTEROP_DEBUG") != "" {
-		cmd.Env = append(cmd.Env, "DEBUG=socket.io-client:*,engine.io-client:*")
-	}
+	cmd := e.command(context.Background(), script, append([]string{url, "--transport=" + mode}, args...)...)
 	p := &sioProc{t: t, script: script, args: args, cmd: cmd, changed: make(chan struct{}), exited: make(chan struct{})}
 	cmd.Stderr = &p.stderr
-	cmd.WaitDelay = 5 * time.Second
 	pipe, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -181,12 +143,12 @@ func (p *sioProc) describe() string {
 		errText = p.stderr.String()
 	default:
 	}
-	return fmt.Sprintf("--- stderr ---\n%s\n--- stdout ---\n%s", sioClip(errText, 20000), sioClip(out, 4000))
+	return fmt.Sprintf("--- stderr ---\n%s\n--- stdout ---\n%s", clip(errText, 20000), clip(out, 4000))
 }
 
 // waitLine waits for a stdout line that is a JSON object with key set to
 // true (a progress line such as {"ready":true}) and returns it.
-func (p *sioProc) waitLine(key string, timeout time.Duration) sioResult {
+func (p *sioProc) waitLine(key string, timeout time.Duration) scenarioResult {
 	p.t.Helper()
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
@@ -198,7 +160,7 @@ func (p *sioProc) waitLine(key string, timeout time.Duration) sioResult {
 		ch := p.changed
 		p.mu.Unlock()
 		for _, l := range lines {
-			var m sioResult
+			var m scenarioResult
 			if json.Unmarshal([]byte(l), &m) == nil && m[key] == true {
 				return m
 			}
@@ -219,7 +181,7 @@ func (p *sioProc) waitLine(key string, timeout time.Duration) sioResult {
 }
 
 // result waits for the script to exit and returns its result line.
-func (p *sioProc) result() sioResult {
+func (p *sioProc) result() scenarioResult {
 	p.t.Helper()
 	<-p.exited
 	if p.waitErr != nil {
@@ -232,13 +194,13 @@ func (p *sioProc) result() sioResult {
 		p.t.Fatalf("node %s printed nothing\n%s", p.script, p.stderr.String())
 	}
 	last := p.lines[len(p.lines)-1]
-	var res sioResult
+	var res scenarioResult
 	if err := json.Unmarshal([]byte(last), &res); err != nil || res.str("scenario") == "" {
-		p.t.Fatalf("node %s: last stdout line is not a scenario result (%v): %s", p.script, err, sioClip(last, 2000))
+		p.t.Fatalf("node %s: last stdout line is not a scenario result (%v): %s", p.script, err, clip(last, 2000))
 	}
-	p.t.Logf("%s: %s", p.script, sioClip(last, 2000))
+	p.t.Logf("%s: %s", p.script, clip(last, 2000))
 	if os.Getenv("INTEROP_DEBUG") != "" {
-		p.t.Logf("%s stderr (INTEROP_DEBUG):\n%s", p.script, sioClip(p.stderr.String(), 200000))
+		p.t.Logf("%s stderr (INTEROP_DEBUG):\n%s", p.script, clip(p.stderr.String(), 200000))
 	}
 	return res
 }
@@ -251,13 +213,6 @@ func (p *sioProc) waitExit(timeout time.Duration) {
 	case <-time.After(timeout):
 		p.t.Fatalf("node %s still running %v after kill", p.script, timeout)
 	}
-}
-
-func sioClip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + fmt.Sprintf("…(%d more bytes)", len(s)-n)
 }
 
 // ---------------------------------------------------------------------------
@@ -286,8 +241,7 @@ type sioServer struct {
 	// the test.
 	allowError func(error) bool
 
-	mu      sync.Mutex
-	changed chan struct{}               // guarded by mu
+	changes                             // mu guards the fields below
 	conns   []sioConnRec                // guarded by mu
 	discs   []sioDisc                   // guarded by mu
 	errs    []error                     // guarded by mu
@@ -322,7 +276,7 @@ func newSIOServer(t *testing.T, mode string, tweak func(*socketio.Options)) *sio
 // (e.g. by sioDelayPolls).
 func newSIOServerWrapped(t *testing.T, mode string, tweak func(*socketio.Options), wrap func(http.Handler) http.Handler) *sioServer {
 	t.Helper()
-	h := &sioServer{t: t, mode: mode, changed: make(chan struct{}), records: map[string][]any{},
+	h := &sioServer{t: t, mode: mode, records: map[string][]any{},
 		byLabel: map[string]*socketio.Socket{}, sess: map[string]*session.Session{}}
 	opts := sioOptions(mode)
 	if tweak != nil {
@@ -345,11 +299,6 @@ func newSIOServerWrapped(t *testing.T, mode string, tweak func(*socketio.Options
 	h.url = h.ts.URL
 	t.Cleanup(h.stop)
 	return h
-}
-
-func (h *sioServer) notifyLocked() {
-	close(h.changed)
-	h.changed = make(chan struct{})
 }
 
 // track records s's connection and, later, its disconnection.
@@ -376,34 +325,10 @@ func (h *sioServer) record(key string, v any) {
 	h.mu.Unlock()
 }
 
-// waitFor waits until cond (called with h.mu held) holds.
-func (h *sioServer) waitFor(timeout time.Duration, cond func() bool, describe func() string) {
-	h.t.Helper()
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	for {
-		h.mu.Lock()
-		ok := cond()
-		ch := h.changed
-		h.mu.Unlock()
-		if ok {
-			return
-		}
-		select {
-		case <-ch:
-		case <-timer.C:
-			h.mu.Lock()
-			msg := describe()
-			h.mu.Unlock()
-			h.t.Fatalf("timed out after %v: %s", timeout, msg)
-		}
-	}
-}
-
 // waitRecords waits for n values under key and returns them.
 func (h *sioServer) waitRecords(key string, n int, timeout time.Duration) []any {
 	h.t.Helper()
-	h.waitFor(timeout, func() bool { return len(h.records[key]) >= n }, func() string {
+	h.waitFor(h.t, timeout, func() bool { return len(h.records[key]) >= n }, func() string {
 		return fmt.Sprintf("server recorded %d %q values, want %d: %v", len(h.records[key]), key, n, h.records[key])
 	})
 	h.mu.Lock()
@@ -415,7 +340,7 @@ func (h *sioServer) waitRecords(key string, n int, timeout time.Duration) []any 
 // records.
 func (h *sioServer) waitDiscs(n int, timeout time.Duration) []sioDisc {
 	h.t.Helper()
-	h.waitFor(timeout, func() bool { return len(h.discs) >= n }, func() string {
+	h.waitFor(h.t, timeout, func() bool { return len(h.discs) >= n }, func() string {
 		return fmt.Sprintf("%d of %d sockets disconnected on the server (connected: %d): %+v", len(h.discs), n, len(h.conns), h.discs)
 	})
 	h.mu.Lock()
@@ -463,30 +388,8 @@ func (h *sioServer) checkDiscs(discs []sioDisc, wantReason string, wantTransport
 
 func (h *sioServer) stop() {
 	t := h.t
-	failedBefore := t.Failed()
-	wait := 10 * time.Second
-	if failedBefore {
-		wait = 3 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	if err := h.srv.Shutdown(ctx); err != nil {
-		if failedBefore {
-			t.Logf("(after the failure above) Shutdown: %v", err)
-		} else {
-			t.Errorf("Shutdown: %v", err)
-		}
-	}
-	done := make(chan struct{})
-	go func() {
-		h.ts.Close()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		t.Errorf("httptest.Server.Close still blocked 15s after Shutdown: a request handler did not return")
-	}
+	shutdownServer(t, h.srv)
+	closeTestServer(t, h.ts)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, err := range h.errs {
@@ -503,19 +406,10 @@ func (h *sioServer) stop() {
 // idle its next poll is on its way rather than pending on the server.
 func sioDelayPolls(d time.Duration) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		return delayRequests(d, func(r *http.Request) bool {
 			q := r.URL.Query()
-			if r.Method == http.MethodGet && q.Get("transport") == "polling" && q.Get("sid") != "" {
-				timer := time.NewTimer(d)
-				select {
-				case <-timer.C:
-				case <-r.Context().Done():
-					timer.Stop()
-					return
-				}
-			}
-			next.ServeHTTP(w, r)
-		})
+			return r.Method == http.MethodGet && q.Get("transport") == "polling" && q.Get("sid") != ""
+		}, next)
 	}
 }
 
@@ -528,7 +422,7 @@ func sioFinalTransport(mode string) string {
 
 // checkConnInfo checks a connection summary ({engineId, transport,
 // upgraded}) reported by a script.
-func sioCheckConnInfo(t *testing.T, what string, info sioResult, mode string) {
+func sioCheckConnInfo(t *testing.T, what string, info scenarioResult, mode string) {
 	t.Helper()
 	if info == nil {
 		t.Errorf("%s: no connection info in the result", what)

@@ -8,16 +8,10 @@ package interop
 // with "tk" so that they never collide with the package's other tests.
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -31,56 +25,19 @@ import (
 // tkModes are the client transport modes (see toolkit/lib.js).
 var tkModes = []string{"polling", "websocket", "upgrade"}
 
-// tkTimeout bounds each node run; the scenarios' own timeout is 20s.
-const tkTimeout = 90 * time.Second
-
-// tkNode finds node and the npm packages the scenarios import. Missing
-// packages are a failure, not a skip.
-func tkNode(t *testing.T, pkgs ...string) (node, dir string) {
+// tkNode finds node and socket.io-client for the scripts in toolkit/ (see
+// harness_test.go). INTEROP_DEBUG does not apply to them.
+func tkNode(t *testing.T) nodeEnv {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node is not in PATH (%v): the interop tests need Node.js >= 20", err)
-	}
-	dir, err = filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, pkg := range pkgs {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
-			t.Fatalf("interop/node_modules/%s is missing (%v): run `npm ci --prefix interop` from the repository root first", pkg, err)
-		}
-	}
-	return node, dir
+	node, dir := findNode(t, "socket.io-client")
+	return nodeEnv{node: node, dir: dir, scripts: "toolkit"}
 }
 
-// tkRun runs node toolkit/<script> and returns its result line, decoded.
-// A failing script fails the test with its stderr.
-func tkRun(t *testing.T, script string, args ...string) map[string]any {
+// tkRun runs node toolkit/<script> against url and returns its result
+// line, decoded. A failing script fails the test with its stderr.
+func tkRun(t *testing.T, script, url string, args ...string) scenarioResult {
 	t.Helper()
-	node, dir := tkNode(t, "socket.io-client")
-	ctx, cancel := context.WithTimeout(context.Background(), tkTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, append([]string{filepath.Join(dir, "toolkit", script)}, args...)...)
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.WaitDelay = 5 * time.Second
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("node toolkit/%s %s failed after %v: %v\n--- stderr ---\n%s\n--- stdout ---\n%s",
-			script, strings.Join(args, " "), time.Since(start).Round(time.Millisecond), err, stderr.String(), stdout.String())
-	}
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	var res map[string]any
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &res); err != nil {
-		t.Fatalf("node toolkit/%s: last stdout line is not JSON (%v):\n%s\n--- stderr ---\n%s", script, err, stdout.String(), stderr.String())
-	}
-	t.Logf("toolkit/%s %s: %s", script, strings.Join(args, " "), lines[len(lines)-1])
-	if s := strings.TrimSpace(stderr.String()); s != "" {
-		t.Logf("stderr:\n%s", s)
-	}
-	return res
+	return tkNode(t).runScenario(t, script, url, args...)
 }
 
 // tkEchoServer answers "echo" with an ack "ack:<text>" then an "echo"
@@ -162,7 +119,7 @@ var tkRouters = []struct {
 // mount path, connects and round-trips an event through every router in
 // every transport mode.
 func TestToolkitRoutersJS(t *testing.T) {
-	tkNode(t, "socket.io-client")
+	tkNode(t)
 	for _, rt := range tkRouters {
 		t.Run(rt.name, func(t *testing.T) {
 			for _, mode := range tkModes {
@@ -191,7 +148,7 @@ func TestToolkitRoutersJS(t *testing.T) {
 // a *ConnectError; the JS client's connect_error carries its message and
 // data. The right auth payload connects.
 func TestToolkitConnectErrorJS(t *testing.T) {
-	tkNode(t, "socket.io-client")
+	tkNode(t)
 	tests := []struct {
 		name      string
 		auth      string // --auth JSON; "" for none
@@ -213,11 +170,11 @@ func TestToolkitConnectErrorJS(t *testing.T) {
 				})
 				srv := httptest.NewServer(e.io)
 				t.Cleanup(srv.Close)
-				args := []string{srv.URL, "--path=/socket.io/", "--transport=" + mode}
+				args := []string{"--path=/socket.io/", "--transport=" + mode}
 				if tt.auth != "" {
 					args = append(args, "--auth="+tt.auth)
 				}
-				res := tkRun(t, "connect-error.js", args...)
+				res := tkRun(t, "connect-error.js", srv.URL, args...)
 				if got := res["connected"]; got != tt.connected {
 					t.Fatalf("connected = %v, want %v (%v)", got, tt.connected, res)
 				}

@@ -20,46 +20,21 @@
 //   --insecure         do not verify the server's TLS certificate
 //   --ca=FILE          PEM file with the CA that signed the server certificate
 //   --timeout=MS       hard timeout for the whole script
+//
+// The argument parsing, the reporting and the hard timeout are shared with
+// sio/ and toolkit/ in ../common.js.
 
 import { readFileSync } from "node:fs";
 import { Socket } from "engine.io-client";
+import { BaseScenario, ScenarioError, delay, safeJSON as safeJSONWith, toBuffer, transportOptions, usageHelpers, withTimeout } from "../common.js";
 
-export const MODES = ["polling", "websocket", "upgrade"];
+export { MODES, parseArgs, ScenarioError, delay, toBuffer, withTimeout } from "../common.js";
 
 // ---------------------------------------------------------------------------
 // argument parsing
 
-export function parseArgs(argv) {
-  const out = { _: [] };
-  for (const a of argv) {
-    if (a.startsWith("--")) {
-      const eq = a.indexOf("=");
-      if (eq === -1) out[a.slice(2)] = true;
-      else out[a.slice(2, eq)] = a.slice(eq + 1);
-    } else {
-      out._.push(a);
-    }
-  }
-  return out;
-}
-
-export function intArg(args, name, def) {
-  const v = args[name];
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isInteger(n)) {
-    usage(`--${name} must be an integer, got ${JSON.stringify(v)}`);
-  }
-  return n;
-}
-
-function usage(msg) {
-  process.stderr.write(
-    `FAIL [usage]: ${msg}\n` +
-      `usage: node ${process.argv[1]} <server-url> [--transport=polling|websocket|upgrade] [--insecure] [--ca=FILE] [--timeout=MS] [scenario options]\n`,
-  );
-  process.exit(2);
-}
+const { usage, intArg } = usageHelpers("[--insecure] [--ca=FILE] [--timeout=MS] [scenario options]");
+export { intArg };
 
 // ---------------------------------------------------------------------------
 // summaries (so failure output stays readable even with 1 MB messages)
@@ -102,121 +77,38 @@ export function summarize(v, depth = 0) {
 }
 
 function safeJSON(v) {
-  try {
-    return JSON.stringify(summarize(v));
-  } catch (e) {
-    return `<unserialisable: ${e.message}>`;
-  }
-}
-
-export function toBuffer(v) {
-  if (Buffer.isBuffer(v)) return v;
-  if (v instanceof ArrayBuffer) return Buffer.from(v);
-  if (ArrayBuffer.isView(v)) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  return null;
+  return safeJSONWith(v, summarize);
 }
 
 // ---------------------------------------------------------------------------
 // scenario context
 
-export class Scenario {
+export class Scenario extends BaseScenario {
   constructor(name, { defaultTimeout = 20000 } = {}) {
-    this.name = name;
-    this.args = parseArgs(process.argv.slice(2));
-    this.url = this.args._[0];
-    if (!this.url) usage("missing server URL");
-    this.mode = this.args.transport ?? "polling";
-    if (!MODES.includes(this.mode)) usage(`unknown --transport=${this.mode} (want one of ${MODES.join(", ")})`);
-    this.timeoutMs = intArg(this.args, "timeout", defaultTimeout);
-    this.started = Date.now();
-    this.state = {}; // scenario-specific, dumped on failure
-    this.clients = [];
-    this.done = false;
-
-    const timer = setTimeout(() => this.fail(`hard timeout after ${this.timeoutMs} ms`), this.timeoutMs);
-    timer.unref?.call(timer); // the scenario keeps the loop alive with its sockets; a dead loop is caught below
-    // If everything went idle (no sockets, no timers) without a result, say so
-    // instead of exiting 0 silently.
-    process.on("beforeExit", () => {
-      if (!this.done) this.fail("event loop drained before the scenario finished (nothing left to wait for)");
-    });
-    process.on("uncaughtException", (e) => this.fail(`uncaught exception: ${e?.stack ?? e}`));
-    process.on("unhandledRejection", (e) => this.fail(`unhandled rejection: ${e?.stack ?? e}`));
-  }
-
-  elapsed() {
-    return Date.now() - this.started;
+    super(name, { defaultTimeout, usage, summarize, peerNoun: "client", peerPlural: "clients" });
   }
 
   clientOptions(extra = {}) {
     const o = {
       path: this.args.path ?? "/engine.io",
       rejectUnauthorized: !this.args.insecure,
+      ...transportOptions(this.mode),
     };
     if (this.args.ca) o.ca = readFileSync(this.args.ca);
-    switch (this.mode) {
-      case "polling":
-        o.transports = ["polling"];
-        o.upgrade = false;
-        break;
-      case "websocket":
-        o.transports = ["websocket"];
-        o.upgrade = false;
-        break;
-      case "upgrade":
-        o.transports = ["polling", "websocket"];
-        o.upgrade = true;
-        break;
-    }
     return Object.assign(o, extra);
   }
 
   // Opens a client and resolves once it is open.
-  async connect(label = `c${this.clients.length}`, extraOpts = {}) {
+  async connect(label = `c${this.peers.length}`, extraOpts = {}) {
     const c = new Client(this, label, this.clientOptions(extraOpts));
-    this.clients.push(c);
+    this.peers.push(c);
     await c.opened;
     return c;
   }
 
-  fail(msg, details) {
-    if (this.done) return; // already succeeded or failed
-    this.done = true;
-    this.failed = true;
-    const lines = [`FAIL [${this.name} transport=${this.mode} after ${this.elapsed()}ms]: ${msg}`];
-    if (details !== undefined) lines.push(`details: ${safeJSON(details)}`);
-    if (Object.keys(this.state).length) lines.push(`state: ${safeJSON(this.state)}`);
-    for (const c of this.clients.slice(0, 5)) lines.push(`client ${c.label}: ${safeJSON(c.snapshot())}`);
-    if (this.clients.length > 5) lines.push(`(${this.clients.length - 5} more clients not shown)`);
-    // stderr is synchronous for pipes and files on Linux, so exiting right away is safe.
-    process.stderr.write(lines.join("\n") + "\n");
-    process.exit(1);
-  }
-
+  // check fails the scenario at once (also from an event handler).
   check(cond, msg, details) {
     if (!cond) this.fail(msg, details);
-  }
-
-  succeed(result) {
-    if (this.done) return;
-    this.done = true;
-    const out = JSON.stringify({ scenario: this.name, transport: this.mode, elapsedMs: this.elapsed(), ...result });
-    process.stdout.write(out + "\n", () => process.exit(0));
-  }
-
-  // Runs the scenario body; a thrown error / rejected promise is a failure.
-  run(body) {
-    Promise.resolve()
-      .then(() => body(this))
-      .then((result) => this.succeed(result ?? {}))
-      .catch((e) => this.fail(e?.message ?? String(e), e?.details));
-  }
-}
-
-export class ScenarioError extends Error {
-  constructor(msg, details) {
-    super(msg);
-    this.details = details;
   }
 }
 
@@ -554,24 +446,4 @@ function corruptionDetail(exp, got) {
     return `bytes differ: sent ${a.length} bytes, got ${b.length}, first difference at byte ${k}: sent ${a.subarray(k, k + 8).toString("hex")} got ${b.subarray(k, k + 8).toString("hex")}`;
   }
   return "content differs";
-}
-
-// ---------------------------------------------------------------------------
-// small async helpers
-
-export function delay(ms) {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-// Rejects with a ScenarioError if p does not settle in ms. onTimeout may be a
-// string or a function returning {msg, details}.
-export function withTimeout(p, ms, onTimeout) {
-  let t;
-  const timeout = new Promise((_, reject) => {
-    t = setTimeout(() => {
-      const info = typeof onTimeout === "function" ? onTimeout() : { msg: onTimeout };
-      reject(new ScenarioError(info.msg, info.details));
-    }, ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
 }

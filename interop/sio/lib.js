@@ -21,53 +21,23 @@
 //
 // Every client is a Manager (one Engine.IO connection) with reconnection
 // disabled, so a refused or dropped connection is reported, not retried.
+//
+// The argument parsing, the reporting and the hard timeout are shared with
+// eio/ and toolkit/ in ../common.js.
 
 import { Manager } from "socket.io-client";
+import { BaseScenario, ScenarioError, delay, toBuffer, transportOptions, usageHelpers, withTimeout } from "../common.js";
 
-export const MODES = ["polling", "websocket", "upgrade"];
+export { MODES, parseArgs, ScenarioError, delay, toBuffer, withTimeout } from "../common.js";
 
 // ---------------------------------------------------------------------------
 // arguments
 
-export function parseArgs(argv) {
-  const out = { _: [] };
-  for (const a of argv) {
-    if (a.startsWith("--")) {
-      const eq = a.indexOf("=");
-      if (eq === -1) out[a.slice(2)] = true;
-      else out[a.slice(2, eq)] = a.slice(eq + 1);
-    } else {
-      out._.push(a);
-    }
-  }
-  return out;
-}
-
-export function intArg(args, name, def) {
-  const v = args[name];
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isInteger(n)) usage(`--${name} must be an integer, got ${JSON.stringify(v)}`);
-  return n;
-}
-
-function usage(msg) {
-  process.stderr.write(
-    `FAIL [usage]: ${msg}\n` +
-      `usage: node ${process.argv[1]} <server-url> [--transport=polling|websocket|upgrade] [--timeout=MS] [scenario options]\n`,
-  );
-  process.exit(2);
-}
+const { usage, intArg } = usageHelpers("[--timeout=MS] [scenario options]");
+export { intArg };
 
 // ---------------------------------------------------------------------------
 // values
-
-export function toBuffer(v) {
-  if (Buffer.isBuffer(v)) return v;
-  if (v instanceof ArrayBuffer) return Buffer.from(v);
-  if (ArrayBuffer.isView(v)) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  return null;
-}
 
 // summarize makes a value printable: binary as its length and first bytes.
 export function summarize(v, depth = 0) {
@@ -88,49 +58,19 @@ export function summarize(v, depth = 0) {
   return o;
 }
 
-function safeJSON(v) {
-  try {
-    return JSON.stringify(summarize(v));
-  } catch (e) {
-    return `<unserialisable: ${e.message}>`;
-  }
-}
-
 // ---------------------------------------------------------------------------
 // scenario
 
-export class ScenarioError extends Error {
-  constructor(msg, details) {
-    super(msg);
-    this.details = details;
-  }
-}
-
-export class Scenario {
+export class Scenario extends BaseScenario {
   constructor(name, { defaultTimeout = 20000 } = {}) {
-    this.name = name;
-    this.args = parseArgs(process.argv.slice(2));
-    this.url = this.args._[0];
-    if (!this.url) usage("missing server URL");
-    this.mode = this.args.transport ?? "polling";
-    if (!MODES.includes(this.mode)) usage(`unknown --transport=${this.mode} (want one of ${MODES.join(", ")})`);
-    this.timeoutMs = intArg(this.args, "timeout", defaultTimeout);
-    this.started = Date.now();
-    this.state = {}; // scenario-specific, dumped on failure
-    this.conns = [];
-    this.done = false;
-
-    const timer = setTimeout(() => this.fail(`hard timeout after ${this.timeoutMs} ms`), this.timeoutMs);
-    timer.unref?.call(timer);
-    process.on("beforeExit", () => {
-      if (!this.done) this.fail("event loop drained before the scenario finished (nothing left to wait for)");
+    super(name, {
+      defaultTimeout,
+      usage,
+      summarize,
+      peerNoun: "conn",
+      peerPlural: "connections",
+      rejectionDetails: true,
     });
-    process.on("uncaughtException", (e) => this.fail(`uncaught exception: ${e?.stack ?? e}`));
-    process.on("unhandledRejection", (e) => this.fail(`unhandled rejection: ${e?.stack ?? e}`, e?.details));
-  }
-
-  elapsed() {
-    return Date.now() - this.started;
   }
 
   managerOptions(extra = {}) {
@@ -138,28 +78,15 @@ export class Scenario {
       reconnection: false,
       timeout: 15000, // connect timeout of the Manager
       rememberUpgrade: false,
+      ...transportOptions(this.mode),
     };
-    switch (this.mode) {
-      case "polling":
-        o.transports = ["polling"];
-        o.upgrade = false;
-        break;
-      case "websocket":
-        o.transports = ["websocket"];
-        o.upgrade = false;
-        break;
-      case "upgrade":
-        o.transports = ["polling", "websocket"];
-        o.upgrade = true;
-        break;
-    }
     return Object.assign(o, extra);
   }
 
   // conn opens a Manager (one Engine.IO connection).
-  conn(label = `c${this.conns.length}`, extra = {}) {
+  conn(label = `c${this.peers.length}`, extra = {}) {
     const c = new Conn(this, label, this.managerOptions(extra));
-    this.conns.push(c);
+    this.peers.push(c);
     return c;
   }
 
@@ -168,34 +95,9 @@ export class Scenario {
     process.stdout.write(JSON.stringify(obj) + "\n");
   }
 
-  fail(msg, details) {
-    if (this.done) return;
-    this.done = true;
-    const lines = [`FAIL [${this.name} transport=${this.mode} after ${this.elapsed()}ms]: ${msg}`];
-    if (details !== undefined) lines.push(`details: ${safeJSON(details)}`);
-    if (Object.keys(this.state).length) lines.push(`state: ${safeJSON(this.state)}`);
-    for (const c of this.conns.slice(0, 5)) lines.push(`conn ${c.label}: ${safeJSON(c.snapshot())}`);
-    if (this.conns.length > 5) lines.push(`(${this.conns.length - 5} more connections not shown)`);
-    process.stderr.write(lines.join("\n") + "\n");
-    process.exit(1);
-  }
-
+  // check throws a ScenarioError (which fails the scenario through run()).
   check(cond, msg, details) {
     if (!cond) throw new ScenarioError(msg, details);
-  }
-
-  succeed(result) {
-    if (this.done) return;
-    this.done = true;
-    const out = JSON.stringify({ scenario: this.name, transport: this.mode, elapsedMs: this.elapsed(), ...result });
-    process.stdout.write(out + "\n", () => process.exit(0));
-  }
-
-  run(body) {
-    Promise.resolve()
-      .then(() => body(this))
-      .then((result) => this.succeed(result ?? {}))
-      .catch((e) => this.fail(e?.message ?? String(e), e?.details));
   }
 }
 
@@ -327,22 +229,6 @@ export class Conn {
 
 // ---------------------------------------------------------------------------
 // socket helpers
-
-export function delay(ms) {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-// withTimeout rejects with a ScenarioError if p does not settle in ms.
-export function withTimeout(p, ms, onTimeout) {
-  let t;
-  const timeout = new Promise((_, reject) => {
-    t = setTimeout(() => {
-      const info = typeof onTimeout === "function" ? onTimeout() : { msg: onTimeout };
-      reject(new ScenarioError(info.msg, info.details));
-    }, ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
-}
 
 // connected resolves when sock connects; a connect_error rejects.
 export function connected(sock, ms = 10000) {

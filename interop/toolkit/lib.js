@@ -4,23 +4,13 @@
 //
 // Contract (the same as eio/ and sio/): on success one JSON line on stdout
 // and exit 0; on failure a "FAIL [...]" line with details on stderr and
-// exit 1; a hard timeout turns a hang into a failure.
+// exit 1; a hard timeout turns a hang into a failure. The argument parsing
+// and the transport modes are shared with eio/ and sio/ in ../common.js.
 
 import { io } from "socket.io-client";
+import { MODES, parseArgs, transportOptions } from "../common.js";
 
-export function parseArgs(argv) {
-  const out = { _: [] };
-  for (const a of argv) {
-    if (a.startsWith("--")) {
-      const eq = a.indexOf("=");
-      if (eq === -1) out[a.slice(2)] = true;
-      else out[a.slice(2, eq)] = a.slice(eq + 1);
-    } else {
-      out._.push(a);
-    }
-  }
-  return out;
-}
+export { parseArgs } from "../common.js";
 
 export function fail(scenario, msg, details) {
   process.stderr.write(`FAIL [${scenario}]: ${msg}\n`);
@@ -39,8 +29,8 @@ export function setup(scenario) {
     process.exit(2);
   }
   const mode = args.transport || "polling";
-  const transports = { polling: ["polling"], websocket: ["websocket"], upgrade: ["polling", "websocket"] }[mode];
-  if (!transports) fail(scenario, `unknown transport mode ${mode}`);
+  if (!MODES.includes(mode)) fail(scenario, `unknown transport mode ${mode}`);
+  const { transports, upgrade } = transportOptions(mode);
   const timeout = Number(args.timeout || 20000);
   const events = [];
   const timer = setTimeout(() => fail(scenario, `timed out after ${timeout} ms`, { events }), timeout);
@@ -48,7 +38,7 @@ export function setup(scenario) {
   const opts = {
     path: args.path,
     transports,
-    upgrade: mode === "upgrade",
+    upgrade,
     reconnection: false,
     forceNew: true,
     timeout,
