@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -13,18 +14,22 @@ import (
 	"github.com/gosio/socketio/codec"
 )
 
-// WebSocket is the Engine.IO WebSocket transport over one gorilla/websocket
-// connection: one Engine.IO packet per frame, text packets as text frames
-// ("4hello"), binary messages as binary frames with no type byte.
+// WebSocket is the Engine.IO WebSocket transport: one Engine.IO packet per
+// frame, text packets as text frames ("4hello"), binary messages as binary
+// frames with no type byte. gorilla/websocket performs the HTTP upgrade;
+// frames are read (wsread.go) and written here, on the connection itself.
 //
 // Concurrency: one goroutine may call ReadPacket while another calls
 // WritePackets; Close may be called from any goroutine at any time.
 type WebSocket struct {
-	conn         *websocket.Conn
-	netConn      net.Conn // the connection under conn: WritePackets writes frames to it directly
+	netConn      net.Conn
+	fr           *frameReader // used by the ReadPacket goroutine only
 	writeTimeout time.Duration
-	deadline     time.Time // the write deadline set last; used by the writer only
-	closeOnce    sync.Once
+
+	wmu       sync.Mutex // serialises frame writes: the writer's batches, control replies, the close frame
+	deadline  time.Time  // guarded by wmu; the write deadline set last
+	closeSent bool       // guarded by wmu
+	closeOnce sync.Once
 }
 
 // WebSocketConfig configures Upgrade.
@@ -35,8 +40,10 @@ type WebSocketConfig struct {
 	MaxPayload int64
 	// WriteTimeout bounds each WritePackets call; zero means no deadline.
 	WriteTimeout time.Duration
-	// ReadBufferSize and WriteBufferSize size gorilla's I/O buffers. Zero
-	// means 512 and 4096 bytes.
+	// ReadBufferSize sizes the read buffer kept by connections that cannot
+	// be read through the runtime poller directly (TLS): zero means 512
+	// bytes. Plain TCP connections borrow a pooled buffer only while bytes
+	// are arriving. WriteBufferSize is gorilla's handshake write buffer.
 	ReadBufferSize, WriteBufferSize int
 }
 
@@ -67,10 +74,12 @@ func Upgrade(w http.ResponseWriter, r *http.Request, cfg WebSocketConfig) (*WebS
 	if err != nil {
 		return nil, err
 	}
-	if cfg.MaxPayload > 0 {
-		conn.SetReadLimit(cfg.MaxPayload)
-	}
-	return &WebSocket{conn: conn, netConn: conn.NetConn(), writeTimeout: cfg.WriteTimeout}, nil
+	// From here on gorilla's Conn is dropped: the upgrade refuses a client
+	// that sent bytes before it completed, so nothing is left in its
+	// buffers, and frames are read and written on the connection itself.
+	ws := &WebSocket{netConn: conn.NetConn(), writeTimeout: cfg.WriteTimeout}
+	ws.fr = newFrameReader(ws.netConn, cfg.MaxPayload, rb, ws.answerControl)
+	return ws, nil
 }
 
 // ErrMessageTooBig reports a frame over the configured MaxPayload.
@@ -81,17 +90,43 @@ var ErrMessageTooBig = errors.New("transports: websocket message over MaxPayload
 // gives ErrMessageTooBig; a clean close by the peer gives an error for
 // which IsPeerClose reports true.
 func (ws *WebSocket) ReadPacket() (codec.Packet, error) {
-	typ, data, err := ws.conn.ReadMessage()
+	op, data, err := ws.fr.next()
 	if err != nil {
-		if errors.Is(err, websocket.ErrReadLimit) {
-			return codec.Packet{}, ErrMessageTooBig
+		if code := closeCode(err); code != 0 {
+			// Tell the peer why at once, as the reference server does;
+			// Close then only closes the connection.
+			ws.sendClose(code, "")
 		}
 		return codec.Packet{}, err
 	}
-	if typ == websocket.BinaryMessage {
+	if op == opBinary {
 		return codec.DecodeBinaryFrame(data), nil
 	}
 	return codec.DecodePacket(data)
+}
+
+// answerControl answers the peer's ping with a pong; pongs need no answer
+// (Engine.IO has heartbeat packets of its own).
+func (ws *WebSocket) answerControl(op byte, payload []byte) error {
+	if op != opPing {
+		return nil
+	}
+	frame := appendFrameHeader(make([]byte, 0, maxFrameHeader+len(payload)), opPong, len(payload))
+	return ws.writeFrames(append(frame, payload...))
+}
+
+// writeFrames writes whole frames in one Write.
+func (ws *WebSocket) writeFrames(b []byte) error {
+	ws.wmu.Lock()
+	defer ws.wmu.Unlock()
+	if ws.closeSent {
+		return net.ErrClosed
+	}
+	if err := ws.extendWriteDeadline(); err != nil {
+		return err
+	}
+	_, err := ws.netConn.Write(b)
+	return err
 }
 
 // IsPeerClose reports whether err means the peer went away on purpose
@@ -101,23 +136,28 @@ func IsPeerClose(err error) bool {
 	// closed or a process killed. The reference server reports those as
 	// "transport close" too.
 	return websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway,
-		websocket.CloseNoStatusReceived, websocket.CloseAbnormalClosure)
+		websocket.CloseNoStatusReceived, websocket.CloseAbnormalClosure) ||
+		errors.Is(err, syscall.ECONNRESET) // a reset is a peer going away too (a killed process)
 }
 
 // SetReadDeadline sets the deadline for ReadPacket; the upgrade timeout
 // uses it so that a probe connection needs no timer of its own.
-func (ws *WebSocket) SetReadDeadline(t time.Time) error { return ws.conn.SetReadDeadline(t) }
+func (ws *WebSocket) SetReadDeadline(t time.Time) error { return ws.netConn.SetReadDeadline(t) }
 
 // WritePackets writes each packet as one frame. It must not be called
 // concurrently with itself.
 //
 // The frames are built here and written to the connection in as few Write
 // calls as possible (one per 64 KiB, never splitting a frame), instead of
-// one gorilla message (one syscall) per packet: a batch of broadcasts to a
-// client costs one syscall. Each Write carries whole frames, and net.Conn
-// serialises Write calls, so gorilla's own control frames (a close, a
-// pong) can never land inside one of ours.
+// one message (one syscall) per packet: a batch of broadcasts to a client
+// costs one syscall. Each Write carries whole frames under wmu, so a
+// control frame (a pong, the close) never lands inside a batch.
 func (ws *WebSocket) WritePackets(pkts []codec.Packet) error {
+	ws.wmu.Lock()
+	defer ws.wmu.Unlock()
+	if ws.closeSent {
+		return net.ErrClosed
+	}
 	if err := ws.extendWriteDeadline(); err != nil {
 		return err
 	}
@@ -136,9 +176,9 @@ func (ws *WebSocket) WritePackets(pkts []codec.Packet) error {
 			buf = buf[:0]
 		}
 		if p.Binary {
-			buf = appendFrameHeader(buf, websocket.BinaryMessage, n)
+			buf = appendFrameHeader(buf, opBinary, n)
 		} else {
-			buf = appendFrameHeader(buf, websocket.TextMessage, n)
+			buf = appendFrameHeader(buf, opText, n)
 			buf = append(buf, '0'+byte(p.Type))
 		}
 		buf = append(buf, p.Data...)
@@ -155,7 +195,7 @@ func (ws *WebSocket) WritePackets(pkts []codec.Packet) error {
 
 // extendWriteDeadline keeps the write deadline at least half a
 // WriteTimeout ahead, re-arming it only when needed: setting a deadline
-// costs about as much as a small write.
+// costs about as much as a small write. wmu must be held.
 func (ws *WebSocket) extendWriteDeadline() error {
 	if ws.writeTimeout <= 0 {
 		return nil
@@ -177,8 +217,8 @@ var frameBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); retur
 
 // appendFrameHeader appends the header of a final, unmasked server frame
 // (RFC 6455 §5.2) of the given opcode and payload length.
-func appendFrameHeader(b []byte, opcode, n int) []byte {
-	b = append(b, 0x80|byte(opcode))
+func appendFrameHeader(b []byte, opcode byte, n int) []byte {
+	b = append(b, 0x80|opcode)
 	switch {
 	case n < 126:
 		return append(b, byte(n))
@@ -196,10 +236,24 @@ func appendFrameHeader(b []byte, opcode, n int) []byte {
 // first call has an effect.
 func (ws *WebSocket) Close(code int, reason string) {
 	ws.closeOnce.Do(func() {
-		msg := websocket.FormatCloseMessage(code, reason)
-		_ = ws.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
-		_ = ws.conn.Close()
+		ws.sendClose(code, reason)
+		_ = ws.netConn.Close()
 	})
+}
+
+// sendClose writes a close frame unless one was sent already. A writer
+// stuck on a full socket fails within a second and lets it through.
+func (ws *WebSocket) sendClose(code int, reason string) {
+	_ = ws.netConn.SetWriteDeadline(time.Now().Add(time.Second))
+	ws.wmu.Lock()
+	defer ws.wmu.Unlock()
+	if ws.closeSent {
+		return
+	}
+	ws.closeSent = true
+	msg := websocket.FormatCloseMessage(code, reason)
+	frame := appendFrameHeader(make([]byte, 0, maxFrameHeader+len(msg)), opClose, len(msg))
+	_, _ = ws.netConn.Write(append(frame, msg...))
 }
 
 // Close codes used by the session layer.
@@ -217,4 +271,4 @@ func IsWebSocketRequest(r *http.Request) bool {
 	return websocket.IsWebSocketUpgrade(r)
 }
 
-func (ws *WebSocket) String() string { return fmt.Sprintf("websocket(%s)", ws.conn.RemoteAddr()) }
+func (ws *WebSocket) String() string { return fmt.Sprintf("websocket(%s)", ws.netConn.RemoteAddr()) }

@@ -1,0 +1,340 @@
+package transports
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"syscall"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+)
+
+// The WebSocket reader is ours, not gorilla's (gorilla does the HTTP
+// upgrade): it is what lets an idle connection cost little. While nothing
+// is buffered the reader holds no buffer (it takes one from a pool when
+// bytes arrive) and waits for them in the runtime's poller directly, a
+// shallow call chain, so the goroutine's stack shrinks back at the next
+// garbage collections; gorilla's Conn would keep its buffers and its
+// deeper read path for the life of the connection.
+
+// Frame opcodes (RFC 6455 §5.2).
+const (
+	opContinuation = 0x0
+	opText         = 0x1
+	opBinary       = 0x2
+	opClose        = 0x8
+	opPing         = 0x9
+	opPong         = 0xa
+)
+
+// Errors of the frame reader. ReadPacket answers each with a close frame
+// of the matching status code (see closeCode).
+var (
+	// ErrProtocol reports a frame that breaks RFC 6455: reserved bits or
+	// opcodes, an unmasked client frame, a bad control frame, a bad
+	// continuation sequence.
+	ErrProtocol = errors.New("transports: websocket protocol error")
+	// ErrInvalidUTF8 reports a text message that is not valid UTF-8.
+	ErrInvalidUTF8 = errors.New("transports: websocket text message is not valid UTF-8")
+)
+
+// closeCode is the status code of the close frame answering a read error;
+// 0 for errors that leave nothing to answer.
+func closeCode(err error) int {
+	switch err {
+	case ErrProtocol:
+		return websocket.CloseProtocolError
+	case ErrInvalidUTF8:
+		return websocket.CloseInvalidFramePayloadData
+	case ErrMessageTooBig:
+		return websocket.CloseMessageTooBig
+	}
+	return 0
+}
+
+// errPeerEOF is what an end of the TCP stream without a close frame reads
+// as: code 1006, as gorilla and browsers report it.
+var errPeerEOF = &websocket.CloseError{Code: websocket.CloseAbnormalClosure, Text: io.ErrUnexpectedEOF.Error()}
+
+// readBufSize is the size of the pooled read buffers: frame headers and
+// small messages are read into it, larger payloads straight into the
+// message.
+const readBufSize = 4096
+
+var readBufPool = sync.Pool{New: func() any { b := make([]byte, readBufSize); return &b }}
+
+// frameReader reads client frames (masked, RFC 6455 §5) from one
+// connection. It is used by one goroutine at a time.
+type frameReader struct {
+	conn       net.Conn
+	maxPayload int64
+
+	// raw is set when conn is a plain socket: reads go through the
+	// runtime poller with rawRead, and the buffer is given back to the
+	// pool whenever the reader has to wait with nothing buffered. For
+	// other connections (TLS, wrappers) buf is kept and conn.Read used.
+	raw     syscall.RawConn
+	rawFn   func(fd uintptr) bool // rawRead, bound once (a method value allocates)
+	rawDst  []byte                // rawRead's target; nil: the buffer
+	rawN    int
+	rawErr  error
+	buf     *[]byte
+	r, w    int // buffered bytes are (*buf)[r:w]
+	ownBuf  bool
+	msg     []byte // a fragmented message being assembled
+	msgOp   byte   // its opcode; 0 when none is in progress
+	control func(op byte, payload []byte) error
+}
+
+func newFrameReader(conn net.Conn, maxPayload int64, bufSize int, control func(op byte, payload []byte) error) *frameReader {
+	fr := &frameReader{conn: conn, maxPayload: maxPayload, control: control}
+	if sc, ok := conn.(syscall.Conn); ok && rawReadSupported {
+		if rc, err := sc.SyscallConn(); err == nil {
+			fr.raw = rc
+			fr.rawFn = fr.rawRead
+			return fr
+		}
+	}
+	b := make([]byte, max(bufSize, 2+8+4))
+	fr.buf, fr.ownBuf = &b, true
+	return fr
+}
+
+// readFrom reads into p (or, with p nil, into the free part of the buffer,
+// taking one from the pool if needed) and returns how many bytes arrived.
+// End of stream is io.EOF.
+func (fr *frameReader) readFrom(p []byte) (int, error) {
+	if fr.raw == nil {
+		if p == nil {
+			p = (*fr.buf)[fr.w:]
+		}
+		n, err := fr.conn.Read(p)
+		if n > 0 {
+			return n, nil
+		}
+		if err == nil {
+			err = io.ErrNoProgress
+		}
+		return 0, err
+	}
+	fr.rawDst, fr.rawN, fr.rawErr = p, 0, nil
+	if err := fr.raw.Read(fr.rawFn); err != nil {
+		return 0, err
+	}
+	fr.rawDst = nil
+	if fr.rawN > 0 {
+		return fr.rawN, nil
+	}
+	if fr.rawErr != nil {
+		return 0, fr.rawErr
+	}
+	return 0, io.EOF
+}
+
+// fill reads at least once more into the buffer, compacting it first.
+func (fr *frameReader) fill() error {
+	if fr.buf != nil && fr.r > 0 {
+		n := copy(*fr.buf, (*fr.buf)[fr.r:fr.w])
+		fr.r, fr.w = 0, n
+	}
+	n, err := fr.readFrom(nil)
+	fr.w += n
+	return err
+}
+
+// ensure buffers at least n (≤ the buffer size) bytes.
+func (fr *frameReader) ensure(n int) error {
+	for fr.w-fr.r < n {
+		if err := fr.fill(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// release gives the buffer back to the pool if it is a pooled one and
+// holds nothing.
+func (fr *frameReader) release() {
+	if fr.buf != nil && !fr.ownBuf && fr.r == fr.w {
+		readBufPool.Put(fr.buf)
+		fr.buf, fr.r, fr.w = nil, 0, 0
+	}
+}
+
+// next returns the next complete data message (opcode opText or
+// opBinary), answering control frames on the way. A close frame from the
+// peer gives a *websocket.CloseError.
+func (fr *frameReader) next() (byte, []byte, error) {
+	for {
+		op, fin, payload, err := fr.frame()
+		if err != nil {
+			fr.msg, fr.msgOp = nil, 0
+			fr.release()
+			if err == io.EOF {
+				err = errPeerEOF
+			}
+			return 0, nil, err
+		}
+		switch op {
+		case opPing, opPong:
+			if err := fr.control(op, payload); err != nil {
+				return 0, nil, err
+			}
+			continue
+		case opClose:
+			return 0, nil, fr.peerClose(payload)
+		}
+		if op == opContinuation {
+			op = fr.msgOp
+			payload = append(fr.msg, payload...)
+		}
+		if !fin {
+			fr.msg, fr.msgOp = payload, op
+			continue
+		}
+		fr.msg, fr.msgOp = nil, 0
+		fr.release()
+		if op == opText && !utf8.Valid(payload) {
+			return 0, nil, ErrInvalidUTF8
+		}
+		return op, payload, nil
+	}
+}
+
+// frame reads one frame and unmasks its payload.
+func (fr *frameReader) frame() (op byte, fin bool, payload []byte, err error) {
+	if err := fr.ensure(2); err != nil {
+		return 0, false, nil, err
+	}
+	b := (*fr.buf)[fr.r:]
+	fin, op = b[0]&0x80 != 0, b[0]&0x0f
+	if b[0]&0x70 != 0 || b[1]&0x80 == 0 { // no extension is negotiated; clients must mask
+		return 0, false, nil, ErrProtocol
+	}
+	hl := 2 + 4
+	switch b[1] & 0x7f {
+	case 126:
+		hl += 2
+	case 127:
+		hl += 8
+	}
+	if err := fr.ensure(hl); err != nil {
+		return 0, false, nil, err
+	}
+	b = (*fr.buf)[fr.r:]
+	var n uint64
+	switch b[1] & 0x7f {
+	case 126:
+		n = uint64(binary.BigEndian.Uint16(b[2:]))
+	case 127:
+		n = binary.BigEndian.Uint64(b[2:])
+	default:
+		n = uint64(b[1] & 0x7f)
+	}
+	var key [4]byte
+	copy(key[:], b[hl-4:hl])
+	fr.r += hl
+
+	switch op {
+	case opClose, opPing, opPong:
+		if !fin || n > 125 {
+			return 0, false, nil, ErrProtocol
+		}
+	case opText, opBinary:
+		if fr.msgOp != 0 {
+			return 0, false, nil, ErrProtocol // a new message inside a fragmented one
+		}
+	case opContinuation:
+		if fr.msgOp == 0 {
+			return 0, false, nil, ErrProtocol
+		}
+	default:
+		return 0, false, nil, ErrProtocol
+	}
+	if n >= 1<<63 {
+		return 0, false, nil, ErrProtocol // the most significant bit must be 0
+	}
+	if op < opClose && fr.maxPayload > 0 && n+uint64(len(fr.msg)) > uint64(fr.maxPayload) {
+		return 0, false, nil, ErrMessageTooBig
+	}
+	payload, err = fr.payload(int64(n))
+	if err != nil {
+		return 0, false, nil, err
+	}
+	maskBytes(key, payload)
+	return op, fin, payload, nil
+}
+
+// payload reads the n bytes of a frame's payload into a new slice.
+// Memory grows with the bytes that actually arrive, never with what a
+// header announces.
+func (fr *frameReader) payload(n int64) ([]byte, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	const chunk = 64 << 10
+	p := make([]byte, 0, min(n, chunk))
+	for int64(len(p)) < n {
+		if fr.r < fr.w {
+			k := min(int64(fr.w-fr.r), n-int64(len(p)))
+			p = append(p, (*fr.buf)[fr.r:fr.r+int(k)]...)
+			fr.r += int(k)
+			continue
+		}
+		// Nothing buffered: read the rest straight into p, growing it
+		// chunk by chunk.
+		if len(p) == cap(p) {
+			p = append(p, make([]byte, min(n-int64(len(p)), chunk))...)[:len(p)]
+		}
+		k, err := fr.readFrom(p[len(p):min(int64(cap(p)), n)])
+		if err != nil {
+			return nil, err
+		}
+		p = p[:len(p)+k]
+	}
+	return p, nil
+}
+
+// peerClose validates a close frame's payload and turns it into the error
+// ReadPacket returns; the reply is sent by the caller's Close.
+func (fr *frameReader) peerClose(payload []byte) error {
+	if len(payload) == 0 {
+		return &websocket.CloseError{Code: websocket.CloseNoStatusReceived}
+	}
+	if len(payload) == 1 {
+		return ErrProtocol
+	}
+	code := int(binary.BigEndian.Uint16(payload))
+	if !validCloseCode(code) || !utf8.Valid(payload[2:]) {
+		return ErrProtocol
+	}
+	return &websocket.CloseError{Code: code, Text: string(payload[2:])}
+}
+
+// validCloseCode reports whether a peer may send code (RFC 6455 §7.4).
+func validCloseCode(code int) bool {
+	switch {
+	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1011:
+		return true
+	case code >= 3000 && code <= 4999:
+		return true
+	}
+	return false
+}
+
+// maskBytes applies the client's masking key (RFC 6455 §5.3).
+func maskBytes(key [4]byte, b []byte) {
+	k := binary.LittleEndian.Uint32(key[:])
+	k64 := uint64(k) | uint64(k)<<32
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		v := binary.LittleEndian.Uint64(b[i:])
+		binary.LittleEndian.PutUint64(b[i:], v^k64)
+	}
+	for ; i < len(b); i++ {
+		b[i] ^= key[i&3]
+	}
+}

@@ -1,0 +1,7 @@
+//go:build !unix
+
+package transports
+
+const rawReadSupported = false
+
+func (fr *frameReader) rawRead(fd uintptr) bool { panic("unreachable") }
