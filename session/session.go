@@ -45,7 +45,8 @@ type Session struct {
 	pingDue    bool           // guarded by mu; a ping goes out ahead of the queue
 	flushing   bool           // guarded by mu; a WebSocket writer goroutine is running
 	flushWake  chan struct{}  // capacity 1: wakes a lingering writer
-	writing    bool           // guarded by mu; the writer is writing a batch
+	writing    bool           // guarded by mu; a batch is being written (by the writer or inline by Send)
+	wsRest     bool           // guarded by mu; the WebSocket holds frames an inline write left over
 
 	// Polling state, guarded by mu.
 	getActive  bool
@@ -148,9 +149,52 @@ func (s *Session) Send(pkts ...codec.Packet) error {
 		s.closeNow(ReasonTransportError, ErrQueueFull, true)
 		return ErrQueueFull
 	}
+	if s.canWriteInlineLocked() {
+		return s.writeInline(pkts)
+	}
 	s.queue = append(s.queue, pkts...)
 	s.queueBytes += n
 	s.kickLocked()
+	s.mu.Unlock()
+	return nil
+}
+
+// canWriteInlineLocked reports whether Send may write on the caller's
+// goroutine: a WebSocket with nothing queued, leftover or being written,
+// so that order is kept.
+func (s *Session) canWriteInlineLocked() bool {
+	return s.ws != nil && s.transport == transports.NameWebSocket && !s.writing && !s.wsRest &&
+		len(s.queue) == 0 && !s.pingDue
+}
+
+// writeInline writes pkts without blocking (see
+// transports.WebSocket.TryWritePackets): a small ack or event reaches the
+// socket without waking the writer goroutine. Whatever the socket does
+// not take at once, and anything queued meanwhile, goes to the writer.
+// It is called with mu held and releases it.
+func (s *Session) writeInline(pkts []codec.Packet) error {
+	s.writing = true
+	ws := s.ws
+	s.mu.Unlock()
+	taken, pending, err := ws.TryWritePackets(pkts)
+	s.mu.Lock()
+	s.writing = false
+	if err != nil {
+		s.mu.Unlock()
+		s.closeNow(ReasonTransportError, err, true)
+		return nil // accepted, as if queued, then lost with the connection
+	}
+	if !taken && s.state != stateClosed {
+		// Queued ahead of anything sent meanwhile: they were accepted first.
+		s.queue = append(pkts[:len(pkts):len(pkts)], s.queue...)
+		for _, p := range pkts {
+			s.queueBytes += int64(len(p.Data)) + 1
+		}
+	}
+	s.wsRest = pending
+	if s.wsRest || len(s.queue) > 0 || s.pingDue || s.state == stateClosing {
+		s.kickLocked()
+	}
 	s.mu.Unlock()
 	return nil
 }
@@ -240,12 +284,13 @@ func (s *Session) closeGracefully(reason string) {
 		s.mu.Unlock()
 		return
 	}
-	if !s.flushing {
+	if !s.flushing && !s.writing {
 		s.mu.Unlock()
 		s.closeNow(reason, nil, false)
 		return
 	}
-	// The running writer closes the session once the queue is empty.
+	// The running writer closes the session once the queue is empty; an
+	// inline write in progress starts it when done.
 	s.mu.Unlock()
 }
 

@@ -62,16 +62,50 @@ const writerLinger = 20 * time.Millisecond
 
 // flush is the WebSocket writer: it runs while the queue has packets and
 // exits once it has been empty for writerLinger, so an idle session has no
-// writer goroutine.
+// writer goroutine. It shares the connection with inline writes by Send
+// (writeInline): whoever sets writing owns the connection until it clears
+// it.
 func (s *Session) flush(ws *transports.WebSocket) {
 	var batch []codec.Packet
 	var idle *time.Timer
-	lingered := false
+	defer func() {
+		if idle != nil {
+			idle.Stop()
+		}
+	}()
+	// wait lingers until woken or writerLinger passes: a busy session
+	// keeps its writer (and its grown stack) instead of starting one per
+	// burst. It reports whether the linger ran out.
+	wait := func() bool {
+		if idle == nil {
+			idle = time.NewTimer(writerLinger)
+		} else {
+			idle.Reset(writerLinger)
+		}
+		select {
+		case <-s.flushWake:
+			return false
+		case <-idle.C:
+			return true
+		}
+	}
+	lingered, mine := false, false
 	for {
 		s.mu.Lock()
-		s.writing = false
+		if mine {
+			s.writing, mine = false, false
+		}
+		if s.writing && s.state != stateClosed {
+			// An inline Send is writing; it kicks this writer if it
+			// leaves anything behind.
+			s.mu.Unlock()
+			wait()
+			continue
+		}
+		rest := s.wsRest
+		s.wsRest = false
 		batch = s.takeLocked(batch[:0])
-		if len(batch) == 0 || s.state == stateClosed {
+		if (len(batch) == 0 && !rest) || s.state == stateClosed {
 			closing, reason := s.state == stateClosing, s.closeReason
 			if lingered || closing || s.state == stateClosed {
 				s.flushing = false
@@ -82,29 +116,18 @@ func (s *Session) flush(ws *transports.WebSocket) {
 				return
 			}
 			s.mu.Unlock()
-			// Linger briefly: a busy session keeps its writer (and its
-			// grown stack) instead of starting one per burst.
-			if idle == nil {
-				idle = time.NewTimer(writerLinger)
-				defer idle.Stop()
-			} else {
-				idle.Reset(writerLinger)
-			}
-			select {
-			case <-s.flushWake:
-			case <-idle.C:
-				lingered = true
-			}
+			lingered = wait()
 			continue
 		}
 		lingered = false
-		s.writing = true
+		s.writing, mine = true, true
 		s.mu.Unlock()
 		err := ws.WritePackets(batch)
 		clear(batch)
 		if err != nil {
 			s.closeNow(ReasonTransportError, err, true)
 			s.mu.Lock()
+			s.writing = false
 			s.flushing = false
 			s.mu.Unlock()
 			return

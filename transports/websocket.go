@@ -30,6 +30,14 @@ type WebSocket struct {
 	deadline  time.Time  // guarded by wmu; the write deadline set last
 	closeSent bool       // guarded by wmu
 	closeOnce sync.Once
+
+	// Non-blocking writes (TryWritePackets), plain sockets only.
+	raw        syscall.RawConn       // nil: TryWritePackets never takes packets
+	rawWriteFn func(fd uintptr) bool // rawWrite, bound once
+	wbuf       []byte                // guarded by wmu; rawWrite's input
+	wn         int                   // guarded by wmu; rawWrite's result
+	werr       error                 // guarded by wmu
+	rest       []byte                // guarded by wmu; frames TryWritePackets could not write, written first by WritePackets
 }
 
 // WebSocketConfig configures Upgrade.
@@ -79,6 +87,10 @@ func Upgrade(w http.ResponseWriter, r *http.Request, cfg WebSocketConfig) (*WebS
 	// buffers, and frames are read and written on the connection itself.
 	ws := &WebSocket{netConn: conn.NetConn(), writeTimeout: cfg.WriteTimeout}
 	ws.fr = newFrameReader(ws.netConn, cfg.MaxPayload, rb, ws.answerControl)
+	if ws.fr.raw != nil {
+		ws.raw = ws.fr.raw
+		ws.rawWriteFn = ws.rawWrite
+	}
 	return ws, nil
 }
 
@@ -161,6 +173,13 @@ func (ws *WebSocket) WritePackets(pkts []codec.Packet) error {
 	if err := ws.extendWriteDeadline(); err != nil {
 		return err
 	}
+	if len(ws.rest) > 0 {
+		_, err := ws.netConn.Write(ws.rest)
+		ws.rest = nil
+		if err != nil {
+			return err
+		}
+	}
 	bp := frameBufPool.Get().(*[]byte)
 	buf := (*bp)[:0]
 	var err error
@@ -175,13 +194,7 @@ func (ws *WebSocket) WritePackets(pkts []codec.Packet) error {
 			}
 			buf = buf[:0]
 		}
-		if p.Binary {
-			buf = appendFrameHeader(buf, opBinary, n)
-		} else {
-			buf = appendFrameHeader(buf, opText, n)
-			buf = append(buf, '0'+byte(p.Type))
-		}
-		buf = append(buf, p.Data...)
+		buf = appendPacketFrame(buf, p)
 	}
 	if err == nil && len(buf) > 0 {
 		_, err = ws.netConn.Write(buf)
@@ -191,6 +204,66 @@ func (ws *WebSocket) WritePackets(pkts []codec.Packet) error {
 		frameBufPool.Put(bp)
 	}
 	return err
+}
+
+// TryWritePackets writes pkts on the caller's goroutine without ever
+// blocking: one write(2) on the non-blocking socket. It takes the packets
+// (taken) only on a plain socket, with nothing left over from an earlier
+// try and a batch that fits one Write; then whatever the socket could not
+// accept at once stays here (pending) and the next WritePackets writes it
+// first. When taken is false nothing was written and the caller still
+// owns the packets. It must not be called concurrently with WritePackets.
+//
+// A sender that writes this way skips the hand-off to a writer goroutine
+// (the cost of a small ack), and a slow peer never blocks it: a full
+// socket just leaves the rest to the writer.
+func (ws *WebSocket) TryWritePackets(pkts []codec.Packet) (taken, pending bool, err error) {
+	if ws.raw == nil {
+		return false, false, nil
+	}
+	size := 0
+	for _, p := range pkts {
+		size += maxFrameHeader + 1 + len(p.Data)
+	}
+	if size > frameBatch {
+		return false, false, nil
+	}
+	ws.wmu.Lock()
+	defer ws.wmu.Unlock()
+	if ws.closeSent {
+		return true, false, net.ErrClosed
+	}
+	if len(ws.rest) > 0 {
+		return false, false, nil
+	}
+	bp := frameBufPool.Get().(*[]byte)
+	buf := (*bp)[:0]
+	for _, p := range pkts {
+		buf = appendPacketFrame(buf, p)
+	}
+	ws.wbuf, ws.wn, ws.werr = buf, 0, nil
+	if err := ws.raw.Write(ws.rawWriteFn); err != nil {
+		ws.werr = err
+	}
+	n, err := ws.wn, ws.werr
+	ws.wbuf = nil
+	if err == nil && n < len(buf) {
+		ws.rest = append([]byte(nil), buf[n:]...)
+	}
+	*bp = buf[:0]
+	frameBufPool.Put(bp)
+	return true, len(ws.rest) > 0, err
+}
+
+// appendPacketFrame appends p as one frame.
+func appendPacketFrame(buf []byte, p codec.Packet) []byte {
+	if p.Binary {
+		buf = appendFrameHeader(buf, opBinary, len(p.Data))
+	} else {
+		buf = appendFrameHeader(buf, opText, len(p.Data)+1)
+		buf = append(buf, '0'+byte(p.Type))
+	}
+	return append(buf, p.Data...)
 }
 
 // extendWriteDeadline keeps the write deadline at least half a

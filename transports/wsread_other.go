@@ -5,3 +5,5 @@ package transports
 const rawReadSupported = false
 
 func (fr *frameReader) rawRead(fd uintptr) bool { panic("unreachable") }
+
+func (ws *WebSocket) rawWrite(fd uintptr) bool { panic("unreachable") }

@@ -34,3 +34,19 @@ func (fr *frameReader) rawRead(fd uintptr) bool {
 		return true
 	}
 }
+
+// rawWrite is the callback of syscall.RawConn.Write for TryWritePackets:
+// one write(2), never a wait (it always returns true).
+func (ws *WebSocket) rawWrite(fd uintptr) bool {
+	for {
+		n, err := syscall.Write(int(fd), ws.wbuf)
+		switch err {
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return true
+		}
+		ws.wn, ws.werr = max(n, 0), err
+		return true
+	}
+}
