@@ -18,6 +18,7 @@ var ErrAckAlreadySent = errors.New("socketio: ack already sent")
 // handler is a typed event handler, analysed once at registration: each
 // parameter's kind is decided here, so dispatching an event only decodes.
 type handler struct {
+	fast      fastHandler // set for the common signatures: no reflection per call
 	fn        reflect.Value
 	params    []reflect.Type // decoded argument types, in order
 	rawArgs   bool           // a codec.Args parameter follows the decoded ones
@@ -64,7 +65,7 @@ func newHandler(fn any) (*handler, error) {
 	if t.IsVariadic() {
 		return nil, errors.New("variadic handlers are not supported; take codec.Args")
 	}
-	h := &handler{fn: v}
+	h := &handler{fn: v, fast: fastHandlerOf(fn)}
 	n := t.NumIn()
 	if n > 0 {
 		switch t.In(n - 1) {
@@ -110,6 +111,14 @@ func newHandler(fn any) (*handler, error) {
 // ack, when there is one); a panic is recovered as a *PanicError. Missing
 // arguments are zero values; extra ones are ignored.
 func (h *handler) call(srv *Server, event string, args codec.Args, ack AckFunc) (err error) {
+	if h.fast != nil {
+		err = h.callFast(event, args, ack)
+		var ae *ArgumentError
+		if err != nil && ack != nil && errors.As(err, &ae) {
+			_ = ack(map[string]any{"message": ae.Error()})
+		}
+		return err
+	}
 	in, err := h.decode(event, nil, args, ack)
 	if err != nil {
 		var ae *ArgumentError
@@ -190,4 +199,88 @@ func (a skipArgs) Decode(i int, v any) error {
 		return codec.ErrNoArgument
 	}
 	return a.Args.Decode(i+a.n, v)
+}
+
+// fastHandler runs a handler of a common signature without reflection:
+// decoding into a typed local and a direct call cost a fraction of
+// reflect.Value.Call on a path taken for every event.
+type fastHandler func(event string, args codec.Args, ack AckFunc) error
+
+func (h *handler) callFast(event string, args codec.Args, ack AckFunc) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &PanicError{Event: event, Value: v}
+		}
+	}()
+	return h.fast(event, args, ack)
+}
+
+// fastHandlerOf returns the fast form of fn, or nil for other signatures
+// (they take the reflective path, with the same semantics).
+func fastHandlerOf(fn any) fastHandler {
+	switch f := fn.(type) {
+	case func():
+		return func(string, codec.Args, AckFunc) error { f(); return nil }
+	case func(AckFunc):
+		return func(_ string, _ codec.Args, ack AckFunc) error { f(ack); return nil }
+	case func(codec.Args):
+		return func(_ string, a codec.Args, _ AckFunc) error { f(skipArgs{a, 0}); return nil }
+	case func(codec.Args, AckFunc):
+		return func(_ string, a codec.Args, ack AckFunc) error { f(skipArgs{a, 0}, ack); return nil }
+	case func(any):
+		return fast1(f)
+	case func(any, AckFunc):
+		return fast1Ack(f)
+	case func(string):
+		return fast1(f)
+	case func(string, AckFunc):
+		return fast1Ack(f)
+	case func(map[string]any):
+		return fast1(f)
+	case func(map[string]any, AckFunc):
+		return fast1Ack(f)
+	case func(string) error:
+		return func(event string, a codec.Args, _ AckFunc) error {
+			var v string
+			if err := decodeArg(event, a, 0, &v); err != nil {
+				return err
+			}
+			return f(v)
+		}
+	}
+	return nil
+}
+
+func fast1[T any](f func(T)) fastHandler {
+	return func(event string, a codec.Args, _ AckFunc) error {
+		var v T
+		if err := decodeArg(event, a, 0, &v); err != nil {
+			return err
+		}
+		f(v)
+		return nil
+	}
+}
+
+func fast1Ack[T any](f func(T, AckFunc)) fastHandler {
+	return func(event string, a codec.Args, ack AckFunc) error {
+		var v T
+		if err := decodeArg(event, a, 0, &v); err != nil {
+			return err
+		}
+		f(v, ack)
+		return nil
+	}
+}
+
+// decodeArg decodes argument i into v as the reflective path does: a
+// missing argument leaves the zero value.
+func decodeArg(event string, a codec.Args, i int, v any) error {
+	if a == nil || i >= a.Len() {
+		return nil
+	}
+	if err := a.Decode(i, v); err != nil {
+		return &ArgumentError{Event: event, Index: i, Err: err}
+	}
+	return nil
 }

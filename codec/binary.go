@@ -84,6 +84,19 @@ func computeHoldsBinary(t reflect.Type, seen map[reflect.Type]bool) bool {
 // mayHoldBinary reports whether v contains a []byte, looking inside
 // interface values and pruning by type.
 func mayHoldBinary(v any) bool {
+	switch x := v.(type) { // the usual arguments, without reflection
+	case nil, string, bool, int, int64, float64:
+		return false
+	case []byte:
+		return x != nil
+	case []any:
+		for _, e := range x {
+			if mayHoldBinary(e) {
+				return true
+			}
+		}
+		return false
+	}
 	return holdsBinary(reflect.ValueOf(v))
 }
 
@@ -345,6 +358,18 @@ func (a *jsonArgs) Decode(i int, v any) error {
 		return ErrNoArgument
 	}
 	raw := a.raw[i]
+	switch p := v.(type) {
+	case *any:
+		if s, ok := plainString(raw); ok {
+			*p = s
+			return nil
+		}
+	case *string:
+		if s, ok := plainString(raw); ok {
+			*p = s
+			return nil
+		}
+	}
 	if _, ok := v.(*json.RawMessage); ok || len(a.atts) == 0 || !bytes.Contains(raw, placeholderKey) {
 		return json.Unmarshal(raw, v)
 	}

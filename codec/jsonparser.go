@@ -63,6 +63,9 @@ func (JSONParser) Encode(dst []Packet, p *SocketPacket) ([]Packet, error) {
 // appendJSON appends v as JSON the way JSON.stringify writes it: no HTML
 // escaping and no trailing newline.
 func appendJSON(dst []byte, v any) ([]byte, error) {
+	if out, ok := appendSimpleJSON(dst, v); ok {
+		return out, nil
+	}
 	w := bytes.NewBuffer(dst)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
@@ -71,6 +74,49 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 	}
 	out := w.Bytes()
 	return out[:len(out)-1], nil
+}
+
+// appendSimpleJSON encodes the usual event and ack arguments (arrays of
+// plain ASCII strings, integers, booleans and null) without encoding/json
+// and its encoder allocations, byte for byte as encoding/json would; ok
+// is false for anything else, leaving dst as it was.
+func appendSimpleJSON(dst []byte, v any) (out []byte, ok bool) {
+	start := len(dst)
+	switch x := v.(type) {
+	case nil:
+		return append(dst, "null"...), true
+	case bool:
+		return strconv.AppendBool(dst, x), true
+	case int:
+		return strconv.AppendInt(dst, int64(x), 10), true
+	case int64:
+		return strconv.AppendInt(dst, x, 10), true
+	case string:
+		for i := 0; i < len(x); i++ {
+			// encoding/json escapes <, > and & only with HTML escaping on.
+			if c := x[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+				return dst, false
+			}
+		}
+		dst = append(dst, '"')
+		dst = append(dst, x...)
+		return append(dst, '"'), true
+	case []any:
+		if x == nil {
+			return append(dst, "null"...), true
+		}
+		dst = append(dst, '[')
+		for i, e := range x {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			if dst, ok = appendSimpleJSON(dst, e); !ok {
+				return dst[:start], false
+			}
+		}
+		return append(dst, ']'), true
+	}
+	return dst, false
 }
 
 // NewDecoder implements Parser.
@@ -203,10 +249,10 @@ func (p *SocketPacket) setPayload(payload []byte) error {
 	if first != '[' {
 		return socketErr("invalid " + p.Type.String() + " payload")
 	}
-	var raw []json.RawMessage
-	if err := json.Unmarshal(payload, &raw); err != nil {
+	if !json.Valid(payload) {
 		return socketErr("invalid " + p.Type.String() + " payload")
 	}
+	raw := splitArray(payload)
 	if p.Type == Event || p.Type == BinaryEvent {
 		if len(raw) == 0 {
 			return socketErr("empty EVENT payload")
@@ -227,9 +273,11 @@ func (p *SocketPacket) setPayload(payload []byte) error {
 func eventName(raw json.RawMessage) (string, error) {
 	switch firstByte(raw) {
 	case '"':
-		var name string
-		if err := json.Unmarshal(raw, &name); err != nil {
-			return "", socketErr("invalid event name")
+		name, ok := plainString(raw)
+		if !ok {
+			if err := json.Unmarshal(raw, &name); err != nil {
+				return "", socketErr("invalid event name")
+			}
 		}
 		if IsReservedEvent(name) {
 			return "", socketErr("reserved event name")
@@ -253,3 +301,72 @@ func firstByte(b []byte) byte {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// splitArray returns the elements of a JSON array, as slices of b (no
+// copy: the decoder owns the message). b must be valid JSON (json.Valid)
+// starting with '[' after optional whitespace: then a top-level comma or
+// the closing bracket is found by tracking only depth and strings. This
+// replaces a json.Unmarshal into []json.RawMessage, which scans and
+// copies the payload once more.
+func splitArray(b []byte) []json.RawMessage {
+	i := bytes.IndexByte(b, '[') + 1
+	out := make([]json.RawMessage, 0, 4)
+	for {
+		for i < len(b) && isSpace(b[i]) {
+			i++
+		}
+		if b[i] == ']' {
+			return out // empty array (a trailing comma is not valid JSON)
+		}
+		start, depth := i, 0
+	value:
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				for i++; b[i] != '"'; i++ {
+					if b[i] == '\\' {
+						i++
+					}
+				}
+			case '[', '{':
+				depth++
+			case ']', '}':
+				if depth == 0 {
+					break value
+				}
+				depth--
+			case ',':
+				if depth == 0 {
+					break value
+				}
+			}
+		}
+		end := i
+		for end > start && isSpace(b[end-1]) {
+			end--
+		}
+		out = append(out, json.RawMessage(b[start:end:end]))
+		if b[i] == ']' {
+			return out
+		}
+		i++ // the comma
+	}
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// plainString returns the contents of a JSON string literal that needs no
+// unescaping (printable ASCII, no backslash), the common case of event
+// names and short arguments; ok is false otherwise.
+func plainString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	body := raw[1 : len(raw)-1]
+	for _, c := range body {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	return string(body), true
+}
