@@ -200,6 +200,9 @@ func (fr *frameReader) next() (byte, []byte, error) {
 		if op == opText && !utf8.Valid(payload) {
 			return 0, nil, ErrInvalidUTF8
 		}
+		if payload == nil {
+			payload = []byte{} // an empty attachment is empty, not absent
+		}
 		return op, payload, nil
 	}
 }
