@@ -218,13 +218,7 @@ func (s *Socket) Disconnect(close bool) {
 		return
 	}
 	if close {
-		s.client.mu.Lock()
-		socks := make([]*Socket, 0, len(s.client.sockets))
-		for _, o := range s.client.sockets {
-			socks = append(socks, o)
-		}
-		s.client.mu.Unlock()
-		for _, o := range socks {
+		for _, o := range s.client.socketList() {
 			o.disconnect()
 		}
 		_ = s.client.conn.Close()
