@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -21,27 +22,28 @@ type client struct {
 	conn *session.Session
 	dec  codec.Decoder // used by the session's reading goroutine only
 
-	mu         sync.Mutex
-	sockets    map[string]*Socket // guarded by mu; by namespace name
-	connecting map[string]bool    // guarded by mu; CONNECTs in middleware
-	closed     bool               // guarded by mu; the session is closing: no new socket may attach
-	timer      *time.Timer        // guarded by mu; connect timeout
+	mu sync.Mutex
+	// sockets are the joined namespaces' sockets, one per namespace. A
+	// client joins one or a few namespaces: a slice searched linearly
+	// costs 8 bytes a socket where a map costs a few hundred.
+	sockets    []*Socket   // guarded by mu
+	connecting int         // guarded by mu; CONNECTs in middleware (0 or 1: see connect)
+	closed     bool        // guarded by mu; the session is closing: no new socket may attach
+	timer      *time.Timer // guarded by mu; connect timeout
 
 	qmu     sync.Mutex
-	qcond   *sync.Cond    // signalled when the pending list shrinks
+	qcond   *sync.Cond    // guarded by qmu; signalled when the pending list shrinks; nil until a reader first waits
 	pending []item        // guarded by qmu
 	running bool          // guarded by qmu; the worker goroutine exists
-	wake    chan struct{} // capacity 1: wakes a lingering worker
+	wake    chan struct{} // guarded by qmu; capacity 1: wakes the lingering worker; nil when there is none
 }
 
 func (s *Server) onEngineConnection(conn *session.Session) {
 	c := &client{
-		srv:     s,
-		conn:    conn,
-		dec:     s.parser.NewDecoder(codec.DecoderLimits{MaxAttachments: s.opts.MaxAttachments}),
-		sockets: make(map[string]*Socket),
+		srv:  s,
+		conn: conn,
+		dec:  s.parser.NewDecoder(codec.DecoderLimits{MaxAttachments: s.opts.MaxAttachments}),
 	}
-	c.qcond = sync.NewCond(&c.qmu)
 	c.timer = time.AfterFunc(s.opts.ConnectTimeout, c.onConnectTimeout)
 	conn.OnMessage(c.onMessage)
 	conn.OnClose(func(reason string, _ error) { c.onClose(reason) })
@@ -49,7 +51,7 @@ func (s *Server) onEngineConnection(conn *session.Session) {
 
 func (c *client) onConnectTimeout() {
 	c.mu.Lock()
-	idle := len(c.sockets) == 0 && len(c.connecting) == 0 && !c.closed
+	idle := len(c.sockets) == 0 && c.connecting == 0 && !c.closed
 	c.mu.Unlock()
 	if idle {
 		_ = c.conn.Close()
@@ -89,6 +91,11 @@ func (c *client) onMessage(data []byte, binary bool) {
 func (c *client) enqueue(p *codec.SocketPacket) {
 	c.qmu.Lock()
 	for len(c.pending) >= c.srv.opts.MaxPendingPackets && !c.isClosed() {
+		// Created on first use: most connections never fill their list,
+		// and an idle connection should not carry a Cond.
+		if c.qcond == nil {
+			c.qcond = sync.NewCond(&c.qmu)
+		}
 		c.qcond.Wait()
 	}
 	c.pending = append(c.pending, item{p: p})
@@ -100,10 +107,11 @@ func (c *client) enqueue(p *codec.SocketPacket) {
 func (c *client) startLocked() {
 	if !c.running {
 		c.running = true
-		if c.wake == nil {
-			c.wake = make(chan struct{}, 1)
-		}
-		go c.work()
+		// Each worker gets its own wake channel, dropped when it exits
+		// (see work): an idle connection keeps none, and starting a
+		// worker already costs more than this allocation.
+		c.wake = make(chan struct{}, 1)
+		go c.work(c.wake)
 		return
 	}
 	select {
@@ -125,8 +133,8 @@ func (c *client) isClosed() bool {
 const workerLinger = 20 * time.Millisecond
 
 // work handles pending packets in order and exits when none has come for
-// workerLinger.
-func (c *client) work() {
+// workerLinger. wake is c.wake while this worker runs.
+func (c *client) work(wake chan struct{}) {
 	var idle *time.Timer
 	lingered := false
 	for {
@@ -134,6 +142,10 @@ func (c *client) work() {
 		if len(c.pending) == 0 {
 			if lingered {
 				c.running = false
+				c.wake = nil
+				// Drop the drained list's array too: an idle connection
+				// keeps no pending storage.
+				c.pending = nil
 				c.qmu.Unlock()
 				return
 			}
@@ -145,7 +157,7 @@ func (c *client) work() {
 				idle.Reset(workerLinger)
 			}
 			select {
-			case <-c.wake:
+			case <-wake:
 			case <-idle.C:
 				lingered = true
 			}
@@ -155,7 +167,9 @@ func (c *client) work() {
 		it := c.pending[0]
 		c.pending[0] = item{}
 		c.pending = c.pending[1:]
-		c.qcond.Signal()
+		if c.qcond != nil {
+			c.qcond.Signal()
+		}
 		c.qmu.Unlock()
 		if it.p == nil {
 			c.disconnectAll(it.reason)
@@ -168,7 +182,25 @@ func (c *client) work() {
 func (c *client) socket(nsp string) *Socket {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.sockets[nsp]
+	return c.socketLocked(nsp)
+}
+
+// socketLocked returns the socket of namespace nsp, or nil. mu must be
+// held.
+func (c *client) socketLocked(nsp string) *Socket {
+	for _, s := range c.sockets {
+		if s.nsp.name == nsp {
+			return s
+		}
+	}
+	return nil
+}
+
+// socketList returns a copy of c.sockets.
+func (c *client) socketList() []*Socket {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.sockets)
 }
 
 // handle acts on one packet, as the reference client.ts ondecoded does: a
@@ -176,12 +208,9 @@ func (c *client) socket(nsp string) *Socket {
 // every other combination is a protocol violation that closes the
 // connection.
 func (c *client) handle(p *codec.SocketPacket) {
-	c.mu.Lock()
-	sock := c.sockets[p.Nsp]
-	busy := c.connecting[p.Nsp]
-	c.mu.Unlock()
+	sock := c.socket(p.Nsp)
 	switch {
-	case p.Type == codec.Connect && sock == nil && !busy:
+	case p.Type == codec.Connect && sock == nil:
 		c.connect(p)
 	case p.Type != codec.Connect && sock != nil:
 		sock.onPacket(p)
@@ -201,15 +230,17 @@ func (c *client) connect(p *codec.SocketPacket) {
 			Data: connectErrorPayload{Message: "Invalid namespace"}})
 		return
 	}
+	// A count, not a set of names: connect runs on the worker, which
+	// handles one packet at a time, so no other packet (a second CONNECT
+	// for this namespace included) is handled until add returns. The count
+	// only tells the connect timeout that a CONNECT is in middleware; a
+	// map here would stay allocated, emptied, for the connection's life.
 	c.mu.Lock()
-	if c.connecting == nil {
-		c.connecting = make(map[string]bool)
-	}
-	c.connecting[p.Nsp] = true
+	c.connecting++
 	c.mu.Unlock()
 	nsp.add(c, p.Args)
 	c.mu.Lock()
-	delete(c.connecting, p.Nsp)
+	c.connecting--
 	c.mu.Unlock()
 }
 
@@ -226,7 +257,13 @@ func (c *client) attach(sock *Socket) bool {
 	if c.closed {
 		return false
 	}
-	c.sockets[sock.nsp.name] = sock
+	// Replaces, as the map this slice replaced did (handle only connects
+	// namespaces not joined, so this is defensive).
+	if i := slices.IndexFunc(c.sockets, func(o *Socket) bool { return o.nsp.name == sock.nsp.name }); i >= 0 {
+		c.sockets[i] = sock
+	} else {
+		c.sockets = append(c.sockets, sock)
+	}
 	if c.timer != nil {
 		c.timer.Stop()
 		c.timer = nil
@@ -237,8 +274,11 @@ func (c *client) attach(sock *Socket) bool {
 func (c *client) detach(sock *Socket) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.sockets[sock.nsp.name] == sock {
-		delete(c.sockets, sock.nsp.name)
+	if i := slices.Index(c.sockets, sock); i >= 0 {
+		c.sockets = slices.Delete(c.sockets, i, i+1)
+		if len(c.sockets) == 0 {
+			c.sockets = nil
+		}
 	}
 }
 
@@ -272,10 +312,7 @@ func (c *client) onClose(reason string) {
 		c.timer.Stop()
 		c.timer = nil
 	}
-	socks := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		socks = append(socks, s)
-	}
+	socks := slices.Clone(c.sockets)
 	c.mu.Unlock()
 	for _, s := range socks {
 		s.failAcks(ErrDisconnected)
@@ -283,19 +320,15 @@ func (c *client) onClose(reason string) {
 	c.qmu.Lock()
 	c.pending = append(c.pending, item{reason: reason}) // not bounded: one per connection
 	c.startLocked()
-	c.qcond.Broadcast()
+	if c.qcond != nil {
+		c.qcond.Broadcast()
+	}
 	c.qmu.Unlock()
 }
 
 // disconnectAll disconnects every socket of the connection.
 func (c *client) disconnectAll(reason string) {
-	c.mu.Lock()
-	socks := make([]*Socket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		socks = append(socks, s)
-	}
-	c.mu.Unlock()
-	for _, s := range socks {
+	for _, s := range c.socketList() {
 		s.onClose(reason)
 	}
 }

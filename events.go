@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 
 	"github.com/gosio/socketio/codec"
 )
@@ -15,17 +16,29 @@ type AckFunc func(args ...any) error
 // ErrAckAlreadySent is returned by an AckFunc called more than once.
 var ErrAckAlreadySent = errors.New("socketio: ack already sent")
 
-// handler is a typed event handler, analysed once at registration: each
-// parameter's kind is decided here, so dispatching an event only decodes.
+// handler is a typed event handler: the func and its analysed signature.
 type handler struct {
-	fast      fastHandler // set for the common signatures: no reflection per call
-	fn        reflect.Value
-	params    []reflect.Type // decoded argument types, in order
+	fn   reflect.Value
+	fast fastHandler // set for the common signatures: no reflection per call
+	*handlerType
+}
+
+// handlerType is a handler signature, analysed once per func type: each
+// parameter's kind is decided here, so dispatching an event only decodes.
+// It is shared by every handler of that type (see handlerTypes): each
+// socket usually registers the same few handlers, so a registration then
+// costs the func value, not a fresh copy of the analysis.
+type handlerType struct {
+	params    []reflect.Type // decoded argument types, in order; read-only
 	rawArgs   bool           // a codec.Args parameter follows the decoded ones
 	ack       ackKind        // a trailing ack parameter
 	errFirst  bool           // the first parameter is an error (ack callbacks with a timeout)
 	returnsEr bool
 }
+
+// handlerTypes caches *handlerType by func type (reflect.Type). It only
+// grows with the distinct handler types of the program, not with sockets.
+var handlerTypes sync.Map
 
 type ackKind uint8
 
@@ -46,10 +59,10 @@ func isFunc(v any) bool {
 	return v != nil && reflect.TypeOf(v).Kind() == reflect.Func
 }
 
-// mustHandler is newHandler for registration calls, where a bad handler is
-// a programming error.
-func mustHandler(event string, fn any) *handler {
-	h, err := newHandler(fn)
+// mustHandler is makeHandler for registration calls, where a bad handler
+// is a programming error.
+func mustHandler(event string, fn any) handler {
+	h, err := makeHandler(fn)
 	if err != nil {
 		panic(fmt.Sprintf("socketio: handler for %q: %v", event, err))
 	}
@@ -57,15 +70,35 @@ func mustHandler(event string, fn any) *handler {
 }
 
 func newHandler(fn any) (*handler, error) {
+	h, err := makeHandler(fn)
+	if err != nil {
+		return nil, err
+	}
+	return &h, nil
+}
+
+func makeHandler(fn any) (handler, error) {
 	v := reflect.ValueOf(fn)
 	if !v.IsValid() || v.Kind() != reflect.Func {
-		return nil, fmt.Errorf("not a func: %T", fn)
+		return handler{}, fmt.Errorf("not a func: %T", fn)
 	}
 	t := v.Type()
+	if ht, ok := handlerTypes.Load(t); ok {
+		return handler{fn: v, fast: fastHandlerOf(fn), handlerType: ht.(*handlerType)}, nil
+	}
+	ht, err := analyseHandler(t)
+	if err != nil {
+		return handler{}, err
+	}
+	actual, _ := handlerTypes.LoadOrStore(t, ht)
+	return handler{fn: v, fast: fastHandlerOf(fn), handlerType: actual.(*handlerType)}, nil
+}
+
+func analyseHandler(t reflect.Type) (*handlerType, error) {
 	if t.IsVariadic() {
 		return nil, errors.New("variadic handlers are not supported; take codec.Args")
 	}
-	h := &handler{fn: v, fast: fastHandlerOf(fn)}
+	h := &handlerType{}
 	n := t.NumIn()
 	if n > 0 {
 		switch t.In(n - 1) {

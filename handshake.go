@@ -42,6 +42,13 @@ func newHandshake(r *http.Request, auth codec.Args, now time.Time) *Handshake {
 	if host, _, err := net.SplitHostPort(addr); err == nil {
 		addr = host
 	}
+	// Usually the same as the raw request target the session's request
+	// keeps already: then share that string instead of keeping a copy for
+	// every socket.
+	uri := r.URL.RequestURI()
+	if uri == r.RequestURI {
+		uri = r.RequestURI
+	}
 	h := &Handshake{
 		Headers: r.Header,
 		Time:    now.Format(time.RFC1123),
@@ -49,12 +56,15 @@ func newHandshake(r *http.Request, auth codec.Args, now time.Time) *Handshake {
 		XDomain: r.Header.Get("Origin") != "",
 		Secure:  r.TLS != nil,
 		Issued:  now.UnixMilli(),
-		URL:     r.URL.RequestURI(),
+		URL:     uri,
 		Query:   r.URL.Query(),
 		Auth:    map[string]any{},
-		auth:    auth,
 	}
 	if auth != nil && auth.Len() > 0 {
+		// Kept only when there is a payload: DecodeAuth treats nil and
+		// empty alike, and an empty Args would cost every socket its
+		// allocation for nothing.
+		h.auth = auth
 		_ = auth.Decode(0, &h.Auth)
 	}
 	return h

@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/gosio/socketio/codec"
@@ -18,14 +19,70 @@ type MemoryAdapter struct {
 
 	mu    sync.RWMutex
 	rooms map[string]map[string]struct{} // guarded by mu; room → socket ids
-	sids  map[string]map[string]struct{} // guarded by mu; socket id → rooms
+	sids  map[string]*socketRooms        // guarded by mu; socket id → rooms
+}
+
+// socketRooms is the set of rooms one socket is in (its own id room
+// aside). Sockets are usually in one or two rooms: a short slice then
+// costs a fraction of a map (whose first group alone is ~150 bytes), and
+// every connected socket pays for it. Past maxRoomList rooms it becomes a
+// map, so large sets stay O(1) per operation.
+type socketRooms struct {
+	list []string            // while set is nil
+	set  map[string]struct{} // once the socket is in more than maxRoomList rooms
+}
+
+const maxRoomList = 8
+
+func (r *socketRooms) len() int {
+	if r.set != nil {
+		return len(r.set)
+	}
+	return len(r.list)
+}
+
+// add adds room (the caller has checked it is not there yet).
+func (r *socketRooms) add(room string) {
+	if r.set == nil && len(r.list) < maxRoomList {
+		r.list = append(r.list, room)
+		return
+	}
+	if r.set == nil {
+		r.set = make(map[string]struct{}, len(r.list)+1)
+		for _, x := range r.list {
+			r.set[x] = struct{}{}
+		}
+		r.list = nil
+	}
+	r.set[room] = struct{}{}
+}
+
+func (r *socketRooms) del(room string) {
+	if r.set != nil {
+		delete(r.set, room)
+		return
+	}
+	if i := slices.Index(r.list, room); i >= 0 {
+		r.list = slices.Delete(r.list, i, i+1)
+	}
+}
+
+// appendTo appends the rooms to out.
+func (r *socketRooms) appendTo(out []string) []string {
+	if r.set == nil {
+		return append(out, r.list...)
+	}
+	for x := range r.set {
+		out = append(out, x)
+	}
+	return out
 }
 
 var _ Adapter = (*MemoryAdapter)(nil)
 
 // NewMemoryAdapter returns the in-memory adapter of nsp.
 func NewMemoryAdapter(nsp *Namespace) *MemoryAdapter {
-	return &MemoryAdapter{nsp: nsp, rooms: make(map[string]map[string]struct{}), sids: make(map[string]map[string]struct{})}
+	return &MemoryAdapter{nsp: nsp, rooms: make(map[string]map[string]struct{}), sids: make(map[string]*socketRooms)}
 }
 
 // AddAll implements Adapter.
@@ -41,13 +98,16 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 			set = make(map[string]struct{})
 			a.rooms[r] = set
 		}
+		if _, in := set[id]; in {
+			continue // the room set is authoritative: mine has r too
+		}
 		set[id] = struct{}{}
 		mine := a.sids[id]
 		if mine == nil {
-			mine = make(map[string]struct{})
+			mine = new(socketRooms)
 			a.sids[id] = mine
 		}
-		mine[r] = struct{}{}
+		mine.add(r)
 	}
 }
 
@@ -59,15 +119,13 @@ func (a *MemoryAdapter) Del(id, room string) {
 }
 
 func (a *MemoryAdapter) delLocked(id, room string) {
-	if set := a.rooms[room]; set != nil {
-		delete(set, id)
-		if len(set) == 0 {
-			delete(a.rooms, room)
-		}
+	if _, in := a.rooms[room][id]; !in {
+		return // not a member: nothing in sids either
 	}
+	a.leaveLocked(id, room)
 	if mine := a.sids[id]; mine != nil {
-		delete(mine, room)
-		if len(mine) == 0 {
+		mine.del(room)
+		if mine.len() == 0 {
 			delete(a.sids, id)
 		}
 	}
@@ -77,8 +135,26 @@ func (a *MemoryAdapter) delLocked(id, room string) {
 func (a *MemoryAdapter) DelAll(id string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for r := range a.sids[id] {
-		a.delLocked(id, r)
+	mine := a.sids[id]
+	if mine == nil {
+		return
+	}
+	delete(a.sids, id)
+	for _, r := range mine.list { // one of list and set is empty
+		a.leaveLocked(id, r)
+	}
+	for r := range mine.set {
+		a.leaveLocked(id, r)
+	}
+}
+
+// leaveLocked removes id from room's socket set only. mu must be held.
+func (a *MemoryAdapter) leaveLocked(id, room string) {
+	if set := a.rooms[room]; set != nil {
+		delete(set, id)
+		if len(set) == 0 {
+			delete(a.rooms, room)
+		}
 	}
 }
 
@@ -86,10 +162,15 @@ func (a *MemoryAdapter) DelAll(id string) {
 func (a *MemoryAdapter) SocketRooms(id string) []string {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	out := make([]string, 0, len(a.sids[id])+1)
+	mine := a.sids[id]
+	n := 0
+	if mine != nil {
+		n = mine.len()
+	}
+	out := make([]string, 0, n+1)
 	out = append(out, id)
-	for r := range a.sids[id] {
-		out = append(out, r)
+	if mine != nil {
+		out = mine.appendTo(out)
 	}
 	return out
 }

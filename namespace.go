@@ -227,7 +227,7 @@ func (n *Namespace) OnServerSideEmit(event string, fn any) {
 	if n.serverSide == nil {
 		n.serverSide = make(map[string]*handler)
 	}
-	n.serverSide[event] = h
+	n.serverSide[event] = &h
 	n.mu.Unlock()
 }
 

@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -32,18 +33,42 @@ type Socket struct {
 	client    *client
 	handshake *Handshake
 
-	mu              sync.Mutex
-	connected       bool                             // guarded by mu
-	closedReason    string                           // guarded by mu; set once disconnected
-	data            any                              // guarded by mu
-	handlers        map[string]*handler              // guarded by mu
-	anyIn           []func(string, codec.Args)       // guarded by mu
-	anyOut          []func(string, []any)            // guarded by mu
-	middlewares     []func(string, codec.Args) error // guarded by mu
-	onDisconnect    []func(string)                   // guarded by mu
-	onDisconnecting []func(string)                   // guarded by mu
-	onError         []func(error)                    // guarded by mu
-	acks            map[uint64]*pendingAck           // guarded by mu
+	mu           sync.Mutex
+	connected    bool                   // guarded by mu
+	closedReason string                 // guarded by mu; set once disconnected
+	data         any                    // guarded by mu
+	handlers     []eventHandler         // guarded by mu; see eventHandler
+	onDisconnect []func(string)         // guarded by mu
+	hooks        *socketHooks           // guarded by mu; nil until one is added
+	acks         map[uint64]*pendingAck // guarded by mu
+}
+
+// eventHandler is the handler of one event. A socket has a few handlers,
+// so Socket.handlers is a slice searched linearly: a map costs a few
+// hundred bytes per socket even for two entries, and every connected
+// socket holds its handlers for its whole life.
+type eventHandler struct {
+	event string
+	handler
+}
+
+// socketHooks holds the listeners most sockets never register. They live
+// out of line, allocated by the first registration, so that a Socket
+// costs less for the common case (event handlers and OnDisconnect only).
+type socketHooks struct {
+	anyIn           []func(string, codec.Args)
+	anyOut          []func(string, []any)
+	middlewares     []func(string, codec.Args) error
+	onDisconnecting []func(string)
+	onError         []func(error)
+}
+
+// hooksLocked returns s.hooks, allocating it if needed. mu must be held.
+func (s *Socket) hooksLocked() *socketHooks {
+	if s.hooks == nil {
+		s.hooks = new(socketHooks)
+	}
+	return s.hooks
 }
 
 func newSocket(n *Namespace, c *client, id string, hs *Handshake) *Socket {
@@ -126,25 +151,43 @@ func (s *Socket) On(event string, fn any) {
 	}
 	h := mustHandler(event, fn)
 	s.mu.Lock()
-	if s.handlers == nil {
-		s.handlers = make(map[string]*handler)
+	defer s.mu.Unlock()
+	if i := s.handlerIndexLocked(event); i >= 0 {
+		s.handlers[i].handler = h
+		return
 	}
-	s.handlers[event] = h
-	s.mu.Unlock()
+	s.handlers = append(s.handlers, eventHandler{event: event, handler: h})
 }
 
 // Off removes the handler of an event.
 func (s *Socket) Off(event string) {
 	s.mu.Lock()
-	delete(s.handlers, event)
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	if i := s.handlerIndexLocked(event); i >= 0 {
+		s.handlers = slices.Delete(s.handlers, i, i+1)
+		if len(s.handlers) == 0 {
+			s.handlers = nil
+		}
+	}
+}
+
+// handlerIndexLocked returns the index of event's handler in s.handlers,
+// or -1. mu must be held.
+func (s *Socket) handlerIndexLocked(event string) int {
+	for i := range s.handlers {
+		if s.handlers[i].event == event {
+			return i
+		}
+	}
+	return -1
 }
 
 // OnAny adds a listener called for every incoming event, before the
 // event's handler.
 func (s *Socket) OnAny(fn func(event string, args codec.Args)) {
 	s.mu.Lock()
-	s.anyIn = append(s.anyIn, fn)
+	h := s.hooksLocked()
+	h.anyIn = append(h.anyIn, fn)
 	s.mu.Unlock()
 }
 
@@ -152,7 +195,8 @@ func (s *Socket) OnAny(fn func(event string, args codec.Args)) {
 // socket, by Emit or by a broadcast.
 func (s *Socket) OnAnyOutgoing(fn func(event string, args []any)) {
 	s.mu.Lock()
-	s.anyOut = append(s.anyOut, fn)
+	h := s.hooksLocked()
+	h.anyOut = append(h.anyOut, fn)
 	s.mu.Unlock()
 }
 
@@ -163,7 +207,8 @@ func (s *Socket) OnAnyOutgoing(fn func(event string, args []any)) {
 // *PanicError.
 func (s *Socket) Use(fn func(event string, args codec.Args) error) {
 	s.mu.Lock()
-	s.middlewares = append(s.middlewares, fn)
+	h := s.hooksLocked()
+	h.middlewares = append(h.middlewares, fn)
 	s.mu.Unlock()
 }
 
@@ -171,7 +216,8 @@ func (s *Socket) Use(fn func(event string, args codec.Args) error) {
 // refusals, payloads that do not fit a handler, panics in handlers.
 func (s *Socket) OnError(fn func(error)) {
 	s.mu.Lock()
-	s.onError = append(s.onError, fn)
+	h := s.hooksLocked()
+	h.onError = append(h.onError, fn)
 	s.mu.Unlock()
 }
 
@@ -193,7 +239,8 @@ func (s *Socket) OnDisconnect(fn func(reason string)) {
 // disconnect, while it is still in its rooms.
 func (s *Socket) OnDisconnecting(fn func(reason string)) {
 	s.mu.Lock()
-	s.onDisconnecting = append(s.onDisconnecting, fn)
+	h := s.hooksLocked()
+	h.onDisconnecting = append(h.onDisconnecting, fn)
 	s.mu.Unlock()
 }
 
@@ -218,13 +265,7 @@ func (s *Socket) Disconnect(close bool) {
 		return
 	}
 	if close {
-		s.client.mu.Lock()
-		socks := make([]*Socket, 0, len(s.client.sockets))
-		for _, o := range s.client.sockets {
-			socks = append(socks, o)
-		}
-		s.client.mu.Unlock()
-		for _, o := range socks {
+		for _, o := range s.client.socketList() {
 			o.disconnect()
 		}
 		_ = s.client.conn.Close()
@@ -249,7 +290,10 @@ func (s *Socket) onClose(reason string) {
 	}
 	s.connected = false
 	s.closedReason = reason
-	before := s.onDisconnecting
+	var before []func(string)
+	if s.hooks != nil {
+		before = s.hooks.onDisconnecting
+	}
 	after := s.onDisconnect
 	acks := s.acks
 	s.acks = nil
@@ -271,8 +315,11 @@ func (s *Socket) onClose(reason string) {
 // reportError passes err to the socket's error listeners, or to the
 // server's error handler when there are none.
 func (s *Socket) reportError(err error) {
+	var ls []func(error)
 	s.mu.Lock()
-	ls := s.onError
+	if s.hooks != nil {
+		ls = s.hooks.onError
+	}
 	s.mu.Unlock()
 	if len(ls) == 0 {
 		s.nsp.srv.reportError(err)
@@ -298,10 +345,19 @@ func (s *Socket) onEvent(p *codec.SocketPacket) {
 	if p.HasID {
 		ack = s.ackFunc(p.ID)
 	}
+	var (
+		anyIn []func(string, codec.Args)
+		mws   []func(string, codec.Args) error
+		h     handler
+		found bool
+	)
 	s.mu.Lock()
-	anyIn := s.anyIn
-	mws := s.middlewares
-	h := s.handlers[p.Event]
+	if s.hooks != nil {
+		anyIn, mws = s.hooks.anyIn, s.hooks.middlewares
+	}
+	if i := s.handlerIndexLocked(p.Event); i >= 0 {
+		h, found = s.handlers[i].handler, true
+	}
 	s.mu.Unlock()
 	for _, fn := range anyIn {
 		s.nsp.srv.safeCall(p.Event, func() { fn(p.Event, p.Args) })
@@ -318,7 +374,7 @@ func (s *Socket) onEvent(p *codec.SocketPacket) {
 			return
 		}
 	}
-	if h == nil || !s.Connected() {
+	if !found || !s.Connected() {
 		return
 	}
 	if err := h.call(s.nsp.srv, p.Event, p.Args, ack); err != nil {
@@ -463,8 +519,11 @@ func (s *Socket) deliver(pkts []codec.Packet, volatile bool, event string, args 
 }
 
 func (s *Socket) notifyOutgoing(event string, args []any) {
+	var ls []func(string, []any)
 	s.mu.Lock()
-	ls := s.anyOut
+	if s.hooks != nil {
+		ls = s.hooks.anyOut
+	}
 	s.mu.Unlock()
 	for _, fn := range ls {
 		s.nsp.srv.safeCall(event, func() { fn(event, args) })

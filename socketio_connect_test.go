@@ -254,6 +254,21 @@ func TestConnectTimeout(t *testing.T) {
 	expect(t, joined, `2["echo","still here"]`)
 }
 
+// A CONNECT still in middleware when the connect timeout fires keeps the
+// connection open.
+func TestConnectTimeoutSpareSlowMiddleware(t *testing.T) {
+	e := newEnv(t, &socketio.Options{ConnectTimeout: 100 * time.Millisecond}, func(s *socketio.Server) {
+		s.Use(func(*socketio.Socket) error {
+			time.Sleep(400 * time.Millisecond)
+			return nil
+		})
+		echoHandlers(s.Sockets())
+	})
+	c, _ := e.connect("/")
+	send(t, c, `2["echo","after slow middleware"]`)
+	expect(t, c, `2["echo","after slow middleware"]`)
+}
+
 func TestDynamicNamespaces(t *testing.T) {
 	var regexpSockets, funcSockets <-chan *socketio.Socket
 	var tmpl *socketio.Namespace

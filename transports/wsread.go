@@ -156,7 +156,8 @@ func (fr *frameReader) ensure(n int) error {
 }
 
 // release gives the buffer back to the pool if it is a pooled one and
-// holds nothing.
+// holds nothing. A read error is final for the connection (the session
+// closes it), so what a failed read left buffered is never needed.
 func (fr *frameReader) release() {
 	if fr.buf != nil && !fr.ownBuf && fr.r == fr.w {
 		readBufPool.Put(fr.buf)
@@ -181,10 +182,12 @@ func (fr *frameReader) next() (byte, []byte, error) {
 		switch op {
 		case opPing, opPong:
 			if err := fr.control(op, payload); err != nil {
+				fr.release()
 				return 0, nil, err
 			}
 			continue
 		case opClose:
+			fr.release()
 			return 0, nil, fr.peerClose(payload)
 		}
 		if op == opContinuation {
@@ -320,7 +323,7 @@ func (fr *frameReader) peerClose(payload []byte) error {
 // validCloseCode reports whether a peer may send code (RFC 6455 §7.4).
 func validCloseCode(code int) bool {
 	switch {
-	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1011:
+	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1014: // 1012–1014 are IANA-registered
 		return true
 	case code >= 3000 && code <= 4999:
 		return true
