@@ -11,5 +11,6 @@ import (
 // timers must all end once the servers are shut down and the clients
 // stopped.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	// The process-wide poller of parked idle WebSockets lives on.
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/gosio/socketio/transports.(*idlePoller).loop"))
 }

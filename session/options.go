@@ -59,11 +59,19 @@ type Options struct {
 	// (16 maximum-size messages); a negative value means no limit.
 	MaxBufferedPackets int
 	MaxBufferedBytes   int64
-	// ReadBufferSize and WriteBufferSize size each WebSocket connection's
-	// I/O buffers (the read buffer lives as long as the connection; the write
-	// buffer is pooled and held only while writing).
-	// Zero means 512 and 4096 bytes.
+	// ReadBufferSize sizes the read buffer of WebSocket connections that
+	// keep one (TLS; plain TCP connections borrow a pooled 4 KiB buffer
+	// only while bytes arrive); WriteBufferSize is the upgrade's write
+	// buffer. Zero means 512 and 4096 bytes.
 	ReadBufferSize, WriteBufferSize int
+	// IdleParkAfter is how long a WebSocket session may receive nothing
+	// before its reading goroutine is released: the connection is then
+	// watched by one epoll set shared by the whole process, and a new
+	// goroutine picks up the reading when bytes arrive. This is what lets
+	// a server hold many quiet clients in a few KiB each. Linux, plain TCP
+	// only (TLS connections always keep their goroutine). Zero means 1s; a
+	// negative value keeps a goroutine per connection.
+	IdleParkAfter time.Duration
 }
 
 // config is Options with defaults applied; the request path only reads it.
@@ -77,6 +85,7 @@ type config struct {
 	maxPackets                                int
 	maxBytes                                  int64
 	wsConfig                                  transports.WebSocketConfig
+	idleParkAfter                             time.Duration // 0: never
 }
 
 func newConfig(o *Options) config {
@@ -95,6 +104,12 @@ func newConfig(o *Options) config {
 	}
 	if c.maxPayload <= 0 {
 		c.maxPayload = 1_000_000
+	}
+	switch {
+	case o.IdleParkAfter == 0:
+		c.idleParkAfter = time.Second
+	case o.IdleParkAfter > 0:
+		c.idleParkAfter = o.IdleParkAfter
 	}
 	if c.generateID == nil {
 		c.generateID = func(*http.Request) (string, error) { return NewID() }

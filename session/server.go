@@ -185,9 +185,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 	}
 	sess.startHeartbeat()
 	if ws != nil {
-		// A goroutine of its own, so the request's goroutine ends and
-		// net/http lets go of its per-connection buffers (8 KB) and stack.
-		go sess.readLoop(ws)
+		sess.startReading(ws)
 		return
 	}
 	sess.servePolling(w, r)

@@ -68,8 +68,14 @@ type Session struct {
 }
 
 func newSession(srv *Server, id string, r *http.Request, transport string, ws *transports.WebSocket) *Session {
-	req := r.Clone(context.WithoutCancel(r.Context()))
+	// A shallow copy: the URL and header maps are shared with r, not
+	// cloned. net/http builds both anew for every request and never
+	// touches them once the handler has returned, and the session only
+	// reads them; a deep clone cost every connection about half a
+	// kilobyte for nothing.
+	req := r.WithContext(context.WithoutCancel(r.Context()))
 	req.Body = http.NoBody
+	req.GetBody = nil
 	s := &Session{id: id, srv: srv, req: req, transport: transport, ws: ws, done: make(chan struct{})}
 	if ws == nil {
 		s.wake = make(chan struct{}, 1)

@@ -35,15 +35,32 @@ func (s *Session) onPacket(p codec.Packet) {
 
 // readLoop reads the WebSocket carrying the session until it fails, on a
 // goroutine of its own (the HTTP request that opened it has returned).
+//
+// An idle connection may be parked (transports.WebSocket.ParkWhenIdle):
+// readLoop then returns and runs again on a new goroutine when bytes
+// arrive.
 func (s *Session) readLoop(ws *transports.WebSocket) {
 	for {
 		p, err := ws.ReadPacket()
+		if err == transports.ErrParked {
+			return
+		}
 		if err != nil {
 			s.closeNow(readErrorReason(err), err, true)
 			return
 		}
 		s.onPacket(p)
 	}
+}
+
+// startReading starts the goroutine reading ws for the session, on a
+// goroutine of its own so that the request's goroutine ends and net/http
+// lets go of its per-connection buffers (8 KB) and stack.
+func (s *Session) startReading(ws *transports.WebSocket) {
+	if d := s.srv.cfg.idleParkAfter; d > 0 {
+		ws.ParkWhenIdle(d, func() { s.readLoop(ws) })
+	}
+	go s.readLoop(ws)
 }
 
 func readErrorReason(err error) string {
@@ -162,7 +179,7 @@ func (s *Session) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	if s.probeUpgrade(ws) {
-		go s.readLoop(ws) // see handshake: frees the request's buffers
+		s.startReading(ws)
 		return
 	}
 	s.mu.Lock()

@@ -9,5 +9,6 @@ import (
 // TestMain fails the package's tests if any goroutine (an HTTP server
 // connection, a WebSocket reader, a client transport) outlives them.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	// The process-wide poller of parked idle WebSockets lives on.
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/gosio/socketio/transports.(*idlePoller).loop"))
 }

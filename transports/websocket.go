@@ -117,6 +117,21 @@ func (ws *WebSocket) ReadPacket() (codec.Packet, error) {
 	return codec.DecodePacket(data)
 }
 
+// ParkWhenIdle lets the reading goroutine go once the connection has been
+// idle for after (no bytes, no frame half read): ReadPacket then returns
+// ErrParked, and resume runs on a new goroutine, once, when bytes arrive;
+// it should resume calling ReadPacket. An idle connection then costs no
+// goroutine and no stack: this is what keeps a server with many quiet
+// clients small. It only applies to plain TCP connections on Linux (for
+// others it does nothing), and must be called before ReadPacket is used
+// by a goroutine that may park.
+func (ws *WebSocket) ParkWhenIdle(after time.Duration, resume func()) {
+	if !parkSupported || ws.fr.raw == nil || after <= 0 {
+		return
+	}
+	ws.fr.park.Store(&parking{after: after, resume: resume})
+}
+
 // answerControl answers the peer's ping with a pong; pongs need no answer
 // (Engine.IO has heartbeat packets of its own).
 func (ws *WebSocket) answerControl(op byte, payload []byte) error {
@@ -311,6 +326,12 @@ func (ws *WebSocket) Close(code int, reason string) {
 	ws.closeOnce.Do(func() {
 		ws.sendClose(code, reason)
 		_ = ws.netConn.Close()
+		if p := ws.fr.park.Load(); p != nil {
+			// Closing removed a parked reader's registration from the
+			// epoll set; drop its resume too. After the close no new
+			// registration can succeed, so the latest id is the last.
+			parkPoller.forget(p.id.Load())
+		}
 	})
 }
 

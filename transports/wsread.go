@@ -5,8 +5,11 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
@@ -55,6 +58,13 @@ func closeCode(err error) int {
 	return 0
 }
 
+// ErrParked is returned by ReadPacket when the connection has been idle
+// for the ParkWhenIdle period and the reading goroutine should end: the
+// resume function runs on a new goroutine once bytes arrive.
+var ErrParked = errors.New("transports: idle websocket parked")
+
+var errParked = ErrParked
+
 // errPeerEOF is what an end of the TCP stream without a close frame reads
 // as: code 1006, as gorilla and browsers report it.
 var errPeerEOF = &websocket.CloseError{Code: websocket.CloseAbnormalClosure, Text: io.ErrUnexpectedEOF.Error()}
@@ -87,6 +97,22 @@ type frameReader struct {
 	msg     []byte // a fragmented message being assembled
 	msgOp   byte   // its opcode; 0 when none is in progress
 	control func(op byte, payload []byte) error
+
+	// Parking (see ParkWhenIdle); park is nil when disabled. Atomic:
+	// enabled by the session once the reader runs, read by Close.
+	park       atomic.Pointer[parking]
+	boundary   bool   // waiting for the first byte of a frame, no fragment pending
+	reads      uint64 // successful reads, to tell an idle deadline from a busy one
+	readsAtArm uint64
+	armed      bool // the idle deadline is set
+}
+
+// parking is the state of a reader that gives up its goroutine when idle.
+type parking struct {
+	after  time.Duration
+	resume func()
+	id     atomic.Uint64 // the latest poller registration; read by Close
+	added  bool          // the descriptor is in the poller's epoll set
 }
 
 func newFrameReader(conn net.Conn, maxPayload int64, bufSize int, control func(op byte, payload []byte) error) *frameReader {
@@ -120,9 +146,38 @@ func (fr *frameReader) readFrom(p []byte) (int, error) {
 		}
 		return 0, err
 	}
-	fr.rawDst, fr.rawN, fr.rawErr = p, 0, nil
-	if err := fr.raw.Read(fr.rawFn); err != nil {
-		return 0, err
+	pk := fr.park.Load()
+	for {
+		if pk != nil && !fr.armed {
+			// A deadline, not a timer of our own: it is re-armed once per
+			// idle period, not per read.
+			fr.armed, fr.readsAtArm = true, fr.reads
+			if err := fr.conn.SetReadDeadline(time.Now().Add(pk.after)); err != nil {
+				return 0, err
+			}
+		}
+		fr.rawDst, fr.rawN, fr.rawErr = p, 0, nil
+		err := fr.raw.Read(fr.rawFn)
+		if err == nil {
+			break
+		}
+		if pk == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
+			return 0, err
+		}
+		// The idle deadline passed. Park only if nothing was read since
+		// it was set and no frame is half read; otherwise wait again.
+		fr.armed = false
+		if fr.reads != fr.readsAtArm || !fr.boundary || fr.r != fr.w || fr.msgOp != 0 {
+			continue
+		}
+		if err := fr.conn.SetReadDeadline(time.Time{}); err != nil {
+			return 0, err
+		}
+		fr.release()
+		if err := parkPoller.park(fr.raw, &pk.added, &pk.id, pk.resume); err != nil {
+			continue // cannot park (closed, or no epoll): keep the goroutine
+		}
+		return 0, errParked // fr must not be touched from here on
 	}
 	fr.rawDst = nil
 	if fr.rawN > 0 {
@@ -170,7 +225,11 @@ func (fr *frameReader) release() {
 // peer gives a *websocket.CloseError.
 func (fr *frameReader) next() (byte, []byte, error) {
 	for {
+		fr.boundary = fr.msgOp == 0
 		op, fin, payload, err := fr.frame()
+		if err == errParked {
+			return 0, nil, err // resume owns the reader now
+		}
 		if err != nil {
 			fr.msg, fr.msgOp = nil, 0
 			fr.release()
@@ -215,6 +274,7 @@ func (fr *frameReader) frame() (op byte, fin bool, payload []byte, err error) {
 	if err := fr.ensure(2); err != nil {
 		return 0, false, nil, err
 	}
+	fr.boundary = false
 	b := (*fr.buf)[fr.r:]
 	fin, op = b[0]&0x80 != 0, b[0]&0x0f
 	if b[0]&0x70 != 0 || b[1]&0x80 == 0 { // no extension is negotiated; clients must mask

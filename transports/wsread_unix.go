@@ -30,6 +30,9 @@ func (fr *frameReader) rawRead(fd uintptr) bool {
 			}
 			return false
 		}
+		if n > 0 {
+			fr.reads++
+		}
 		fr.rawN, fr.rawErr = max(n, 0), err
 		return true
 	}
