@@ -373,6 +373,16 @@ func (a *jsonArgs) Decode(i int, v any) error {
 	if _, ok := v.(*json.RawMessage); ok || len(a.atts) == 0 || !bytes.Contains(raw, placeholderKey) {
 		return json.Unmarshal(raw, v)
 	}
+	return a.decodeWithAttachments(raw, v)
+}
+
+// decodeWithAttachments decodes an argument holding placeholders. It is a
+// function of its own, kept out of Decode: its decoder lives in its
+// frame, and a large frame in Decode would make every handler worker
+// grow its stack (a copy) on its first, plain-string, argument.
+//
+//go:noinline
+func (a *jsonArgs) decodeWithAttachments(raw json.RawMessage, v any) error {
 	var tree any
 	var err error
 	switch v.(type) {
