@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -68,7 +69,7 @@ var quickParams = params{
 	bcastWindow:  8,
 	idleN:        []int{1000, 3000},
 	idleOursN:    []int{5000},
-	idleSettle:   time.Second,
+	idleSettle:   3 * time.Second, // past IdleParkAfter (1 s): the idle state
 	pollClients:  20,
 	connectN:     2000,
 }
@@ -102,9 +103,13 @@ func main() {
 	scenarios := flag.String("scenarios", "ack,broadcast,idle,polling,connect", "scenarios to run")
 	out := flag.String("out", "docs/benchmarks.md", "report path (relative to the repository root)")
 	pngOut := flag.String("png", "docs/benchmarks.png", "chart path (relative to the repository root)")
-	pin := flag.Bool("pin", false, "pin servers to -server-cpus and the load generator to -loadgen-cpus (taskset)")
+	// Pinned by default: Node's single JavaScript thread only saturates
+	// a core when it does not share it with the load generator (unpinned,
+	// the scheduler moves threads and loopback work between cores and Node
+	// stayed at 73-84 %), and every server then gets the same one core.
+	pin := flag.Bool("pin", runtime.NumCPU() >= 2, "pin servers to -server-cpus and the load generator to -loadgen-cpus (taskset); default on with 2+ cores")
 	serverCPUs := flag.String("server-cpus", "0", "CPUs for the servers with -pin")
-	loadgenCPUs := flag.String("loadgen-cpus", "1", "CPUs for the load generator with -pin")
+	loadgenCPUs := flag.String("loadgen-cpus", fmt.Sprintf("1-%d", max(1, runtime.NumCPU()-1)), "CPUs for the load generator with -pin")
 	profile := flag.String("profile", "", "save pprof CPU, heap and allocs profiles of ours in this directory")
 	srcIPs := flag.Int("src-ips", 32, "client source addresses 127.0.0.1 … 127.0.0.N")
 	concurrency := flag.Int("concurrency", 200, "connections opened at once (below Node's listen backlog of 511)")
