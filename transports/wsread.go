@@ -196,6 +196,9 @@ func (fr *frameReader) fill() error {
 		fr.r, fr.w = 0, n
 	}
 	n, err := fr.readFrom(nil)
+	if err == errParked {
+		return err // resume owns fr now: not even fr.w may be written
+	}
 	fr.w += n
 	return err
 }
