@@ -142,14 +142,20 @@ func (ws *WebSocket) answerControl(op byte, payload []byte) error {
 	return ws.writeFrames(append(frame, payload...))
 }
 
+// writableLocked refuses writes after the close frame and keeps the write
+// deadline ahead. wmu must be held.
+func (ws *WebSocket) writableLocked() error {
+	if ws.closeSent {
+		return net.ErrClosed
+	}
+	return ws.extendWriteDeadline()
+}
+
 // writeFrames writes whole frames in one Write.
 func (ws *WebSocket) writeFrames(b []byte) error {
 	ws.wmu.Lock()
 	defer ws.wmu.Unlock()
-	if ws.closeSent {
-		return net.ErrClosed
-	}
-	if err := ws.extendWriteDeadline(); err != nil {
+	if err := ws.writableLocked(); err != nil {
 		return err
 	}
 	_, err := ws.netConn.Write(b)
@@ -182,10 +188,7 @@ func (ws *WebSocket) SetReadDeadline(t time.Time) error { return ws.netConn.SetR
 func (ws *WebSocket) WritePackets(pkts []codec.Packet) error {
 	ws.wmu.Lock()
 	defer ws.wmu.Unlock()
-	if ws.closeSent {
-		return net.ErrClosed
-	}
-	if err := ws.extendWriteDeadline(); err != nil {
+	if err := ws.writableLocked(); err != nil {
 		return err
 	}
 	if len(ws.rest) > 0 {
