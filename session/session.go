@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -135,6 +136,8 @@ func (s *Session) SendBinary(data []byte) error {
 // Send queues packets to be written in order, with nothing queued by
 // another caller in between; it returns without waiting for the network.
 // Packet data is shared, not copied: it must not be modified afterwards.
+// The pkts slice itself is not kept: the same slice may be passed to the
+// Send of many sessions (a broadcast does).
 // It fails with ErrClosed once the session is closing, and with
 // ErrQueueFull (closing the session) when the queue limits would be
 // exceeded.
@@ -191,8 +194,11 @@ func (s *Session) writeInline(pkts []codec.Packet) error {
 		return nil // accepted, as if queued, then lost with the connection
 	}
 	if !taken && s.state != stateClosed {
-		// Queued ahead of anything sent meanwhile: they were accepted first.
-		s.queue = append(pkts[:len(pkts):len(pkts)], s.queue...)
+		// Queued ahead of anything sent meanwhile: they were accepted
+		// first. Always into a fresh slice: pkts belongs to the caller (a
+		// broadcast hands the same slice to every recipient), and
+		// takeLocked clears the queue in place once it is taken.
+		s.queue = slices.Concat(pkts, s.queue)
 		for _, p := range pkts {
 			s.queueBytes += int64(len(p.Data)) + 1
 		}

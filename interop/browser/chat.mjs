@@ -30,7 +30,13 @@ const timeout = Number(opt("timeout", "60000"));
 const step = Math.min(30000, timeout);
 
 let browser;
-const diag = { console: [], errors: [] };
+const diag = { console: [], errors: [], frames: [] };
+// The last WebSocket frames each tab saw, for the failure report.
+const noteFrame = (name, dir, payload) => {
+  const text = typeof payload === "string" ? payload : `<binary ${payload.length} bytes>`;
+  diag.frames.push(`${name} ${dir} ${text.slice(0, 200)}`);
+  if (diag.frames.length > 60) diag.frames.shift();
+};
 const pages = {};
 
 async function fail(msg) {
@@ -56,6 +62,10 @@ async function openTab(context, name) {
   pages[name] = page;
   page.on("console", (m) => diag.console.push(`${name} ${m.type()}: ${m.text()}`));
   page.on("pageerror", (e) => diag.errors.push(`${name}: ${e.message}`));
+  page.on("websocket", (ws) => {
+    ws.on("framereceived", (f) => noteFrame(name, "<", f.payload));
+    ws.on("framesent", (f) => noteFrame(name, ">", f.payload));
+  });
   const resp = await page.goto(url, { timeout: step });
   if (!resp || resp.status() !== 200) await fail(`tab ${name}: GET ${url}: ${resp?.status()}`);
   // The page's client announces itself: "connected: <its id>".
