@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -163,6 +164,23 @@ func (c *flashConn) Read(p []byte) (int, error) {
 		c.r = nil // only the sniffed bytes were buffered: read directly now
 	}
 	return c.Conn.Read(p)
+}
+
+// SyscallConn exposes the socket once nothing sniffed is left unread, so
+// that a WebSocket on this listener keeps the transport's fast paths
+// (non-blocking writes from the sender, reads that park when idle) which
+// need the raw descriptor. While sniffed bytes are still buffered here,
+// reading the descriptor directly would skip them: it reports an error and
+// the transport falls back to reading through Read.
+//
+// It is called by the handler that hijacked the connection, after the
+// HTTP server has stopped reading from it.
+func (c *flashConn) SyscallConn() (syscall.RawConn, error) {
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok || c.err != nil || (c.r != nil && c.r.Buffered() > 0) {
+		return nil, errors.ErrUnsupported
+	}
+	return sc.SyscallConn()
 }
 
 func (c *flashConn) sniff() {
