@@ -201,9 +201,15 @@ func (h *harness) run(plan []*variant) results {
 			}
 		}
 	}
+	// Runs are interleaved: each scenario's run 1 on every server, then run
+	// 2, and so on. On a machine whose speed drifts (a shared VM: the same
+	// binary varies by a quarter from minute to minute) the drift then
+	// falls on every server alike instead of on whichever ran last, and
+	// the ratios stay fair.
 	done := 0
-	for _, s := range h.servers {
-		for _, v := range plan {
+	for _, v := range plan {
+		cells := map[string]*cell{}
+		for _, s := range h.servers {
 			if !v.runsOn(s) {
 				continue
 			}
@@ -216,7 +222,14 @@ func (h *harness) run(plan []*variant) results {
 				log.Printf("[%s] %s %s: skipped: %s", s, v.group, v.label, v.skip)
 				continue
 			}
-			for run := 1; run <= h.p.runs; run++ {
+			cells[s] = c
+		}
+		for run := 1; run <= h.p.runs; run++ {
+			for _, s := range h.servers {
+				c := cells[s]
+				if c == nil {
+					continue
+				}
 				done++
 				m, err := h.runOne(v, s, run)
 				if err != nil {

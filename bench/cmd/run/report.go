@@ -168,7 +168,8 @@ func (h *harness) report(m machine, plan []*variant, res results, pngRel string)
 		w("**Quick mode**: small N and short runs, a smoke test of the harness — not numbers to publish.\n")
 	}
 	w("Ours (`bench/server`), Node.js socket.io (`bench/node`) and a raw gorilla/websocket server\n")
-	w("(`bench/raw`) run one at a time on the same machine as the load generator (`bench/loadgen`);\n")
+	w("(`bench/raw`) run one at a time, their runs interleaved, on the same machine as the load generator\n")
+	w("(`bench/loadgen`); ")
 	w("every run starts a fresh server process. How each figure is measured is at the end.\n\n")
 	w("![benchmarks](%s)\n\n", pngRel)
 
@@ -478,8 +479,10 @@ const methodDoc = `## How it is measured
 
 - **One command.** ` + "`make bench`" + ` (= ` + "`go run ./bench/cmd/run`" + `) builds ` + "`bench/server`" + `, ` + "`bench/raw`" + ` and ` + "`bench/loadgen`" + `,
   runs ` + "`npm ci`" + ` in ` + "`bench/node`" + ` when its packages are missing (socket.io pinned by its lockfile), then for each
-  server in turn and each scenario starts a fresh server process, runs the load generator, and stops the server.
-  Each cell is the median of the runs (flag ` + "`-runs`" + `); ` + "`-quick`" + ` is a smoke test with small N.
+  scenario and each run, server after server, starts a fresh server process, runs the load generator, and stops the
+  server. Runs are interleaved (run 1 on every server, then run 2, …) so that a machine whose speed drifts — a
+  shared VM — slows every server alike. Each cell is the median of the runs (flag ` + "`-runs`" + `); ` + "`-quick`" + ` is a
+  smoke test with small N.
 - **Servers.** All three serve the same endpoints: ` + "`/socket.io/`" + ` (ours and Node: every socket joins room "all",
   "ping" acks back its argument), ` + "`/engine.io/`" + ` (an Engine.IO echo), ` + "`POST /control/broadcast`" + ` and
   ` + "`GET /control/rss`" + `. Ours and Node run with their defaults (polling and websocket, ping 25 s / 20 s); the clients
