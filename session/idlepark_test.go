@@ -140,29 +140,32 @@ func TestIdleParkUpgraded(t *testing.T) {
 	}
 }
 
+// parkedSession opens a session in mode, exchanges one message and waits
+// until its reader has parked.
+func parkedSession(t *testing.T, mode eiotest.Mode) (*eiotest.Client, *serverSession) {
+	t.Helper()
+	waitReaders(t, 0, "sessions of earlier tests still reading")
+	e := newEnv(t, envConfig{opts: &session.Options{IdleParkAfter: parkPeriod}})
+	c := e.dial(t, mode)
+	ss := e.session(t, c.SID())
+	roundTrip(t, c, "hello")
+	waitReaders(t, 0, "the idle session should park")
+	return c, ss
+}
+
 // TestIdleParkClose: however a parked session ends, it ends as it would
 // unparked: with the right reason, and with no reading goroutine left.
 func TestIdleParkClose(t *testing.T) {
 	for _, mode := range []eiotest.Mode{eiotest.ModeWebSocket, eiotest.ModeUpgrade} {
 		t.Run(string(mode), func(t *testing.T) {
 			t.Run("client drops the connection", func(t *testing.T) {
-				waitReaders(t, 0, "sessions of earlier tests still reading")
-				e := newEnv(t, envConfig{opts: &session.Options{IdleParkAfter: parkPeriod}})
-				c := e.dial(t, mode)
-				ss := e.session(t, c.SID())
-				roundTrip(t, c, "hello")
-				waitReaders(t, 0, "the idle session should park")
+				c, ss := parkedSession(t, mode)
 				c.Stop() // the TCP connection ends, no close frame
 				ss.waitClosed(t, session.ReasonTransportClose)
 				waitReaders(t, 0, "the resumed reader should have ended")
 			})
 			t.Run("client sends a close frame", func(t *testing.T) {
-				waitReaders(t, 0, "sessions of earlier tests still reading")
-				e := newEnv(t, envConfig{opts: &session.Options{IdleParkAfter: parkPeriod}})
-				c := e.dial(t, mode)
-				ss := e.session(t, c.SID())
-				roundTrip(t, c, "hello")
-				waitReaders(t, 0, "the idle session should park")
+				c, ss := parkedSession(t, mode)
 				if err := c.Close(wait); err != nil {
 					t.Fatalf("client close: %v", err)
 				}
@@ -173,12 +176,7 @@ func TestIdleParkClose(t *testing.T) {
 				waitReaders(t, 0, "the resumed reader should have ended")
 			})
 			t.Run("server closes", func(t *testing.T) {
-				waitReaders(t, 0, "sessions of earlier tests still reading")
-				e := newEnv(t, envConfig{opts: &session.Options{IdleParkAfter: parkPeriod}})
-				c := e.dial(t, mode)
-				ss := e.session(t, c.SID())
-				roundTrip(t, c, "hello")
-				waitReaders(t, 0, "the idle session should park")
+				c, ss := parkedSession(t, mode)
 				if err := ss.Close(); err != nil {
 					t.Fatal(err)
 				}

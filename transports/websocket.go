@@ -125,6 +125,12 @@ func (ws *WebSocket) ReadPacket() (codec.Packet, error) {
 // clients small. It only applies to plain TCP connections on Linux (for
 // others it does nothing), and must be called before ReadPacket is used
 // by a goroutine that may park.
+//
+// Parking times idleness with the connection's read deadline, so once it
+// is enabled a deadline set with SetReadDeadline is replaced by the
+// parking one: enable it only after any read deadline has done its job
+// (the session enables it after the upgrade probe, which is the only
+// deadline it sets).
 func (ws *WebSocket) ParkWhenIdle(after time.Duration, resume func()) {
 	if !parkSupported || ws.fr.raw == nil || after <= 0 {
 		return
@@ -174,7 +180,8 @@ func IsPeerClose(err error) bool {
 }
 
 // SetReadDeadline sets the deadline for ReadPacket; the upgrade timeout
-// uses it so that a probe connection needs no timer of its own.
+// uses it so that a probe connection needs no timer of its own. Once
+// ParkWhenIdle is enabled, parking manages the read deadline instead.
 func (ws *WebSocket) SetReadDeadline(t time.Time) error { return ws.netConn.SetReadDeadline(t) }
 
 // WritePackets writes each packet as one frame. It must not be called

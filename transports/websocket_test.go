@@ -2,6 +2,7 @@ package transports
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -27,23 +28,40 @@ const wsTimeout = 5 * time.Second
 // is closed when the test ends.
 func newWSPair(t *testing.T, cfg WebSocketConfig, dialer *websocket.Dialer) (*WebSocket, *websocket.Conn) {
 	t.Helper()
+	return startWSPair(t, cfg, dialer, false)
+}
+
+// newWSPairTLS is newWSPair over TLS.
+func newWSPairTLS(t *testing.T, cfg WebSocketConfig) (*WebSocket, *websocket.Conn) {
+	t.Helper()
+	return startWSPair(t, cfg, &websocket.Dialer{HandshakeTimeout: wsTimeout, TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, true)
+}
+
+func startWSPair(t *testing.T, cfg WebSocketConfig, dialer *websocket.Dialer, useTLS bool) (*WebSocket, *websocket.Conn) {
+	t.Helper()
 	type result struct {
 		ws  *WebSocket
 		err error
 	}
 	ch := make(chan result, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !IsWebSocketRequest(r) {
 			t.Errorf("IsWebSocketRequest = false for the dialer's request")
 		}
 		ws, err := Upgrade(w, r, cfg)
 		ch <- result{ws, err}
 	}))
+	if useTLS {
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
 
 	if dialer == nil {
 		dialer = &websocket.Dialer{HandshakeTimeout: wsTimeout}
 	}
+	// http:// → ws://, https:// → wss://
 	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/engine.io/?EIO=4&transport=websocket"
 	client, res, err := dialer.Dial(url, nil)
 	if err != nil {

@@ -2,14 +2,11 @@ package transports
 
 import (
 	"bytes"
-	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -763,40 +760,6 @@ func TestWSReadBufferRelease(t *testing.T) {
 	if fr.buf != nil {
 		t.Fatal("after an empty text frame, fr.buf is held")
 	}
-}
-
-// newWSPairTLS is newWSPair over TLS.
-func newWSPairTLS(t *testing.T, cfg WebSocketConfig) (*WebSocket, *websocket.Conn) {
-	t.Helper()
-	type result struct {
-		ws  *WebSocket
-		err error
-	}
-	ch := make(chan result, 1)
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := Upgrade(w, r, cfg)
-		ch <- result{ws, err}
-	}))
-	t.Cleanup(srv.Close)
-	dialer := &websocket.Dialer{HandshakeTimeout: wsTimeout, TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
-	url := "wss" + strings.TrimPrefix(srv.URL, "https") + "/engine.io/?EIO=4&transport=websocket"
-	client, res, err := dialer.Dial(url, nil)
-	if err != nil {
-		t.Fatalf("Dial: %v", err)
-	}
-	res.Body.Close()
-	t.Cleanup(func() { client.Close() })
-	var r result
-	select {
-	case r = <-ch:
-	case <-time.After(wsTimeout):
-		t.Fatal("server never upgraded")
-	}
-	if r.err != nil {
-		t.Fatalf("Upgrade: %v", r.err)
-	}
-	t.Cleanup(func() { r.ws.Close(CloseNormal, "") })
-	return r.ws, client
 }
 
 // Over TLS the reader cannot wait in the poller: it reads through
