@@ -158,7 +158,13 @@ func (c *client) work(wake chan struct{}) {
 		}
 		it := c.pending[0]
 		c.pending[0] = item{}
-		c.pending = c.pending[1:]
+		if len(c.pending) == 1 {
+			// Keep the array for the next packet: one at a time is the
+			// common case, and slicing past it would allocate anew each time.
+			c.pending = c.pending[:0]
+		} else {
+			c.pending = c.pending[1:]
+		}
 		if c.qcond != nil {
 			c.qcond.Signal()
 		}
@@ -281,7 +287,20 @@ func (c *client) detach(sock *Socket) {
 
 // sendPacket encodes p and queues it on the session.
 func (c *client) sendPacket(p *codec.SocketPacket) error {
-	pkts, err := c.srv.parser.Encode(nil, p)
+	var (
+		one  [1]codec.Packet // the usual outcome, without a binary attachment
+		pkts []codec.Packet
+		err  error
+	)
+	if jp, ok := c.srv.parser.(codec.JSONParser); ok {
+		// The default parser, called directly: neither p nor one escape
+		// (Send does not keep its slice), which saves two allocations on
+		// every emit and ack.
+		pkts, err = jp.Encode(one[:0], p)
+	} else {
+		q := *p // a parser behind the interface may keep p
+		pkts, err = c.srv.parser.Encode(nil, &q)
+	}
 	if err != nil {
 		return err
 	}

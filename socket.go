@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gosio/socketio/codec"
@@ -385,13 +386,14 @@ func (s *Socket) onEvent(p *codec.SocketPacket) {
 // ackFunc returns the callback answering the client's ack request id: at
 // most once, whatever the caller does.
 func (s *Socket) ackFunc(id uint64) AckFunc {
-	var once sync.Once
+	// A flag, not a sync.Once: Once.Do takes a closure that escapes with
+	// the arguments, two more allocations for every event with an ack.
+	sent := new(atomic.Bool)
 	return func(args ...any) error {
-		err := ErrAckAlreadySent
-		once.Do(func() {
-			err = s.client.sendPacket(&codec.SocketPacket{Type: codec.Ack, Nsp: s.nsp.name, ID: id, HasID: true, Data: nonNilArgs(args)})
-		})
-		return err
+		if !sent.CompareAndSwap(false, true) {
+			return ErrAckAlreadySent
+		}
+		return s.client.sendPacket(&codec.SocketPacket{Type: codec.Ack, Nsp: s.nsp.name, ID: id, HasID: true, Data: nonNilArgs(args)})
 	}
 }
 

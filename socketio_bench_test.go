@@ -211,3 +211,52 @@ func BenchmarkBroadcast1000(b *testing.B) {
 		dr.waitEvents(b, sent)
 	}
 }
+
+// BenchmarkAckRoundTrip measures one client event with an ack, answered by
+// a func(any, AckFunc) handler, over a real WebSocket on loopback: one op
+// is the client's emit and its wait for the ack (what the harness's ack
+// scenario does per client). allocs/op counts the client's reads too.
+func BenchmarkAckRoundTrip(b *testing.B) {
+	_, base, socks := benchServer(b)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ws, _, err := eiotest.HandshakeWebSocket(ctx, nil, base, 30*time.Second)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ws.Conn.Close()
+	_ = ws.Conn.SetReadDeadline(time.Time{})
+	if err := ws.Write(eiotest.Msg("0")); err != nil {
+		b.Fatal(err)
+	}
+	select {
+	case s := <-socks:
+		s.On("ping", func(x any, ack socketio.AckFunc) { _ = ack(x) })
+	case <-time.After(30 * time.Second):
+		b.Fatal("no socket")
+	}
+	// The CONNECT reply.
+	if _, _, err := ws.Conn.ReadMessage(); err != nil {
+		b.Fatal(err)
+	}
+	emit := []byte(`421["ping","0123456789abcdef"]`)
+	buf := make([]byte, 64)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := ws.Conn.WriteMessage(websocket.TextMessage, emit); err != nil {
+			b.Fatal(err)
+		}
+		_, r, err := ws.Conn.NextReader()
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, _ := r.Read(buf)
+		if n < 2 || buf[0] != '4' || buf[1] != '3' {
+			b.Fatalf("got %q, want an ack", buf[:n])
+		}
+		for err == nil {
+			_, err = r.Read(buf)
+		}
+	}
+}
