@@ -72,7 +72,9 @@ func TestMaxMessageSizeHandshake(t *testing.T) {
 				if got := c.EIO.Handshake().MaxPayload; got != tt.want {
 					t.Errorf("%s: handshake maxPayload %d, want %d", mode, got, tt.want)
 				}
-				c.Stop()
+				if err := c.Close(); err != nil { // a close packet: Shutdown need not wait for it
+					t.Errorf("%s: close: %v", mode, err)
+				}
 			}
 		})
 	}

@@ -60,6 +60,7 @@ func tkHandshakes(t *testing.T, base, origin string, allowed bool) {
 		if r.Status != http.StatusOK || !strings.HasPrefix(string(r.Body), "0{") {
 			t.Errorf("polling handshake with Origin %q: %s, want 200 and an open packet", origin, r)
 		}
+		tkLeave(t, base, r, h)
 	} else {
 		tkWantRefused(t, "polling handshake with Origin "+origin, r)
 	}
@@ -301,6 +302,9 @@ func TestCORS(t *testing.T) {
 			r := tkDo(t, tt.method, tt.target(base), tt.header, "")
 			if r.Status != tt.status {
 				t.Fatalf("%s: %s, want %d", tt.method, r, tt.status)
+			}
+			if tt.method == http.MethodGet {
+				tkLeave(t, base, r, tt.header)
 			}
 			if got := r.Header.Get("Access-Control-Allow-Origin"); got != tt.acao {
 				t.Errorf("Access-Control-Allow-Origin %q, want %q", got, tt.acao)

@@ -107,6 +107,7 @@ func TestRoutersOtherPathsNotServed(t *testing.T) {
 			if r.Status != http.StatusOK || len(r.Body) == 0 || r.Body[0] != '0' {
 				t.Errorf("handshake at %s: %s, want 200 and an open packet", rt.path, r)
 			}
+			tkLeave(t, srv.URL+rt.path, r, nil)
 		})
 	}
 }

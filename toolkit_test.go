@@ -123,6 +123,19 @@ func tkServe(t *testing.T, h http.Handler) *httptest.Server {
 	return srv
 }
 
+// tkLeave closes the polling session a raw handshake r opened (nothing if
+// it opened none), so that the server's Shutdown at the end of the test
+// does not wait for a client that never comes back.
+func tkLeave(t *testing.T, base string, r *eiotest.Response, header http.Header) {
+	t.Helper()
+	if r.Status != http.StatusOK || len(r.Body) == 0 || r.Body[0] != '0' {
+		return
+	}
+	if err := leavePolling(base, r.Body, header); err != nil {
+		t.Errorf("leaving the polling session: %v", err)
+	}
+}
+
 // tkDial opens a raw Socket.IO client (no namespace joined) to base, the
 // server URL including the Engine.IO path ("http://host/rt/socket.io/").
 func tkDial(t *testing.T, base string, mode eiotest.Mode) *siotest.Client {
