@@ -29,4 +29,6 @@ if (!outcome.connected) {
 }
 socket.disconnect();
 console.log(JSON.stringify({ scenario, ...outcome, events }));
-process.exit(0);
+// No process.exit: on polling, disconnect() sends its close packet in a
+// POST that is still in flight here; node exits once it is done, and the
+// server then knows the client left instead of waiting for it.

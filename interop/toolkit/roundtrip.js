@@ -30,4 +30,6 @@ const transport = socket.io.engine.transport.name;
 const id = socket.id;
 socket.disconnect();
 console.log(JSON.stringify({ scenario, id, transport, trips }));
-process.exit(0);
+// No process.exit: on polling, disconnect() sends its close packet in a
+// POST that is still in flight here; node exits once it is done, and the
+// server then knows the client left instead of waiting for it.
