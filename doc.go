@@ -34,14 +34,17 @@
 // # Concurrency
 //
 // Every exported type is safe for concurrent use. Per connection, one
-// goroutine reads the network and a worker goroutine, running only while
-// packets are pending, runs handlers one at a time in arrival order, so a
-// slow handler never delays heartbeats and never affects other
-// connections. Emitting never blocks on the network: packets are encoded
-// once (once per broadcast, whatever the number of recipients) and queued
-// on each session's bounded queue, flushed by a writer goroutine that runs
-// only while there is something to write. No lock is held across network
-// I/O or user code.
+// goroutine reads the network (on Linux, a quiet plain-TCP WebSocket gives
+// it up until bytes arrive: see session.Options.IdleParkAfter) and a
+// worker goroutine, running only while packets come (it lingers 50–100 ms
+// after the last), runs handlers one at a time in arrival order, so a slow
+// handler never delays heartbeats and never affects other connections.
+// Emitting never blocks on the network: packets are encoded once (once per
+// broadcast, whatever the number of recipients); each session writes them
+// at once when its socket takes them without blocking, and otherwise
+// queues them on its bounded queue, flushed by a writer goroutine that
+// runs only while there is something to write. No lock is held across
+// blocking network I/O or user code.
 //
 // Acks a handler waits for with EmitWithAck are resolved by the reading
 // goroutine, so a handler may wait for its own client's ack.
