@@ -127,8 +127,8 @@ func (c *client) isClosed() bool {
 }
 
 // work handles pending packets in order and exits once it has been idle
-// for a whole tick of the worker reaper (between one and two
-// workerLinger after its last packet). wake is c.wake while this worker
+// for a whole tick of the worker reaper (about one to two workerLinger
+// after its last packet). wake is c.wake while this worker
 // runs.
 //
 // It waits on wake alone: a timer in the same select is added to and
@@ -142,7 +142,7 @@ func (c *client) work(wake chan struct{}) {
 	for {
 		c.qmu.Lock()
 		if len(c.pending) == 0 {
-			if w.quit.Load() {
+			if w.state.Load() == workerQuit {
 				c.running = false
 				c.wake = nil
 				// Drop the drained list's array too: an idle connection
@@ -169,11 +169,9 @@ func (c *client) work(wake chan struct{}) {
 			c.qcond.Signal()
 		}
 		c.qmu.Unlock()
-		// A quit decided just before this packet came is withdrawn: the
-		// worker lingers again. (Were it not, the worker would only exit
-		// early, which is always safe: the next packet starts another.)
-		w.quit.Store(false)
-		w.handled.Add(1)
+		// Active again: a quit decided just before this packet came is
+		// withdrawn, and the worker lingers again.
+		w.state.Store(workerActive)
 		if it.p == nil {
 			c.disconnectAll(it.reason)
 			continue

@@ -7,7 +7,7 @@ import (
 )
 
 // workerLinger is how long an idle handler worker lingers before it exits
-// (between one and two lingers after its last packet). A busy connection
+// (about one to two lingers after its last packet, at least minScanGap). A busy connection
 // keeps its worker, and the worker its grown stack: a new goroutine per
 // burst would copy its stack as it grows (2→4→8 KiB) every time, about a
 // tenth of the CPU of a small ack at 1,000 clients with a 20 ms linger.
@@ -16,14 +16,21 @@ const workerLinger = 50 * time.Millisecond
 
 // worker is the reaper's view of one running handler worker (client.work).
 type worker struct {
-	wake    chan struct{} // the worker's wake channel (capacity 1)
-	handled atomic.Uint64 // packets handled; written by the worker
-	quit    atomic.Bool   // set by the reaper: exit once nothing is pending
-
-	// Reaper state, guarded by workerSet.mu.
-	index int    // position in workerSet.live
-	seen  uint64 // handled at the previous tick
+	wake  chan struct{} // the worker's wake channel (capacity 1)
+	state atomic.Int32  // workerActive, workerIdle or workerQuit
+	index int           // position in workerSet.live; guarded by workerSet.mu
 }
+
+// A worker's state moves on at each reaper scan, from active to idle and
+// from idle to quit, by compare-and-swap; the worker sets it back to active
+// with every packet it takes. A packet taken at any moment therefore
+// cancels a quit not yet acted on, and quit needs two scans (at least
+// minScanGap apart) with no packet in between.
+const (
+	workerActive int32 = iota
+	workerIdle
+	workerQuit
+)
 
 // workerSet is the process-wide list of running handler workers and the
 // reaper that retires the idle ones: one ticker for every worker instead
@@ -62,13 +69,25 @@ func (s *workerSet) remove(w *worker) {
 	s.mu.Unlock()
 }
 
-// reap runs once per workerLinger: a worker that handled nothing during a
-// whole tick is told to exit (it does once nothing is pending). The
+// minScanGap is the least time between two scans: a tick read late (the
+// reaper was delayed) is not followed by a scan right after it, so a worker
+// lingers at least this long after its last packet. A little under
+// workerLinger, so that ordinary scheduling jitter does not skip a tick.
+const minScanGap = workerLinger * 9 / 10
+
+// reap scans the workers once per workerLinger and tells those idle since
+// the previous scan to exit, which they do once nothing is pending. The
 // reaper exits when no worker is left.
 func (s *workerSet) reap() {
 	t := time.NewTicker(workerLinger)
 	defer t.Stop()
+	last := time.Now()
 	for range t.C {
+		now := time.Now()
+		if now.Sub(last) < minScanGap {
+			continue
+		}
+		last = now
 		s.mu.Lock()
 		if len(s.live) == 0 {
 			s.reaping = false
@@ -76,12 +95,10 @@ func (s *workerSet) reap() {
 			return
 		}
 		for _, w := range s.live {
-			if n := w.handled.Load(); n != w.seen {
-				w.seen = n
+			if w.state.CompareAndSwap(workerActive, workerIdle) {
 				continue
 			}
-			if !w.quit.Load() {
-				w.quit.Store(true)
+			if w.state.CompareAndSwap(workerIdle, workerQuit) {
 				select {
 				case w.wake <- struct{}{}:
 				default:

@@ -30,15 +30,15 @@ func liveWorkers() (n int, reaping bool) {
 }
 
 // TestWorkerRetires: a worker that has nothing to do exits after lingering
-// at least workerLinger, and the reaper stops once no worker is left.
+// at least minScanGap, and the reaper stops once no worker is left.
 func TestWorkerRetires(t *testing.T) {
 	c := &client{srv: NewServer(nil)}
 	start := time.Now()
 	c.enqueue(nil) // an end-of-connection item: no socket to disconnect
 	awaitWorker(t, c, "the worker to start", func() bool { return c.running })
 	awaitWorker(t, c, "the idle worker to exit", func() bool { return !c.running })
-	if took := time.Since(start); took < workerLinger {
-		t.Errorf("the worker exited %v after its last packet, before lingering %v", took, workerLinger)
+	if took := time.Since(start); took < minScanGap {
+		t.Errorf("the worker exited %v after its last packet, before lingering %v", took, minScanGap)
 	}
 	c.qmu.Lock()
 	if c.wake != nil || c.pending != nil {
