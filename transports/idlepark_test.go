@@ -535,15 +535,23 @@ func TestParkTLS(t *testing.T) {
 		t.Fatalf("ReadPacket = %v, want the read deadline's timeout", err)
 	}
 	// Still usable: a message after another idle gap.
+	expectReadAcrossGap(t, ws, client, "after idle", &resumes)
+}
+
+// expectReadAcrossGap checks that a reader that must not park (parking
+// off or unavailable) receives msg sent after an idle gap of several
+// parking periods, and that resume was never called.
+func expectReadAcrossGap(t *testing.T, ws *WebSocket, client *websocket.Conn, msg string, resumes *atomic.Int32) {
+	t.Helper()
 	res := readPacketAsync(t, ws)
 	time.Sleep(3 * parkAfter) // the idle gap under test
-	clientWrite(t, client, websocket.TextMessage, []byte("4after idle"))
+	clientWrite(t, client, websocket.TextMessage, []byte("4"+msg))
 	p, err := waitPacket(t, res)
-	if err != nil || !wsPacketEqual(p, textPacket("after idle")) {
-		t.Fatalf("ReadPacket = %s, %v; want \"after idle\"", wsFormat(p), err)
+	if err != nil || !wsPacketEqual(p, textPacket(msg)) {
+		t.Fatalf("ReadPacket = %s, %v; want %q", wsFormat(p), err, msg)
 	}
 	if n := resumes.Load(); n != 0 {
-		t.Fatalf("resume called %d times on a TLS connection", n)
+		t.Fatalf("resume called %d times", n)
 	}
 }
 
@@ -559,16 +567,7 @@ func TestParkDisabled(t *testing.T) {
 			if ws.fr.park.Load() != nil {
 				t.Fatalf("ParkWhenIdle(%v) enabled parking", after)
 			}
-			res := readPacketAsync(t, ws)
-			time.Sleep(3 * parkAfter) // the idle gap under test
-			clientWrite(t, client, websocket.TextMessage, []byte("4still here"))
-			p, err := waitPacket(t, res)
-			if err != nil || !wsPacketEqual(p, textPacket("still here")) {
-				t.Fatalf("ReadPacket = %s, %v; want \"still here\"", wsFormat(p), err)
-			}
-			if n := resumes.Load(); n != 0 {
-				t.Fatalf("resume called %d times", n)
-			}
+			expectReadAcrossGap(t, ws, client, "still here", &resumes)
 		})
 	}
 }
