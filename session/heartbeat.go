@@ -45,6 +45,13 @@ func (s *Session) onTimer() {
 		reason := s.closeReason
 		s.mu.Unlock()
 		s.closeNow(reason, nil, true)
+	case s.awaitingPong && s.readHeld > 0:
+		// The pong may be waiting, unread, behind messages our consumer
+		// has no room for: not the client's fault. Check again later;
+		// releasing the hold restarts the pong window.
+		s.timerAt = time.Now().Add(s.srv.cfg.pingTimeout)
+		s.timer.Reset(s.srv.cfg.pingTimeout)
+		s.mu.Unlock()
 	case s.awaitingPong:
 		s.mu.Unlock()
 		s.closeNow(ReasonPingTimeout, nil, true)
@@ -85,5 +92,28 @@ func (s *Session) onPong() {
 func (s *Session) pongOverdue() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.state != stateClosed && s.awaitingPong && !time.Now().Before(s.timerAt)
+	return s.state != stateClosed && s.awaitingPong && s.readHeld == 0 && !time.Now().Before(s.timerAt)
+}
+
+// HoldReading tells the session that the consumer of its messages is
+// holding its reading back: OnMessage is blocked waiting for room (the
+// Socket.IO layer's pending list is full). A pong cannot be read
+// meanwhile, so the pong deadline is not enforced until the returned
+// release is called, which gives the client a whole PingTimeout from then
+// to answer. Holds may nest; release must be called exactly once.
+//
+// Without it a client whose handlers run slowly would be dropped with
+// "ping timeout" although it answered every ping in time.
+func (s *Session) HoldReading() (release func()) {
+	s.mu.Lock()
+	s.readHeld++
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.readHeld--
+		if s.readHeld == 0 && s.state == stateOpen && s.awaitingPong {
+			s.armTimerLocked(s.srv.cfg.pingTimeout)
+		}
+	}
 }

@@ -60,6 +60,7 @@ type Session struct {
 	timer        *time.Timer
 	timerAt      time.Time // when the timer is due; an earlier (stale) firing re-arms
 	awaitingPong bool
+	readHeld     int // HoldReading calls not yet released: the pong deadline waits
 
 	closeReason string // guarded by mu; the reason of a graceful close in progress
 
@@ -234,6 +235,15 @@ func (s *Session) Close() error {
 	return nil
 }
 
+// CloseWithReason closes the session at once with reason, as if the
+// Engine.IO layer had found the fault itself: ReasonParseError for input
+// the layer above could not decode (the WebSocket is closed with status
+// 1002), ReasonTransportError for a limit the client broke. Queued packets
+// are dropped. It returns immediately.
+func (s *Session) CloseWithReason(reason string, err error) {
+	s.closeNow(reason, err, true)
+}
+
 // takeLocked moves what is ready to be written into buf: a due ping first,
 // then the queue. It returns buf unchanged when nothing is ready.
 func (s *Session) takeLocked(buf []codec.Packet) []codec.Packet {
@@ -342,14 +352,14 @@ func (s *Session) closeNow(reason string, err error, serverSide bool) {
 	onClose := s.onClose
 	s.mu.Unlock()
 
-	code := transports.CloseNormal
+	code, text := transports.CloseNormal, ""
 	if reason == ReasonParseError {
-		code = transports.CloseProtocolError
+		code, text = transports.CloseProtocolError, reason
 	} else if err == transports.ErrMessageTooBig {
 		code = transports.CloseTooBig
 	}
 	if ws != nil {
-		ws.Close(code, "")
+		ws.Close(code, text)
 	}
 	if probe != nil {
 		probe.Close(transports.CloseNormal, "")
