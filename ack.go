@@ -31,14 +31,22 @@ func ackTimeoutError(cause error) error {
 // answered, timed out or disconnected, so a client cannot grow it.
 func (s *Socket) addAck(id uint64, a *pendingAck) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if !s.connected {
+		s.mu.Unlock()
 		return false
 	}
 	if s.acks == nil {
 		s.acks = make(map[uint64]*pendingAck)
 	}
 	s.acks[id] = a
+	first := len(s.acks) == 1
+	s.mu.Unlock()
+	if first {
+		// The client's reader may be waiting for room in the pending
+		// list; with an ack awaited it must read on (see enqueue). Not
+		// under s.mu: the lock order is qmu, mu, socket mu.
+		s.client.ackAwaited()
+	}
 	return true
 }
 

@@ -16,11 +16,14 @@ import (
 // Packets are handled off the reading goroutine, in order, by a worker
 // that runs only while packets are pending (no idle goroutine), so a slow
 // handler never stops the session from reading pongs; the pending list is
-// bounded by MaxPendingPackets and a full list pauses reading.
+// bounded by MaxPendingPackets and MaxPendingBytes and a full list pauses
+// reading (input.go).
 type client struct {
 	srv  *Server
 	conn *session.Session
 	dec  codec.Decoder // used by the session's reading goroutine only
+
+	inPartial bool // reading goroutine only; a binary packet is missing attachments (partial may be nonzero)
 
 	mu sync.Mutex
 	// sockets are the joined namespaces' sockets, one per namespace. A
@@ -31,11 +34,15 @@ type client struct {
 	closed     bool        // guarded by mu; the session is closing: no new socket may attach
 	timer      *time.Timer // guarded by mu; connect timeout
 
-	qmu     sync.Mutex
-	qcond   *sync.Cond    // guarded by qmu; signalled when the pending list shrinks; nil until a reader first waits
-	pending []item        // guarded by qmu
-	running bool          // guarded by qmu; the worker goroutine exists
-	wake    chan struct{} // guarded by qmu; capacity 1: wakes the lingering worker; nil when there is none
+	qmu          sync.Mutex
+	qcond        *sync.Cond    // guarded by qmu; signalled when the pending list shrinks or an ack is awaited; nil until a reader first waits
+	pending      []item        // guarded by qmu
+	pendingBytes int           // guarded by qmu; the input bytes of pending's packets
+	partial      int           // guarded by qmu; the input bytes of a binary packet still missing attachments
+	qclosed      bool          // guarded by qmu; onClose has run: input is dropped, not counted
+	running      bool          // guarded by qmu; the worker goroutine exists
+	wake         chan struct{} // guarded by qmu; capacity 1: wakes the lingering worker; nil when there is none
+	attTimer     *time.Timer   // guarded by qmu; AttachmentTimeout of the partial packet; nil until the first binary packet
 }
 
 func (s *Server) onEngineConnection(conn *session.Session) {
@@ -64,43 +71,37 @@ func (c *client) onConnectTimeout() {
 // are not lost).
 type item struct {
 	p      *codec.SocketPacket
+	size   int // input bytes, counted in pendingBytes and Server.buffered
 	reason string
 }
 
-// onMessage runs on the session's reading goroutine.
+// onMessage runs on the session's reading goroutine. Every message is
+// counted against MaxBufferedInput until its packet is handled (input.go).
 func (c *client) onMessage(data []byte, binary bool) {
+	if !c.charge(len(data)) {
+		return
+	}
 	p, err := c.dec.Add(codec.Packet{Type: codec.PacketMessage, Data: data, Binary: binary})
 	if err != nil {
-		c.closeWith(ReasonParseError)
+		c.uncharge(c.takePartial(len(data)))
+		c.closeWith(ReasonParseError, err)
 		return
 	}
 	if p == nil {
-		return // waiting for attachments
+		c.addPartial(len(data)) // waiting for attachments
+		return
 	}
+	size := c.takePartial(len(data))
 	// Acks to server emits resolve at once: a handler blocked in
 	// EmitWithAck must not wait behind itself in the pending list.
 	if p.Type == codec.Ack || p.Type == codec.BinaryAck {
+		c.uncharge(size)
 		if sock := c.socket(p.Nsp); sock != nil {
 			sock.onAck(p)
 		}
 		return
 	}
-	c.enqueue(p)
-}
-
-func (c *client) enqueue(p *codec.SocketPacket) {
-	c.qmu.Lock()
-	for len(c.pending) >= c.srv.opts.MaxPendingPackets && !c.isClosed() {
-		// Created on first use: most connections never fill their list,
-		// and an idle connection should not carry a Cond.
-		if c.qcond == nil {
-			c.qcond = sync.NewCond(&c.qmu)
-		}
-		c.qcond.Wait()
-	}
-	c.pending = append(c.pending, item{p: p})
-	c.startLocked()
-	c.qmu.Unlock()
+	c.enqueue(p, size)
 }
 
 // startLocked starts the worker if it is not running. qmu must be held.
@@ -157,6 +158,8 @@ func (c *client) work(wake chan struct{}) {
 		}
 		it := c.pending[0]
 		c.pending[0] = item{}
+		c.pendingBytes -= it.size
+		c.srv.buffered.Add(-int64(it.size))
 		if len(c.pending) == 1 {
 			// Keep the array for the next packet: one at a time is the
 			// common case, and slicing past it would allocate anew each time.
@@ -215,7 +218,7 @@ func (c *client) handle(p *codec.SocketPacket) {
 	case p.Type != codec.Connect && sock != nil:
 		sock.onPacket(p)
 	default:
-		c.closeWith(ReasonParseError)
+		c.closeWith(ReasonParseError, nil)
 	}
 }
 
@@ -304,10 +307,12 @@ func (c *client) sendPacket(p *codec.SocketPacket) error {
 	return c.conn.Send(pkts...)
 }
 
-// closeWith disconnects every socket with reason and closes the session.
-func (c *client) closeWith(reason string) {
+// closeWith disconnects every socket with reason and closes the session
+// at once, as the Engine.IO layer closes for its own faults (a parse error
+// closes a WebSocket with status 1002).
+func (c *client) closeWith(reason string, err error) {
 	c.onClose(reason)
-	_ = c.conn.Close()
+	c.conn.CloseWithReason(reason, err)
 }
 
 // onClose runs once the session is closing. Acks the server waits for
@@ -331,6 +336,8 @@ func (c *client) onClose(reason string) {
 		s.failAcks(ErrDisconnected)
 	}
 	c.qmu.Lock()
+	c.qclosed = true
+	c.dropPartialLocked()
 	c.pending = append(c.pending, item{reason: reason}) // not bounded: one per connection
 	c.startLocked()
 	if c.qcond != nil {

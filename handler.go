@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gosio/socketio/codec"
@@ -30,11 +31,30 @@ type Options struct {
 	// MaxAttachments bounds the binary attachments one packet may announce.
 	// Zero means 10, as in the reference parser.
 	MaxAttachments int
-	// MaxPendingPackets bounds, per connection, the packets received and
-	// waiting for their handlers. When full, reading from that connection
-	// pauses until handlers catch up (back-pressure, not loss). Zero means
-	// 256.
+	// MaxPendingPackets and MaxPendingBytes bound, per connection, the
+	// packets received and waiting for their handlers, by count and by
+	// bytes (a packet's Engine.IO messages, attachments included). When
+	// either is reached, reading from that connection pauses until
+	// handlers catch up (back-pressure, not loss); the pong deadline waits
+	// meanwhile, since the pong may sit unread behind the paused packets.
+	// One packet is always admitted to an empty list, whatever its size.
+	// Reading does not pause while the server awaits an ack from that
+	// connection (a handler in EmitWithAck would wait on itself): it goes
+	// on up to four times both limits, and past that the connection is
+	// closed ("transport error"). Zero means 256 packets and 4 MiB.
 	MaxPendingPackets int
+	MaxPendingBytes   int
+	// AttachmentTimeout bounds the time between the first and the last
+	// message of a binary packet. A client that announces attachments and
+	// does not send them all in time is closed ("transport error"), so a
+	// half-received packet cannot pin memory. Zero means 60s.
+	AttachmentTimeout time.Duration
+	// MaxBufferedInput bounds, for the whole Server, the bytes received
+	// and held by the Socket.IO layer: half-received binary packets and
+	// pending lists of every connection together. The connection whose
+	// message would cross it is closed ("transport error"); others are
+	// not affected. Zero means 256 MiB; negative means no limit.
+	MaxBufferedInput int64
 	// Adapter creates each namespace's adapter (rooms and broadcasting).
 	// Nil means the in-memory adapter (a single node).
 	Adapter func(*Namespace) Adapter
@@ -60,6 +80,9 @@ type Server struct {
 	parents []*parentNamespace    // guarded by mu
 	closed  bool                  // guarded by mu
 
+	// buffered counts the input bytes every client holds (MaxBufferedInput).
+	buffered atomic.Int64
+
 	main *Namespace
 }
 
@@ -74,6 +97,15 @@ func NewServer(opts *Options) *Server {
 	}
 	if s.opts.MaxPendingPackets <= 0 {
 		s.opts.MaxPendingPackets = 256
+	}
+	if s.opts.MaxPendingBytes <= 0 {
+		s.opts.MaxPendingBytes = 4 << 20
+	}
+	if s.opts.AttachmentTimeout <= 0 {
+		s.opts.AttachmentTimeout = 60 * time.Second
+	}
+	if s.opts.MaxBufferedInput == 0 {
+		s.opts.MaxBufferedInput = 256 << 20
 	}
 	s.parser = s.opts.Parser
 	if s.parser == nil {

@@ -98,7 +98,7 @@ func (n *Namespace) Socket(id string) *Socket {
 func (n *Namespace) add(c *client, auth codec.Args) {
 	id, err := session.NewID()
 	if err != nil {
-		c.closeWith(ReasonTransportError)
+		c.closeWith(ReasonTransportError, err)
 		return
 	}
 	hs := newHandshake(c.conn.Request(), auth, time.Now())

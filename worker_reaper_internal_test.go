@@ -34,7 +34,7 @@ func liveWorkers() (n int, reaping bool) {
 func TestWorkerRetires(t *testing.T) {
 	c := &client{srv: NewServer(nil)}
 	start := time.Now()
-	c.enqueue(nil) // an end-of-connection item: no socket to disconnect
+	c.enqueue(nil, 0) // an end-of-connection item: no socket to disconnect
 	awaitWorker(t, c, "the worker to start", func() bool { return c.running })
 	awaitWorker(t, c, "the idle worker to exit", func() bool { return !c.running })
 	if took := time.Since(start); took < minScanGap {
@@ -66,7 +66,7 @@ func TestWorkerLingersWhileBusy(t *testing.T) {
 	tick := time.NewTicker(workerLinger / 10)
 	defer tick.Stop()
 	for i := range 40 { // eight lingers
-		c.enqueue(nil)
+		c.enqueue(nil, 0)
 		c.qmu.Lock()
 		wake := c.wake
 		c.qmu.Unlock()
