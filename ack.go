@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -8,13 +9,20 @@ import (
 )
 
 // pendingAck waits for the client's answer to a server emit: either a
-// channel (EmitWithAck) or a typed callback (Emit with a trailing func).
+// channel (EmitWithAck), a broadcast's collector, or a typed callback
+// (Emit with a trailing func).
+//
+// Every pending ack ends exactly once, through whoever removes it from the
+// socket's map first: the answer (onAck), its timeout, or the socket's
+// disconnection (failAcks, Socket.onClose). Its timer is set under the
+// socket's lock, before the ack can be taken, so reading it after
+// takeAck is ordered after that write.
 type pendingAck struct {
-	ch    chan ackResult   // EmitWithAck
-	fn    func(codec.Args) // broadcast with ack: the collector
-	h     *handler         // callback form
-	event string
-	timer *time.Timer
+	ch    chan ackResult          // EmitWithAck
+	fn    func(codec.Args, error) // broadcast with ack: the collector
+	h     *handler                // callback form
+	event string                  // callback form
+	timer *time.Timer             // guarded by the socket's mu until taken
 }
 
 type ackResult struct {
@@ -22,23 +30,43 @@ type ackResult struct {
 	err  error
 }
 
+// ackTimeoutError wraps ErrAckTimeout and the cause (a ctx error), so that
+// errors.Is finds either.
 func ackTimeoutError(cause error) error {
-	return fmt.Errorf("%w: %v", ErrAckTimeout, cause)
+	return fmt.Errorf("%w: %w", ErrAckTimeout, cause)
 }
 
-// addAck registers a pending ack; false if the socket is disconnected.
-// The map holds only acks of the server's own emits, each removed when
-// answered, timed out or disconnected, so a client cannot grow it.
-func (s *Socket) addAck(id uint64, a *pendingAck) bool {
+// errAckIDInUse refuses an ack id the socket already waits on (after the
+// namespace's 64-bit counter wrapped, or from a cluster adapter reusing
+// ids); the existing ack is kept.
+var errAckIDInUse = errors.New("socketio: ack id already awaited")
+
+// addAck registers a pending ack: ErrDisconnected if the socket is
+// disconnected, errAckIDInUse if id is taken. With timeout > 0 the ack
+// fails with ErrAckTimeout after it. The map holds only acks of the
+// server's own emits, each removed when answered, timed out or
+// disconnected, so a client cannot grow it.
+func (s *Socket) addAck(id uint64, a *pendingAck, timeout time.Duration) error {
 	s.mu.Lock()
 	if !s.connected {
 		s.mu.Unlock()
-		return false
+		return ErrDisconnected
+	}
+	if _, dup := s.acks[id]; dup {
+		s.mu.Unlock()
+		return errAckIDInUse
 	}
 	if s.acks == nil {
 		s.acks = make(map[uint64]*pendingAck)
 	}
 	s.acks[id] = a
+	if timeout > 0 {
+		a.timer = time.AfterFunc(timeout, func() {
+			if a := s.takeAck(id); a != nil {
+				a.fail(s, ErrAckTimeout)
+			}
+		})
+	}
 	first := len(s.acks) == 1
 	s.mu.Unlock()
 	if first {
@@ -47,7 +75,7 @@ func (s *Socket) addAck(id uint64, a *pendingAck) bool {
 		// under s.mu: the lock order is qmu, mu, socket mu.
 		s.client.ackAwaited()
 	}
-	return true
+	return nil
 }
 
 func (s *Socket) takeAck(id uint64) *pendingAck {
@@ -74,24 +102,26 @@ func (s *Socket) onAck(p *codec.SocketPacket) {
 	case a.ch != nil:
 		a.ch <- ackResult{args: p.Args}
 	case a.fn != nil:
-		a.fn(p.Args)
+		a.fn(p.Args, nil)
 	default:
-		go s.runAckCallback(a, nil, p.Args)
+		s.nsp.srv.goTracked(func() { s.runAckCallback(a, nil, p.Args) })
 	}
 }
 
-// fail resolves a pending ack with an error (timeout, disconnection).
+// fail resolves a pending ack with an error (timeout, disconnection). A
+// callback whose first parameter is not an error cannot be told: it is
+// dropped.
 func (a *pendingAck) fail(s *Socket, err error) {
 	if a.timer != nil {
 		a.timer.Stop()
 	}
-	if a.ch != nil {
+	switch {
+	case a.ch != nil:
 		a.ch <- ackResult{err: err}
-		return
-	}
-	// A broadcast's collector ends on its own timeout.
-	if a.h != nil && a.h.errFirst {
-		go s.runAckCallback(a, err, nil)
+	case a.fn != nil:
+		a.fn(nil, err)
+	case a.h != nil && a.h.errFirst:
+		s.nsp.srv.goTracked(func() { s.runAckCallback(a, err, nil) })
 	}
 }
 
@@ -120,6 +150,8 @@ func (s *Socket) failAcks(err error) {
 // namespace (a broadcast with acks that timed out).
 func (n *Namespace) dropAck(id uint64) {
 	for _, s := range n.socketList() {
-		s.takeAck(id)
+		if a := s.takeAck(id); a != nil && a.timer != nil {
+			a.timer.Stop()
+		}
 	}
 }

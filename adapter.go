@@ -57,9 +57,12 @@ type Adapter interface {
 	// selected socket, each at most once.
 	Broadcast(p *codec.SocketPacket, opts BroadcastOptions) error
 	// BroadcastWithAck is Broadcast for a packet with an ack id: clientCount
-	// is called with the number of sockets reached (once per node), and
-	// onAck with each socket's answer.
-	BroadcastWithAck(p *codec.SocketPacket, opts BroadcastOptions, clientCount func(int), onAck func(codec.Args)) error
+	// is called with the number of sockets reached (once per node), then
+	// onAck once for each of them: with its answer, or with a non-nil
+	// error (ErrDisconnected) when the socket disconnected first. A node
+	// that cannot tell (a remote one) may never call onAck for a socket;
+	// the broadcast's Timeout or ctx then ends the wait.
+	BroadcastWithAck(p *codec.SocketPacket, opts BroadcastOptions, clientCount func(int), onAck func(codec.Args, error)) error
 
 	// FetchSockets describes the selected sockets of every node.
 	FetchSockets(ctx context.Context, opts BroadcastOptions) ([]SocketInfo, error)

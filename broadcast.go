@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -90,8 +91,10 @@ func (b *BroadcastOperator) targets() []*Namespace {
 
 // Emit sends an event to the selected sockets, each at most once. If the
 // last argument is a func(error, []codec.Args) it receives the acks of
-// every socket reached (with ErrAckTimeout after Timeout if some are
-// missing); it then runs on its own goroutine.
+// every socket reached, on a goroutine of its own, once all have answered
+// or disconnected, or after Timeout (Options.AckTimeout, 60 s by default,
+// without one) with ErrAckTimeout if some are missing. Shutdown waits for
+// it.
 func (b *BroadcastOperator) Emit(event string, args ...any) error {
 	if codec.IsReservedEvent(event) {
 		return ErrReservedEvent
@@ -99,11 +102,16 @@ func (b *BroadcastOperator) Emit(event string, args ...any) error {
 	if n := len(args); n > 0 {
 		if cb, ok := args[n-1].(func(error, []codec.Args)); ok {
 			args = args[:n-1]
-			ctx := context.Background()
-			go func() {
-				res, err := b.EmitWithAck(ctx, event, args...)
-				cb(err, res)
-			}()
+			op := b
+			if op.flags.Timeout <= 0 {
+				if d := b.nsp.srv.opts.AckTimeout; d > 0 {
+					op = op.Timeout(d)
+				}
+			}
+			b.nsp.srv.goTracked(func() {
+				res, err := op.EmitWithAck(context.Background(), event, args...)
+				b.nsp.srv.safeCall(event, func() { cb(err, res) })
+			})
 			return nil
 		}
 	}
@@ -124,9 +132,10 @@ func eventData(event string, args []any) []any {
 }
 
 // EmitWithAck sends an event to the selected sockets and collects one ack
-// from each, until all have answered, the operator's Timeout elapses or
-// ctx is done; then it returns the answers received and, if some are
-// missing, ErrAckTimeout.
+// from each, until all have answered or disconnected, the operator's
+// Timeout elapses or ctx is done. It returns the answers received and, if
+// some are missing, ErrAckTimeout (wrapping ctx's error) when time ran
+// out, or ErrDisconnected when every missing socket disconnected.
 func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args ...any) ([]codec.Args, error) {
 	if codec.IsReservedEvent(event) {
 		return nil, ErrReservedEvent
@@ -153,22 +162,25 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 	col.check() // no target at all (a dynamic namespace without children)
 	select {
 	case <-col.done:
-		return col.result(), nil
+		return col.result()
 	case <-ctx.Done():
 		// Sockets that did not answer still hold the ack id: release it.
 		for _, n := range b.targets() {
 			n.dropAck(ids[n])
 		}
-		return col.result(), ackTimeoutError(ctx.Err())
+		res, _ := col.result()
+		return res, ackTimeoutError(ctx.Err())
 	}
 }
 
 // ackCollector counts a broadcast's acks: it is complete when every node
-// has reported how many clients it reached and that many acks arrived.
+// has reported how many clients it reached and that many have answered
+// or disconnected.
 type ackCollector struct {
 	mu        sync.Mutex
 	servers   int // client counts still expected
 	expected  int
+	lost      int // recipients that disconnected without answering
 	responses []codec.Args
 	done      chan struct{}
 	closed    bool
@@ -188,9 +200,13 @@ func (c *ackCollector) clientCount(n int) {
 	c.mu.Unlock()
 }
 
-func (c *ackCollector) ack(a codec.Args) {
+func (c *ackCollector) ack(a codec.Args, err error) {
 	c.mu.Lock()
-	c.responses = append(c.responses, a)
+	if err != nil {
+		c.lost++
+	} else {
+		c.responses = append(c.responses, a)
+	}
 	c.checkLocked()
 	c.mu.Unlock()
 }
@@ -202,16 +218,22 @@ func (c *ackCollector) check() {
 }
 
 func (c *ackCollector) checkLocked() {
-	if !c.closed && c.servers == 0 && len(c.responses) >= c.expected {
+	if !c.closed && c.servers == 0 && len(c.responses)+c.lost >= c.expected {
 		c.closed = true
 		close(c.done)
 	}
 }
 
-func (c *ackCollector) result() []codec.Args {
+// result returns the answers so far and, if recipients disconnected
+// without answering, an error saying how many.
+func (c *ackCollector) result() ([]codec.Args, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]codec.Args(nil), c.responses...)
+	var err error
+	if c.lost > 0 {
+		err = fmt.Errorf("%w: %d of %d recipients before answering", ErrDisconnected, c.lost, c.expected)
+	}
+	return append([]codec.Args(nil), c.responses...), err
 }
 
 // FetchSockets describes the selected sockets, on every node.

@@ -51,6 +51,9 @@ func (s *Server) onEngineConnection(conn *session.Session) {
 		conn: conn,
 		dec:  s.parser.NewDecoder(codec.DecoderLimits{MaxAttachments: s.opts.MaxAttachments}),
 	}
+	// Until its sockets have disconnected (the end of the connection is
+	// handled on the worker, see onClose), Shutdown waits for it.
+	s.inflight.add()
 	c.timer = time.AfterFunc(s.opts.ConnectTimeout, c.onConnectTimeout)
 	conn.OnMessage(c.onMessage)
 	conn.OnClose(func(reason string, _ error) { c.onClose(reason) })
@@ -176,6 +179,7 @@ func (c *client) work(wake chan struct{}) {
 		w.state.Store(workerActive)
 		if it.p == nil {
 			c.disconnectAll(it.reason)
+			c.srv.inflight.done() // onClose queues this item once
 			continue
 		}
 		c.handle(it.p)
@@ -227,6 +231,12 @@ func (c *client) connect(p *codec.SocketPacket) {
 	if p.Args != nil && p.Args.Len() > 0 {
 		_ = p.Args.Decode(0, &auth)
 	}
+	if c.srv.isClosed() {
+		// Shutdown is closing this connection. No CONNECT_ERROR: the
+		// official client gives up on a namespace that refused it, while
+		// a closed transport makes it reconnect (to another node, say).
+		return
+	}
 	nsp := c.srv.lookup(p.Nsp, auth)
 	if nsp == nil {
 		c.sendPacket(&codec.SocketPacket{Type: codec.ConnectError, Nsp: p.Nsp,
@@ -245,6 +255,7 @@ func (c *client) connect(p *codec.SocketPacket) {
 	c.mu.Lock()
 	c.connecting--
 	c.mu.Unlock()
+	nsp.release()
 }
 
 type connectErrorPayload struct {

@@ -55,6 +55,21 @@ type Options struct {
 	// message would cross it is closed ("transport error"); others are
 	// not affected. Zero means 256 MiB; negative means no limit.
 	MaxBufferedInput int64
+	// AckTimeout bounds the wait for an ack requested with a callback and
+	// no Timeout (Socket.Emit with a trailing func, a broadcast's Emit with
+	// a func(error, []codec.Args)); see Socket.Emit. EmitWithAck waits as
+	// long as its ctx instead. Every ack also ends when its socket
+	// disconnects. Zero means 60s; negative means no bound (the reference
+	// server's behaviour: a silent client then holds the callback until it
+	// disconnects).
+	AckTimeout time.Duration
+	// CleanupEmptyChildNamespaces removes a child of a dynamic namespace
+	// (OfRegexp, OfFunc) when its last socket leaves, and closes its
+	// adapter, as the reference server's option of that name does. A
+	// child created for a CONNECT that middleware refused is removed
+	// whatever this says, so clients cannot make the server keep one
+	// namespace per name they invent; Of(name) keeps a child for good.
+	CleanupEmptyChildNamespaces bool
 	// Adapter creates each namespace's adapter (rooms and broadcasting).
 	// Nil means the in-memory adapter (a single node).
 	Adapter func(*Namespace) Adapter
@@ -78,7 +93,12 @@ type Server struct {
 	mu      sync.RWMutex
 	nsps    map[string]*Namespace // guarded by mu
 	parents []*parentNamespace    // guarded by mu
-	closed  bool                  // guarded by mu
+	closed  bool                  // guarded by mu; Shutdown has begun: no CONNECT is accepted
+
+	// inflight counts connections whose sockets have not all run their
+	// disconnect handlers yet, and goroutines running ack callbacks;
+	// Shutdown waits for it to drop to zero.
+	inflight inflight
 
 	// buffered counts the input bytes every client holds (MaxBufferedInput).
 	buffered atomic.Int64
@@ -107,6 +127,9 @@ func NewServer(opts *Options) *Server {
 	if s.opts.MaxBufferedInput == 0 {
 		s.opts.MaxBufferedInput = 256 << 20
 	}
+	if s.opts.AckTimeout == 0 {
+		s.opts.AckTimeout = 60 * time.Second
+	}
 	s.parser = s.opts.Parser
 	if s.parser == nil {
 		s.parser = codec.JSONParser{}
@@ -132,13 +155,14 @@ func (s *Server) Of(name string) *Namespace {
 	}
 	s.mu.Lock()
 	if nsp, ok := s.nsps[name]; ok {
+		nsp.pinned = true // a child the application asked for stays
 		s.mu.Unlock()
 		return nsp
 	}
 	for _, p := range s.parents {
 		if p.regexp && p.allow(name, nil) {
 			s.mu.Unlock()
-			return p.child(name)
+			return p.child(name, true)
 		}
 	}
 	nsp := newNamespace(s, name)
@@ -161,10 +185,15 @@ func (s *Server) OfFunc(allow func(name string, auth map[string]any) bool) *Name
 }
 
 // lookup finds the namespace for a CONNECT, creating a dynamic child if a
-// parent accepts the name. Nil means "Invalid namespace".
+// parent accepts the name. Nil means "Invalid namespace". A dynamic child
+// is returned with a reference the caller gives back with release once the
+// CONNECT is accepted or refused.
 func (s *Server) lookup(name string, auth map[string]any) *Namespace {
 	s.mu.RLock()
 	nsp, ok := s.nsps[name]
+	if ok && nsp.owner != nil {
+		nsp.refs.Add(1) // under mu: removeIfUnused, under the write lock, sees it
+	}
 	parents := s.parents
 	s.mu.RUnlock()
 	if ok {
@@ -172,7 +201,7 @@ func (s *Server) lookup(name string, auth map[string]any) *Namespace {
 	}
 	for _, p := range parents {
 		if p.allow(name, auth) {
-			return p.child(name)
+			return p.child(name, false)
 		}
 	}
 	return nil
@@ -186,27 +215,59 @@ func (s *Server) reportError(err error) {
 	log.Print(err) // our errors carry their "socketio:" prefix
 }
 
-// Shutdown disconnects every socket with reason "server shutting down",
-// closes the Engine.IO sessions (flushing what is queued) and the
-// adapters, and waits for the sessions to end or ctx to be done.
+// Shutdown stops the server as http.Server.Shutdown stops serving HTTP:
+// at once it refuses new connections and new namespace CONNECTs, and
+// closes every connection (what is queued for a client is flushed first);
+// each socket then disconnects with reason "server shutting down" on its
+// own worker, after the packets it had received, so its handlers still
+// run one at a time. Shutdown waits until every disconnect handler and
+// every ack callback has returned, then closes the adapters of every
+// namespace (dynamic ones included). If ctx is done first, it closes the
+// remaining connections at once, closes the adapters and returns ctx's
+// error without waiting further; handlers still running are not
+// interrupted.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed = true
-	nsps := make([]*Namespace, 0, len(s.nsps))
-	for _, n := range s.nsps {
-		nsps = append(nsps, n)
-	}
 	s.mu.Unlock()
-	for _, n := range nsps {
-		for _, sock := range n.socketList() {
-			sock.onClose(ReasonServerShutdown)
-		}
-	}
 	err := s.engine.Shutdown(ctx)
-	for _, n := range nsps {
-		_ = n.adapter.Close()
+	if err == nil {
+		err = s.inflight.wait(ctx)
+	}
+	for _, a := range s.adapters() {
+		_ = a.Close()
 	}
 	return err
+}
+
+// adapters returns the adapter of every namespace: named, dynamic
+// children and the templates of dynamic namespaces.
+func (s *Server) adapters() []Adapter {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Adapter, 0, len(s.nsps)+len(s.parents))
+	for _, n := range s.nsps {
+		out = append(out, n.adapter)
+	}
+	for _, p := range s.parents {
+		out = append(out, p.template.adapter)
+	}
+	return out
+}
+
+func (s *Server) isClosed() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.closed
+}
+
+// goTracked runs fn on a goroutine of its own that Shutdown waits for.
+func (s *Server) goTracked(fn func()) {
+	s.inflight.add()
+	go func() {
+		defer s.inflight.done()
+		fn()
+	}()
 }
 
 // Namespace-level shorthands on the main namespace "/".

@@ -247,11 +247,11 @@ func (a *MemoryAdapter) Broadcast(p *codec.SocketPacket, opts BroadcastOptions) 
 }
 
 // BroadcastWithAck implements Adapter.
-func (a *MemoryAdapter) BroadcastWithAck(p *codec.SocketPacket, opts BroadcastOptions, clientCount func(int), onAck func(codec.Args)) error {
+func (a *MemoryAdapter) BroadcastWithAck(p *codec.SocketPacket, opts BroadcastOptions, clientCount func(int), onAck func(codec.Args, error)) error {
 	return a.broadcast(p, opts, func(socks []*Socket) []*Socket {
 		reached := socks[:0]
 		for _, s := range socks {
-			if s.addAck(p.ID, &pendingAck{fn: onAck}) {
+			if s.addAck(p.ID, &pendingAck{fn: onAck}, 0) == nil {
 				reached = append(reached, s)
 			}
 		}

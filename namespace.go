@@ -28,7 +28,13 @@ type Namespace struct {
 	middlewares []func(*Socket) error // guarded by mu
 	onConnect   []func(*Socket)       // guarded by mu
 	serverSide  map[string]*handler   // guarded by mu; ServerSideEmit receivers
-	parent      *parentNamespace      // set once at creation for dynamic children
+	parent      *parentNamespace      // set once at creation for the template of dynamic namespaces
+	hadSocket   bool                  // guarded by mu; a socket has joined (dynamic children)
+
+	// Dynamic children only (see parentNamespace.child):
+	owner  *parentNamespace // set once at creation
+	refs   atomic.Int32     // CONNECTs in progress; changed under srv.mu (read lock is enough)
+	pinned bool             // guarded by srv.mu; returned by Server.Of: never removed
 }
 
 func newNamespace(s *Server, name string) *Namespace {
@@ -123,6 +129,7 @@ func (n *Namespace) add(c *client, auth codec.Args) {
 	}
 	n.mu.Lock()
 	n.sockets[sock.id] = sock
+	n.hadSocket = true
 	n.mu.Unlock()
 	n.adapter.AddAll(sock.id, []string{sock.id})
 	sock.markConnected()
@@ -161,7 +168,11 @@ func (n *Namespace) remove(s *Socket) {
 	if n.sockets[s.id] == s {
 		delete(n.sockets, s.id)
 	}
+	empty := len(n.sockets) == 0
 	n.mu.Unlock()
+	if empty && n.owner != nil && n.srv.opts.CleanupEmptyChildNamespaces {
+		n.removeIfUnused()
+	}
 }
 
 func (n *Namespace) nextAckID() uint64 { return n.ackID.Add(1) - 1 }

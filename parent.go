@@ -31,25 +31,70 @@ func (s *Server) addParent(allow func(string, map[string]any) bool, isRegexp boo
 }
 
 // child returns the child namespace for name, creating it (with the
-// template's middleware and handlers) on first use.
-func (p *parentNamespace) child(name string) *Namespace {
+// template's middleware and handlers) on first use. With pin (Of) the
+// child is kept for good; without (a CONNECT), the caller holds a
+// reference until it calls release.
+func (p *parentNamespace) child(name string, pin bool) *Namespace {
 	s := p.template.srv
 	s.mu.Lock()
-	if nsp, ok := s.nsps[name]; ok {
-		s.mu.Unlock()
-		return nsp
+	nsp, ok := s.nsps[name]
+	if !ok {
+		nsp = newNamespace(s, name)
+		nsp.owner = p
+		p.template.mu.RLock()
+		nsp.middlewares = slices.Clone(p.template.middlewares)
+		nsp.onConnect = slices.Clone(p.template.onConnect)
+		p.template.mu.RUnlock()
+		s.nsps[name] = nsp
+		p.mu.Lock()
+		p.kids[name] = nsp
+		p.mu.Unlock()
 	}
-	nsp := newNamespace(s, name)
-	p.template.mu.RLock()
-	nsp.middlewares = slices.Clone(p.template.middlewares)
-	nsp.onConnect = slices.Clone(p.template.onConnect)
-	p.template.mu.RUnlock()
-	s.nsps[name] = nsp
+	if pin {
+		nsp.pinned = true
+	} else if nsp.owner != nil {
+		nsp.refs.Add(1)
+	}
 	s.mu.Unlock()
-	p.mu.Lock()
-	p.kids[name] = nsp
-	p.mu.Unlock()
 	return nsp
+}
+
+// release gives back the reference lookup took for a CONNECT to a dynamic
+// child, and removes the child if nothing uses it (see removeIfUnused).
+func (n *Namespace) release() {
+	if n.owner != nil {
+		n.refs.Add(-1)
+		n.removeIfUnused()
+	}
+}
+
+// removeIfUnused removes a dynamic child that has no socket, no CONNECT
+// in progress and was not asked for by Of, if it never had a socket (a
+// refused CONNECT) or CleanupEmptyChildNamespaces is set. Its adapter is
+// closed. Without this, every name a client invents that the parent
+// accepts would stay in the server's map.
+func (n *Namespace) removeIfUnused() {
+	p, s := n.owner, n.srv
+	if p == nil {
+		return
+	}
+	s.mu.Lock()
+	n.mu.RLock()
+	unused := len(n.sockets) == 0 && n.refs.Load() == 0 && !n.pinned &&
+		(!n.hadSocket || s.opts.CleanupEmptyChildNamespaces) && s.nsps[n.name] == n
+	n.mu.RUnlock()
+	if unused {
+		delete(s.nsps, n.name)
+		p.mu.Lock()
+		if p.kids[n.name] == n {
+			delete(p.kids, n.name)
+		}
+		p.mu.Unlock()
+	}
+	s.mu.Unlock()
+	if unused {
+		_ = n.adapter.Close()
+	}
 }
 
 func (p *parentNamespace) children() []*Namespace {

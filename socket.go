@@ -246,9 +246,19 @@ func (s *Socket) OnDisconnecting(fn func(reason string)) {
 }
 
 // Join adds the socket to rooms.
+//
+// Joining races with disconnection safely: a socket that disconnects
+// meanwhile is in no room afterwards.
 func (s *Socket) Join(rooms ...string) {
-	if s.Connected() {
-		s.nsp.adapter.AddAll(s.id, rooms)
+	if !s.Connected() {
+		return
+	}
+	s.nsp.adapter.AddAll(s.id, rooms)
+	// onClose clears connected before it removes the socket from every
+	// room: if it did so after the check above, its DelAll may have run
+	// before AddAll, so undo AddAll here.
+	if !s.Connected() {
+		s.nsp.adapter.DelAll(s.id)
 	}
 }
 
@@ -406,8 +416,10 @@ func nonNilArgs(args []any) []any {
 
 // Emit sends an event to the client. If the last argument is a func it
 // is the ack callback, typed like an event handler (its parameters
-// receive the client's ack arguments); with Timeout, its first parameter
-// must be an error, which is non-nil on timeout or disconnection.
+// receive the client's ack arguments). The ack is awaited for Timeout, or
+// Options.AckTimeout (60 s by default) without one; if the callback's
+// first parameter is an error, it is called with ErrAckTimeout or
+// ErrDisconnected when no answer comes, else it is dropped then.
 func (s *Socket) Emit(event string, args ...any) error {
 	return s.emit(event, args, 0)
 }
@@ -441,7 +453,7 @@ func (e *SocketEmitter) EmitWithAck(ctx context.Context, event string, args ...a
 }
 
 // EmitWithAck sends an event and waits for the client's ack, until ctx is
-// done (then it returns ErrAckTimeout wrapped with ctx's error) or the
+// done (then it returns ErrAckTimeout, which also wraps ctx's error) or the
 // socket disconnects (ErrDisconnected).
 func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (codec.Args, error) {
 	if codec.IsReservedEvent(event) {
@@ -449,8 +461,8 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (co
 	}
 	ch := make(chan ackResult, 1)
 	id := s.nsp.nextAckID()
-	if !s.addAck(id, &pendingAck{ch: ch}) {
-		return nil, ErrDisconnected
+	if err := s.addAck(id, &pendingAck{ch: ch}, 0); err != nil {
+		return nil, err
 	}
 	if err := s.write(event, args, id, true); err != nil {
 		s.takeAck(id)
@@ -460,7 +472,11 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (co
 	case r := <-ch:
 		return r.args, r.err
 	case <-ctx.Done():
-		s.takeAck(id)
+		if s.takeAck(id) == nil {
+			// Answered (or failed) meanwhile: the result is in ch.
+			r := <-ch
+			return r.args, r.err
+		}
 		return nil, ackTimeoutError(ctx.Err())
 	}
 }
@@ -474,20 +490,17 @@ func (s *Socket) emit(event string, args []any, timeout time.Duration) error {
 		if err != nil {
 			return err
 		}
-		id := s.nsp.nextAckID()
-		pa := &pendingAck{h: h, event: event}
-		if !s.addAck(id, pa) {
-			return ErrDisconnected
+		if timeout == 0 {
+			timeout = s.nsp.srv.opts.AckTimeout // negative: none
 		}
-		if timeout > 0 {
-			pa.timer = time.AfterFunc(timeout, func() {
-				if a := s.takeAck(id); a != nil {
-					a.fail(s, ErrAckTimeout)
-				}
-			})
+		id := s.nsp.nextAckID()
+		if err := s.addAck(id, &pendingAck{h: h, event: event}, timeout); err != nil {
+			return err
 		}
 		if err := s.write(event, args[:n-1], id, true); err != nil {
-			s.takeAck(id)
+			if a := s.takeAck(id); a != nil && a.timer != nil {
+				a.timer.Stop()
+			}
 			return err
 		}
 		return nil

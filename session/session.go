@@ -62,7 +62,9 @@ type Session struct {
 	awaitingPong bool
 	readHeld     int // HoldReading calls not yet released: the pong deadline waits
 
-	closeReason string // guarded by mu; the reason of a graceful close in progress
+	closeReason   string // guarded by mu; the reason of a graceful close in progress, then (closed) the final reason
+	endErr        error  // guarded by mu; set by closeNow with closeReason, for an OnClose set afterwards
+	closeNotified bool   // guarded by mu; an OnClose function has been called
 
 	onMessage func(data []byte, binary bool) // guarded by mu
 	onClose   func(reason string, err error) // guarded by mu
@@ -118,8 +120,21 @@ func (s *Session) OnMessage(fn func(data []byte, binary bool)) {
 // reason ("transport close", "transport error", "ping timeout", "parse
 // error", "forced close", "server shutting down") and the underlying
 // error, if any.
+//
+// Set after the session has closed (it can close before the server's
+// OnConnection callback returns), fn is called at once, unless an
+// earlier OnClose function was already called.
 func (s *Session) OnClose(fn func(reason string, err error)) {
 	s.mu.Lock()
+	if s.state == stateClosed && !s.closeNotified {
+		s.closeNotified = true
+		reason, err := s.closeReason, s.endErr
+		s.mu.Unlock()
+		if fn != nil {
+			fn(reason, err)
+		}
+		return
+	}
 	s.onClose = fn
 	s.mu.Unlock()
 }
@@ -350,6 +365,8 @@ func (s *Session) closeNow(reason string, err error, serverSide bool) {
 		}
 	}
 	onClose := s.onClose
+	s.closeReason, s.endErr = reason, err
+	s.closeNotified = onClose != nil
 	s.mu.Unlock()
 
 	code, text := transports.CloseNormal, ""
