@@ -47,13 +47,21 @@
 // blocking network I/O or user code.
 //
 // Acks a handler waits for with EmitWithAck are resolved by the reading
-// goroutine, so a handler may wait for its own client's ack.
+// goroutine, so a handler may wait for its own client's ack. Every ack
+// ends: answered, timed out (Timeout, or Options.AckTimeout for a
+// callback without one) or failed when its socket disconnects.
+//
+// Shutdown refuses new connections at once, disconnects every socket on
+// its own worker (after the packets it had received) and waits for the
+// disconnect handlers, or for its ctx.
 //
 // # Security
 //
 // Everything a client controls is bounded: MaxPayload for each message
-// and polling body, MaxAttachments per packet, MaxPendingPackets per
-// connection, MaxBufferedPackets and MaxBufferedBytes per outgoing queue,
+// and polling body, MaxAttachments per packet, AttachmentTimeout for the
+// rest of a binary packet, MaxPendingPackets and MaxPendingBytes per
+// connection, MaxBufferedInput for all connections together,
+// MaxBufferedPackets and MaxBufferedBytes per outgoing queue,
 // ConnectTimeout for connections that join no namespace. Malformed input
 // closes that connection only ("parse error"), never panics and never
 // affects others. Session ids are 120 bits from crypto/rand. Middleware
