@@ -29,6 +29,14 @@ type Options struct {
 	// closes the WebSocket with status 1009; either way that session is
 	// closed and no other. Zero means 1,000,000 (1 MB).
 	MaxPayload int64
+	// PollingBodyTimeout bounds the time a polling POST body may take to
+	// arrive, from the moment its handler starts reading it. A body not
+	// received in time is answered 408 (with Connection: close) and the
+	// session is closed ("transport error"), so a client that declares a
+	// body and stalls holds neither a goroutine nor memory for long. Zero
+	// means 10s; negative means no bound (then only the http.Server's own
+	// ReadTimeout, if any, applies).
+	PollingBodyTimeout time.Duration
 	// Transports lists the transports clients may use, among "polling" and
 	// "websocket". Nil or empty means both.
 	Transports []string
@@ -78,6 +86,7 @@ type Options struct {
 type config struct {
 	pingInterval, pingTimeout, upgradeTimeout time.Duration
 	maxPayload                                int64
+	pollingBodyTimeout                        time.Duration // 0: none
 	polling, websocket, upgrades              bool
 	cors                                      *cors.Cors
 	allowRequest                              func(*http.Request) error
@@ -104,6 +113,12 @@ func newConfig(o *Options) config {
 	}
 	if c.maxPayload <= 0 {
 		c.maxPayload = 1_000_000
+	}
+	switch {
+	case o.PollingBodyTimeout == 0:
+		c.pollingBodyTimeout = 10 * time.Second
+	case o.PollingBodyTimeout > 0:
+		c.pollingBodyTimeout = o.PollingBodyTimeout
 	}
 	switch {
 	case o.IdleParkAfter == 0:

@@ -139,11 +139,16 @@ func (s *Session) receive(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}()
 
-	body, err := transports.ReadPayload(r, s.maxPayload)
+	body, err := transports.ReadPayloadWithin(w, r, s.maxPayload, s.srv.cfg.pollingBodyTimeout)
 	if err != nil {
-		if errors.Is(err, transports.ErrBodyTooLarge) {
+		switch {
+		case errors.Is(err, transports.ErrBodyTooLarge):
 			writeError(w, http.StatusRequestEntityTooLarge, CodeBadRequest, "Payload too large")
-		} else {
+		case errors.Is(err, transports.ErrBodyTimeout):
+			// The connection's reading side is spent: do not keep it.
+			w.Header().Set("Connection", "close")
+			writeError(w, http.StatusRequestTimeout, CodeBadRequest, "")
+		default:
 			writeError(w, http.StatusBadRequest, CodeBadRequest, "")
 		}
 		s.closeNow(ReasonTransportError, err, true)

@@ -7,9 +7,13 @@ package transports
 import (
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/gosio/socketio/codec"
 )
@@ -27,9 +31,22 @@ var ErrBodyTooLarge = errors.New("transports: polling body over MaxPayload")
 // Engine.IO v4 never sends (binary travels base64 in text payloads).
 var ErrBinaryBody = errors.New("transports: binary polling body")
 
+// ErrBodyTimeout reports a POST body that did not arrive within the time
+// given to ReadPayloadWithin.
+var ErrBodyTimeout = errors.New("transports: polling body not received in time")
+
+// firstBodyBuf is the buffer a body starts with when its declared length
+// is larger: memory follows the bytes that arrive, not what a client
+// declares (1,000 POSTs declaring 1 MiB and sending 1 byte must not pin
+// 1 GiB).
+const firstBodyBuf = 4 << 10
+
 // ReadPayload reads a polling POST body of at most max bytes (max <= 0
 // means no limit). It fails early on a declared Content-Length over the
-// limit and never buffers more than max+1 bytes.
+// limit and never buffers more than max+1 bytes. The buffer is sized by a
+// declared length up to 4 KiB; past that it starts at 4 KiB and grows
+// fourfold as bytes arrive (to the declared length), so a stalled body
+// holds at most four times what it delivered.
 func ReadPayload(r *http.Request, max int64) ([]byte, error) {
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream") {
 		return nil, ErrBinaryBody
@@ -41,9 +58,18 @@ func ReadPayload(r *http.Request, max int64) ([]byte, error) {
 	if max > 0 && max+1 > 0 { // max+1 overflows for MaxInt64, which needs no limit anyway
 		body = io.LimitReader(r.Body, max+1)
 	}
-	size := 512
-	if r.ContentLength > 0 && r.ContentLength < 1<<20 { // trust a declared length only so far
-		size = int(r.ContentLength) + 1 // +1 so ReadAll sees EOF without growing
+	// want is the most the buffer may ever need: the declared length
+	// (+1 so that reading sees EOF without growing), within the limit.
+	want := int64(-1)
+	if r.ContentLength >= 0 {
+		want = r.ContentLength + 1
+	}
+	if max > 0 && max+1 > 0 && (want < 0 || want > max+1) {
+		want = max + 1
+	}
+	size := firstBodyBuf
+	if want >= 0 && want < firstBodyBuf {
+		size = int(want)
 	}
 	buf := make([]byte, 0, size)
 	for {
@@ -59,9 +85,57 @@ func ReadPayload(r *http.Request, max int64) ([]byte, error) {
 			return nil, err
 		}
 		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
+			next := int64(cap(buf)) * 4
+			if want > int64(cap(buf)) && next > want {
+				next = want
+			}
+			nb := make([]byte, len(buf), next)
+			copy(nb, buf)
+			buf = nb
 		}
 	}
+}
+
+// ReadPayloadWithin is ReadPayload with a deadline: the whole body must
+// arrive within d (d <= 0: no deadline), else it fails with
+// ErrBodyTimeout. The deadline is set on the connection through
+// http.ResponseController (HTTP/1 and HTTP/2 servers of net/http) and
+// removed afterwards, so a kept-alive connection is not affected. Where
+// the ResponseWriter cannot set one, the body is closed when d passes,
+// which stops a read that the body's implementation lets Close interrupt.
+func ReadPayloadWithin(w http.ResponseWriter, r *http.Request, max int64, d time.Duration) ([]byte, error) {
+	if d <= 0 {
+		return ReadPayload(r, max)
+	}
+	rc := http.NewResponseController(w)
+	deadline := time.Now().Add(d)
+	if err := rc.SetReadDeadline(deadline); err == nil {
+		defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+		body, err := ReadPayload(r, max)
+		if err != nil && isTimeout(err) {
+			return nil, ErrBodyTimeout
+		}
+		return body, err
+	}
+	var expired atomic.Bool
+	t := time.AfterFunc(d, func() {
+		expired.Store(true)
+		_ = r.Body.Close()
+	})
+	body, err := ReadPayload(r, max)
+	t.Stop()
+	if err != nil && (expired.Load() || isTimeout(err)) {
+		return nil, ErrBodyTimeout
+	}
+	return body, err
+}
+
+func isTimeout(err error) bool {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // WritePayload answers a polling GET with the payload of pkts.

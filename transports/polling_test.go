@@ -3,14 +3,18 @@ package transports
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/gosio/socketio/codec"
 )
@@ -157,21 +161,68 @@ func (b neverEnding) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// A declared Content-Length sizes the buffer so that reading needs a single
-// allocation.
+// A declared Content-Length up to 4 KiB sizes the buffer, so reading needs
+// a single allocation; a larger one is trusted only as bytes arrive, the
+// buffer growing fourfold from 4 KiB (a 64 KiB body: 4, 16, 64 KiB and the
+// last byte that shows EOF).
 func TestReadPayloadDeclaredLengthAllocs(t *testing.T) {
-	body := bytes.Repeat([]byte{'4'}, 64<<10)
-	br := bytes.NewReader(body)
-	req := &http.Request{Header: http.Header{}, Body: io.NopCloser(br), ContentLength: int64(len(body))}
-	allocs := testing.AllocsPerRun(20, func() {
-		br.Reset(body)
-		if _, err := ReadPayload(req, 1<<20); err != nil {
-			t.Fatal(err)
+	for _, tt := range []struct {
+		size int
+		max  float64 // buffers, plus the io.LimitedReader
+	}{{4000, 2}, {64 << 10, 5}} {
+		body := bytes.Repeat([]byte{'4'}, tt.size)
+		br := bytes.NewReader(body)
+		req := &http.Request{Header: http.Header{}, Body: io.NopCloser(br), ContentLength: int64(len(body))}
+		allocs := testing.AllocsPerRun(20, func() {
+			br.Reset(body)
+			if _, err := ReadPayload(req, 1<<20); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs > tt.max {
+			t.Errorf("ReadPayload of %d declared bytes made %v allocations, want at most %v", tt.size, allocs, tt.max)
 		}
-	})
-	// The buffer and the io.LimitedReader.
-	if allocs > 2 {
-		t.Errorf("ReadPayload with a declared length made %v allocations, want at most 2", allocs)
+	}
+}
+
+// stallingBody delivers n bytes, then fails as a connection whose read
+// deadline passed does.
+type stallingBody struct{ n int }
+
+func (b *stallingBody) Read(p []byte) (int, error) {
+	if b.n == 0 {
+		return 0, os.ErrDeadlineExceeded
+	}
+	k := min(len(p), b.n)
+	for i := range k {
+		p[i] = '4'
+	}
+	b.n -= k
+	return k, nil
+}
+
+func (b *stallingBody) Close() error { return nil }
+
+// What a body that declares 1 MiB and stalls costs follows what arrived:
+// about 4 KiB for 1 byte (it was 1 MiB, allocated before any byte came).
+func TestReadPayloadAllocFollowsArrivedBytes(t *testing.T) {
+	for _, arrived := range []int{1, 10 << 10} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		const rounds = 20
+		for range rounds {
+			req := &http.Request{Header: http.Header{}, Body: &stallingBody{n: arrived}, ContentLength: 1 << 20}
+			if _, err := ReadPayload(req, 1<<20); !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Fatalf("err = %v, want the body's deadline error", err)
+			}
+		}
+		runtime.ReadMemStats(&after)
+		per := (after.TotalAlloc - before.TotalAlloc) / rounds
+		limit := uint64(4*arrived + firstBodyBuf + 1024)
+		t.Logf("%d bytes arrived of 1 MiB declared: %d bytes allocated", arrived, per)
+		if per > limit {
+			t.Errorf("%d bytes arrived: %d bytes allocated per read, want at most %d", arrived, per, limit)
+		}
 	}
 }
 
@@ -423,5 +474,61 @@ func TestWriteOK(t *testing.T) {
 	}
 	if got := rec.Body.String(); got != "ok" {
 		t.Errorf("body = %q, want ok", got)
+	}
+}
+
+// ReadPayloadWithin cuts a body that stalls, over HTTP/1.1 and HTTP/2
+// (both set the deadline through http.ResponseController), and a body that
+// arrives in time is read whole.
+func TestReadPayloadWithinDeadline(t *testing.T) {
+	for _, h2 := range []bool{false, true} {
+		t.Run(fmt.Sprintf("http2=%v", h2), func(t *testing.T) {
+			got := make(chan error, 2)
+			ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, err := ReadPayloadWithin(w, r, 1<<20, 200*time.Millisecond)
+				got <- err
+				w.WriteHeader(http.StatusRequestTimeout)
+			}))
+			ts.EnableHTTP2 = h2
+			ts.StartTLS()
+			defer ts.Close()
+
+			// In time.
+			resp, err := ts.Client().Post(ts.URL, "text/plain", strings.NewReader("4hello"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if err := <-got; err != nil {
+				t.Fatalf("a body sent at once: %v", err)
+			}
+
+			// Stalled: one byte of ten, then nothing until the answer.
+			pr, pw := io.Pipe()
+			defer pw.Close()
+			go func() { _, _ = pw.Write([]byte("4")) }()
+			req, _ := http.NewRequest(http.MethodPost, ts.URL, pr)
+			req.ContentLength = 10
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				if resp, err := ts.Client().Do(req); err == nil {
+					resp.Body.Close()
+				}
+			}()
+			select {
+			case err := <-got:
+				if !errors.Is(err, ErrBodyTimeout) {
+					t.Fatalf("a stalled body: %v, want ErrBodyTimeout", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("a stalled body was not cut")
+			}
+			pw.Close()
+			<-done
+			if proto := resp.Proto; h2 && proto != "HTTP/2.0" {
+				t.Fatalf("protocol %s, want HTTP/2.0", proto)
+			}
+		})
 	}
 }
