@@ -36,6 +36,16 @@ func TestDisconnectReasons(t *testing.T) {
 		{"parse error", eiotest.ModeWebSocket, "/",
 			func(t *testing.T, _ *testEnv, c *siotest.Client, _ *socketio.Socket) { send(t, c, `4abc`) },
 			socketio.ReasonParseError, true, ""},
+		{"placeholder designating no attachment", eiotest.ModeWebSocket, "/",
+			func(t *testing.T, _ *testEnv, c *siotest.Client, _ *socketio.Socket) {
+				send(t, c, `51-["e",{"_placeholder":true,"num":1}]`, []byte{1})
+			},
+			socketio.ReasonParseError, true, ""},
+		{"placeholder without attachments", eiotest.ModePolling, "/",
+			func(t *testing.T, _ *testEnv, c *siotest.Client, _ *socketio.Socket) {
+				send(t, c, `50-["e",{"_placeholder":true,"num":0}]`)
+			},
+			socketio.ReasonParseError, true, ""},
 		{"parse error over polling", eiotest.ModePolling, "/admin",
 			func(t *testing.T, _ *testEnv, c *siotest.Client, _ *socketio.Socket) { send(t, c, `2/admin,["a"`) },
 			socketio.ReasonParseError, true, ""},

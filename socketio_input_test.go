@@ -253,3 +253,29 @@ func TestMaxBufferedInput(t *testing.T) {
 	send(t, c, head, make([]byte, 4500), make([]byte, 4500))
 	expect(t, c, `31[9000]`)
 }
+
+// Ill-formed UTF-8 in a polling body arrives as U+FFFD, as with the
+// reference server (which reads the body as a JS string), and a WebSocket
+// client it is broadcast to gets a valid text frame.
+func TestPollingInvalidUTF8Replaced(t *testing.T) {
+	got := make(chan string, 1)
+	e := newEnv(t, nil, func(s *socketio.Server) {
+		s.OnConnection(func(s *socketio.Socket) {
+			s.On("say", func(msg string) {
+				got <- msg
+				_ = s.Broadcast().Emit("said", msg)
+			})
+		})
+	})
+	ws, _ := e.connect("/")
+	pc := e.dial(eiotest.ModePolling)
+	mustConnect(t, pc, "/", "")
+	send(t, pc, "2[\"say\",\"a\xe2\x82b\xffc\"]")
+	if msg := recvChan(t, got, "the event"); msg != "a\uFFFDb\uFFFDc" {
+		t.Fatalf("handler got %q, want %q", msg, "a\uFFFDb\uFFFDc")
+	}
+	p := recv(t, ws)
+	if !strings.Contains(p.Text, "a\uFFFDb\uFFFDc") {
+		t.Fatalf("WebSocket client got %q", p.Text)
+	}
+}

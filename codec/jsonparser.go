@@ -144,7 +144,11 @@ func (d *jsonDecoder) Add(msg Packet) (*SocketPacket, error) {
 		}
 		p := d.pending
 		d.pending = nil
-		p.Args.(*jsonArgs).atts = p.Attachments
+		a := p.Args.(*jsonArgs)
+		if err := checkPlaceholders(a.raw, len(p.Attachments)); err != nil {
+			return nil, err
+		}
+		a.atts = p.Attachments
 		return p, nil
 	}
 	if d.pending != nil {
@@ -158,6 +162,14 @@ func (d *jsonDecoder) Add(msg Packet) (*SocketPacket, error) {
 		d.pending, d.want = p, n
 		p.Attachments = make([][]byte, 0, n)
 		return nil, nil
+	}
+	if p.Type == BinaryEvent || p.Type == BinaryAck {
+		// Complete already: no placeholder can be valid.
+		if a, ok := p.Args.(*jsonArgs); ok {
+			if err := checkPlaceholders(a.raw, 0); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return p, nil
 }

@@ -154,6 +154,11 @@ func (s *Session) receive(w http.ResponseWriter, r *http.Request) {
 		s.closeNow(ReasonTransportError, err, true)
 		return
 	}
+	// The reference server reads a polling body as a JS string: ill-formed
+	// UTF-8 becomes U+FFFD. Doing the same here keeps what handlers get,
+	// and any text frame it is later written in, valid UTF-8 (a WebSocket
+	// client would fail the connection on an invalid text frame).
+	body = codec.ToValidUTF8(body)
 	err = codec.DecodePayload(body, func(p codec.Packet) error {
 		if p.Type == codec.PacketClose {
 			s.closeFromPoll()
