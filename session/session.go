@@ -139,9 +139,11 @@ func (s *Session) OnClose(fn func(reason string, err error)) {
 	s.mu.Unlock()
 }
 
-// SendText queues a text message.
+// SendText queues a text message. Ill-formed UTF-8 in msg is replaced by
+// U+FFFD (as a JS string would hold it): a WebSocket client fails the
+// connection on a text frame that is not valid UTF-8.
 func (s *Session) SendText(msg string) error {
-	return s.Send(codec.Packet{Type: codec.PacketMessage, Data: []byte(msg)})
+	return s.Send(codec.Packet{Type: codec.PacketMessage, Data: codec.ToValidUTF8([]byte(msg))})
 }
 
 // SendBinary queues a binary message. data must not be modified afterwards.
@@ -151,6 +153,7 @@ func (s *Session) SendBinary(data []byte) error {
 
 // Send queues packets to be written in order, with nothing queued by
 // another caller in between; it returns without waiting for the network.
+// The data of text packets must be valid UTF-8 (see SendText).
 // Packet data is shared, not copied: it must not be modified afterwards.
 // The pkts slice itself is not kept: the same slice may be passed to the
 // Send of many sessions (a broadcast does).
