@@ -145,13 +145,3 @@ func (s *Socket) failAcks(err error) {
 		a.fail(s, err)
 	}
 }
-
-// dropAck forgets the pending ack id on every local socket of the
-// namespace (a broadcast with acks that timed out).
-func (n *Namespace) dropAck(id uint64) {
-	for _, s := range n.socketList() {
-		if a := s.takeAck(id); a != nil && a.timer != nil {
-			a.timer.Stop()
-		}
-	}
-}

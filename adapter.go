@@ -13,6 +13,10 @@ type BroadcastFlags struct {
 	Local    bool          // this node only
 	Compress bool          // a hint; compression is not implemented yet
 	Timeout  time.Duration // ack timeout of a broadcast with ack
+	// ExpectSingleResponse marks a broadcast with ack that targets one
+	// socket (RemoteSocket.EmitWithAck): it completes with the first
+	// answer, from whichever node holds the socket.
+	ExpectSingleResponse bool
 }
 
 // BroadcastOptions select the recipients of a broadcast: the sockets in
@@ -39,6 +43,13 @@ type SocketInfo struct {
 // operations are published to the other nodes, which apply them to their
 // own memory adapters.
 //
+// The room bookkeeping methods (AddAll to Rooms) are local and cannot
+// fail. The cluster operations take a ctx that bounds the whole operation
+// (publishing, and waiting for other nodes where there are answers) and
+// return an error when it could not be done everywhere: a cluster adapter
+// must report a failed publish, never drop it silently. Local delivery
+// happens whatever the error.
+//
 // Implementations must be safe for concurrent use and must not call back
 // into the namespace while holding their own locks.
 type Adapter interface {
@@ -52,26 +63,31 @@ type Adapter interface {
 	SocketRooms(id string) []string
 	// Sockets returns the ids of the local sockets selected by opts.
 	Sockets(opts BroadcastOptions) []string
+	// Rooms returns the rooms of this node that hold a socket, socket id
+	// rooms included (what a node answers to a cluster's all-rooms request).
+	Rooms() []string
 
 	// Broadcast sends an already built packet (encoded once) to every
 	// selected socket, each at most once.
-	Broadcast(p *codec.SocketPacket, opts BroadcastOptions) error
-	// BroadcastWithAck is Broadcast for a packet with an ack id: clientCount
-	// is called with the number of sockets reached (once per node), then
-	// onAck once for each of them: with its answer, or with a non-nil
-	// error (ErrDisconnected) when the socket disconnected first. A node
-	// that cannot tell (a remote one) may never call onAck for a socket;
-	// the broadcast's Timeout or ctx then ends the wait.
-	BroadcastWithAck(p *codec.SocketPacket, opts BroadcastOptions, clientCount func(int), onAck func(codec.Args, error)) error
+	Broadcast(ctx context.Context, p *codec.SocketPacket, opts BroadcastOptions) error
+	// BroadcastWithAck is Broadcast for a packet that asks for an ack.
+	// Each node gives the packet an ack id of its own namespace (p.ID is
+	// ignored), calls clientCount once with the number of its sockets
+	// reached, then onAck once for each of them: with its answer, or with
+	// a non-nil error (ErrDisconnected) when the socket disconnected
+	// first. A node that cannot tell (a remote one) may never call onAck
+	// for a socket: ctx's end stops the wait, and the adapter then
+	// forgets the acks still pending.
+	BroadcastWithAck(ctx context.Context, p *codec.SocketPacket, opts BroadcastOptions, clientCount func(int), onAck func(codec.Args, error)) error
 
 	// FetchSockets describes the selected sockets of every node.
 	FetchSockets(ctx context.Context, opts BroadcastOptions) ([]SocketInfo, error)
 	// AddSockets makes the selected sockets join rooms.
-	AddSockets(opts BroadcastOptions, rooms []string)
+	AddSockets(ctx context.Context, opts BroadcastOptions, rooms []string) error
 	// DelSockets makes the selected sockets leave rooms.
-	DelSockets(opts BroadcastOptions, rooms []string)
+	DelSockets(ctx context.Context, opts BroadcastOptions, rooms []string) error
 	// DisconnectSockets disconnects the selected sockets.
-	DisconnectSockets(opts BroadcastOptions, close bool)
+	DisconnectSockets(ctx context.Context, opts BroadcastOptions, close bool) error
 
 	// ServerSideEmit sends data (event name first) to the other nodes. With
 	// onAck non-nil it waits, until ctx is done, for one answer per node.
@@ -79,6 +95,7 @@ type Adapter interface {
 	// ServerCount is the number of nodes, this one included.
 	ServerCount(ctx context.Context) (int, error)
 
-	// Close releases the adapter's resources.
+	// Close releases the adapter's resources. The server calls it when
+	// the namespace goes away (a dynamic child removed) and on Shutdown.
 	Close() error
 }

@@ -118,7 +118,7 @@ func (b *BroadcastOperator) Emit(event string, args ...any) error {
 	var errs []error
 	for _, n := range b.targets() {
 		p := &codec.SocketPacket{Type: codec.Event, Nsp: n.name, Data: eventData(event, args)}
-		if err := n.adapter.Broadcast(p, b.options()); err != nil {
+		if err := n.adapter.Broadcast(context.Background(), p, b.options()); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -140,22 +140,24 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 	if codec.IsReservedEvent(event) {
 		return nil, ErrReservedEvent
 	}
+	var cancel context.CancelFunc
 	if b.flags.Timeout > 0 {
-		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, b.flags.Timeout)
-		defer cancel()
+	} else {
+		ctx, cancel = context.WithCancel(ctx)
 	}
-	col := &ackCollector{done: make(chan struct{})}
-	ids := make(map[*Namespace]uint64)
+	// Ending ctx on return lets the adapters forget the acks still
+	// pending (see Adapter.BroadcastWithAck).
+	defer cancel()
+	col := &ackCollector{done: make(chan struct{}), single: b.flags.ExpectSingleResponse}
 	for _, n := range b.targets() {
 		servers, err := n.adapter.ServerCount(ctx)
 		if err != nil {
 			return nil, err
 		}
 		col.add(servers)
-		ids[n] = n.nextAckID()
-		p := &codec.SocketPacket{Type: codec.Event, Nsp: n.name, ID: ids[n], HasID: true, Data: eventData(event, args)}
-		if err := n.adapter.BroadcastWithAck(p, b.options(), col.clientCount, col.ack); err != nil {
+		p := &codec.SocketPacket{Type: codec.Event, Nsp: n.name, Data: eventData(event, args)}
+		if err := n.adapter.BroadcastWithAck(ctx, p, b.options(), col.clientCount, col.ack); err != nil {
 			return nil, err
 		}
 	}
@@ -164,12 +166,8 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 	case <-col.done:
 		return col.result()
 	case <-ctx.Done():
-		// Sockets that did not answer still hold the ack id: release it.
-		for _, n := range b.targets() {
-			n.dropAck(ids[n])
-		}
 		res, _ := col.result()
-		return res, ackTimeoutError(ctx.Err())
+		return res, ackTimeoutError(context.Cause(ctx))
 	}
 }
 
@@ -180,7 +178,8 @@ type ackCollector struct {
 	mu        sync.Mutex
 	servers   int // client counts still expected
 	expected  int
-	lost      int // recipients that disconnected without answering
+	lost      int  // recipients that disconnected without answering
+	single    bool // ExpectSingleResponse: the first answer completes
 	responses []codec.Args
 	done      chan struct{}
 	closed    bool
@@ -218,7 +217,10 @@ func (c *ackCollector) check() {
 }
 
 func (c *ackCollector) checkLocked() {
-	if !c.closed && c.servers == 0 && len(c.responses)+c.lost >= c.expected {
+	if c.closed {
+		return
+	}
+	if (c.single && len(c.responses) > 0) || (c.servers == 0 && len(c.responses)+c.lost >= c.expected) {
 		c.closed = true
 		close(c.done)
 	}
@@ -251,26 +253,33 @@ func (b *BroadcastOperator) FetchSockets(ctx context.Context) ([]*RemoteSocket, 
 	return out, nil
 }
 
-// SocketsJoin makes the selected sockets join rooms.
-func (b *BroadcastOperator) SocketsJoin(rooms ...string) {
-	for _, n := range b.targets() {
-		n.adapter.AddSockets(b.options(), rooms)
-	}
+// SocketsJoin makes the selected sockets join rooms, on every node.
+func (b *BroadcastOperator) SocketsJoin(rooms ...string) error {
+	return b.each(func(n *Namespace) error { return n.adapter.AddSockets(context.Background(), b.options(), rooms) })
 }
 
-// SocketsLeave makes the selected sockets leave rooms.
-func (b *BroadcastOperator) SocketsLeave(rooms ...string) {
-	for _, n := range b.targets() {
-		n.adapter.DelSockets(b.options(), rooms)
-	}
+// SocketsLeave makes the selected sockets leave rooms, on every node.
+func (b *BroadcastOperator) SocketsLeave(rooms ...string) error {
+	return b.each(func(n *Namespace) error { return n.adapter.DelSockets(context.Background(), b.options(), rooms) })
 }
 
-// DisconnectSockets disconnects the selected sockets; with close their
-// connections are closed too.
-func (b *BroadcastOperator) DisconnectSockets(close bool) {
+// DisconnectSockets disconnects the selected sockets, on every node; with
+// close their connections are closed too.
+func (b *BroadcastOperator) DisconnectSockets(close bool) error {
+	return b.each(func(n *Namespace) error {
+		return n.adapter.DisconnectSockets(context.Background(), b.options(), close)
+	})
+}
+
+// each runs fn for every target namespace and joins the errors.
+func (b *BroadcastOperator) each(fn func(*Namespace) error) error {
+	var errs []error
 	for _, n := range b.targets() {
-		n.adapter.DisconnectSockets(b.options(), close)
+		if err := fn(n); err != nil {
+			errs = append(errs, err)
+		}
 	}
+	return errors.Join(errs...)
 }
 
 // RemoteSocket is a socket returned by FetchSockets: a description plus
@@ -285,11 +294,26 @@ func (r *RemoteSocket) op() *BroadcastOperator { return r.nsp.op().To(r.ID) }
 // Emit sends an event to the socket.
 func (r *RemoteSocket) Emit(event string, args ...any) error { return r.op().Emit(event, args...) }
 
+// EmitWithAck sends an event to the socket and waits for its ack, until
+// ctx is done (ErrAckTimeout) or the socket disconnects (ErrDisconnected).
+func (r *RemoteSocket) EmitWithAck(ctx context.Context, event string, args ...any) (codec.Args, error) {
+	op := r.op().clone()
+	op.flags.ExpectSingleResponse = true
+	res, err := op.EmitWithAck(ctx, event, args...)
+	if len(res) > 0 {
+		return res[0], nil
+	}
+	if err == nil {
+		err = ErrDisconnected // reached no socket: it is gone
+	}
+	return nil, err
+}
+
 // Join makes the socket join rooms.
-func (r *RemoteSocket) Join(rooms ...string) { r.op().SocketsJoin(rooms...) }
+func (r *RemoteSocket) Join(rooms ...string) error { return r.op().SocketsJoin(rooms...) }
 
 // Leave makes the socket leave rooms.
-func (r *RemoteSocket) Leave(rooms ...string) { r.op().SocketsLeave(rooms...) }
+func (r *RemoteSocket) Leave(rooms ...string) error { return r.op().SocketsLeave(rooms...) }
 
 // Disconnect disconnects the socket.
-func (r *RemoteSocket) Disconnect(close bool) { r.op().DisconnectSockets(close) }
+func (r *RemoteSocket) Disconnect(close bool) error { return r.op().DisconnectSockets(close) }

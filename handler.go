@@ -308,13 +308,13 @@ func (s *Server) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
 }
 
 // SocketsJoin makes every socket of the main namespace join rooms.
-func (s *Server) SocketsJoin(rooms ...string) { s.main.SocketsJoin(rooms...) }
+func (s *Server) SocketsJoin(rooms ...string) error { return s.main.SocketsJoin(rooms...) }
 
 // SocketsLeave makes every socket of the main namespace leave rooms.
-func (s *Server) SocketsLeave(rooms ...string) { s.main.SocketsLeave(rooms...) }
+func (s *Server) SocketsLeave(rooms ...string) error { return s.main.SocketsLeave(rooms...) }
 
 // DisconnectSockets disconnects every socket of the main namespace.
-func (s *Server) DisconnectSockets(close bool) { s.main.DisconnectSockets(close) }
+func (s *Server) DisconnectSockets(close bool) error { return s.main.DisconnectSockets(close) }
 
 // ServerSideEmit sends an event to the other nodes of a cluster.
 func (s *Server) ServerSideEmit(event string, args ...any) error {

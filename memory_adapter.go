@@ -240,24 +240,55 @@ func (a *MemoryAdapter) selectSockets(opts BroadcastOptions) []*Socket {
 	return out
 }
 
+// Rooms implements Adapter.
+func (a *MemoryAdapter) Rooms() []string {
+	n := a.nsp
+	n.mu.RLock()
+	a.mu.RLock()
+	out := make([]string, 0, len(a.rooms)+len(n.sockets))
+	for r := range a.rooms {
+		if _, isID := n.sockets[r]; !isID {
+			out = append(out, r)
+		}
+	}
+	for id := range n.sockets {
+		out = append(out, id)
+	}
+	a.mu.RUnlock()
+	n.mu.RUnlock()
+	return out
+}
+
 // Broadcast implements Adapter: the packet is encoded once and the same
 // bytes are queued on every selected socket's session.
-func (a *MemoryAdapter) Broadcast(p *codec.SocketPacket, opts BroadcastOptions) error {
+func (a *MemoryAdapter) Broadcast(_ context.Context, p *codec.SocketPacket, opts BroadcastOptions) error {
 	return a.broadcast(p, opts, nil)
 }
 
-// BroadcastWithAck implements Adapter.
-func (a *MemoryAdapter) BroadcastWithAck(p *codec.SocketPacket, opts BroadcastOptions, clientCount func(int), onAck func(codec.Args, error)) error {
-	return a.broadcast(p, opts, func(socks []*Socket) []*Socket {
-		reached := socks[:0]
+// BroadcastWithAck implements Adapter. The ack id is the namespace's next
+// one; when ctx ends, the sockets that have not answered forget it.
+func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *codec.SocketPacket, opts BroadcastOptions, clientCount func(int), onAck func(codec.Args, error)) error {
+	q := *p
+	q.ID, q.HasID = a.nsp.nextAckID(), true
+	var reached []*Socket
+	err := a.broadcast(&q, opts, func(socks []*Socket) []*Socket {
+		reached = socks[:0]
 		for _, s := range socks {
-			if s.addAck(p.ID, &pendingAck{fn: onAck}, 0) == nil {
+			if s.addAck(q.ID, &pendingAck{fn: onAck}, 0) == nil {
 				reached = append(reached, s)
 			}
 		}
 		clientCount(len(reached))
 		return reached
 	})
+	if len(reached) > 0 {
+		context.AfterFunc(ctx, func() {
+			for _, s := range reached {
+				s.takeAck(q.ID)
+			}
+		})
+	}
+	return err
 }
 
 func (a *MemoryAdapter) broadcast(p *codec.SocketPacket, opts BroadcastOptions, prepare func([]*Socket) []*Socket) error {
@@ -296,26 +327,29 @@ func (a *MemoryAdapter) FetchSockets(_ context.Context, opts BroadcastOptions) (
 }
 
 // AddSockets implements Adapter.
-func (a *MemoryAdapter) AddSockets(opts BroadcastOptions, rooms []string) {
+func (a *MemoryAdapter) AddSockets(_ context.Context, opts BroadcastOptions, rooms []string) error {
 	for _, s := range a.selectSockets(opts) {
 		s.Join(rooms...)
 	}
+	return nil
 }
 
 // DelSockets implements Adapter.
-func (a *MemoryAdapter) DelSockets(opts BroadcastOptions, rooms []string) {
+func (a *MemoryAdapter) DelSockets(_ context.Context, opts BroadcastOptions, rooms []string) error {
 	for _, s := range a.selectSockets(opts) {
 		for _, r := range rooms {
 			s.Leave(r)
 		}
 	}
+	return nil
 }
 
 // DisconnectSockets implements Adapter.
-func (a *MemoryAdapter) DisconnectSockets(opts BroadcastOptions, close bool) {
+func (a *MemoryAdapter) DisconnectSockets(_ context.Context, opts BroadcastOptions, close bool) error {
 	for _, s := range a.selectSockets(opts) {
 		s.Disconnect(close)
 	}
+	return nil
 }
 
 // ServerSideEmit implements Adapter: a single node has no peers, so there

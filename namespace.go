@@ -220,14 +220,14 @@ func (n *Namespace) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
 }
 
 // SocketsJoin makes every socket of the namespace join rooms.
-func (n *Namespace) SocketsJoin(rooms ...string) { n.op().SocketsJoin(rooms...) }
+func (n *Namespace) SocketsJoin(rooms ...string) error { return n.op().SocketsJoin(rooms...) }
 
 // SocketsLeave makes every socket of the namespace leave rooms.
-func (n *Namespace) SocketsLeave(rooms ...string) { n.op().SocketsLeave(rooms...) }
+func (n *Namespace) SocketsLeave(rooms ...string) error { return n.op().SocketsLeave(rooms...) }
 
 // DisconnectSockets disconnects every socket of the namespace; with close
 // the underlying connections are closed too.
-func (n *Namespace) DisconnectSockets(close bool) { n.op().DisconnectSockets(close) }
+func (n *Namespace) DisconnectSockets(close bool) error { return n.op().DisconnectSockets(close) }
 
 // OnServerSideEmit registers a handler for events sent with ServerSideEmit
 // by other nodes of a cluster. The handler is typed like a socket event
