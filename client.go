@@ -237,7 +237,13 @@ func (c *client) connect(p *codec.SocketPacket) {
 		// a closed transport makes it reconnect (to another node, say).
 		return
 	}
-	nsp := c.srv.lookup(p.Nsp, auth)
+	nsp, err := c.srv.lookup(p.Nsp, auth)
+	if err != nil {
+		c.srv.reportError(err)
+		c.sendPacket(&codec.SocketPacket{Type: codec.ConnectError, Nsp: p.Nsp,
+			Data: connectErrorPayload{Message: "namespace unavailable"}})
+		return
+	}
 	if nsp == nil {
 		c.sendPacket(&codec.SocketPacket{Type: codec.ConnectError, Nsp: p.Nsp,
 			Data: connectErrorPayload{Message: "Invalid namespace"}})

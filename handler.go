@@ -70,9 +70,14 @@ type Options struct {
 	// whatever this says, so clients cannot make the server keep one
 	// namespace per name they invent; Of(name) keeps a child for good.
 	CleanupEmptyChildNamespaces bool
-	// Adapter creates each namespace's adapter (rooms and broadcasting).
-	// Nil means the in-memory adapter (a single node).
-	Adapter func(*Namespace) Adapter
+	// Adapter creates each namespace's adapter (rooms and broadcasting),
+	// when the namespace is created; it is never called under a server
+	// lock. Nil means the in-memory adapter (a single node). An error makes
+	// NewServer and Of panic (configuration errors surface at startup), and
+	// refuses a CONNECT that would create a dynamic namespace's child
+	// (CONNECT_ERROR "namespace unavailable", the error reported to
+	// ErrorHandler).
+	Adapter func(*Namespace) (Adapter, error)
 	// ErrorHandler receives errors that have no caller to return to:
 	// panics in handlers, payloads that do not fit a handler, refused
 	// packets. Nil means log.Printf.
@@ -90,10 +95,11 @@ type Server struct {
 	engine *session.Server
 	parser codec.Parser
 
-	mu      sync.RWMutex
-	nsps    map[string]*Namespace // guarded by mu
-	parents []*parentNamespace    // guarded by mu
-	closed  bool                  // guarded by mu; Shutdown has begun: no CONNECT is accepted
+	mu        sync.RWMutex
+	nsps      map[string]*Namespace // guarded by mu
+	parents   []*parentNamespace    // guarded by mu
+	templates int                   // guarded by mu; names the templates of dynamic namespaces
+	closed    bool                  // guarded by mu; Shutdown has begun: no CONNECT is accepted
 
 	// inflight counts connections whose sockets have not all run their
 	// disconnect handlers yet, and goroutines running ack callbacks;
@@ -148,7 +154,7 @@ func (s *Server) Engine() *session.Server { return s.engine }
 
 // Of returns the namespace with the given name, creating it if needed. A
 // missing leading "/" is added. A name matching a dynamic namespace
-// (OfRegexp, OfFunc) creates a child of it.
+// (OfRegexp) creates a child of it. Of panics if Options.Adapter fails.
 func (s *Server) Of(name string) *Namespace {
 	if !strings.HasPrefix(name, "/") {
 		name = "/" + name
@@ -159,16 +165,46 @@ func (s *Server) Of(name string) *Namespace {
 		s.mu.Unlock()
 		return nsp
 	}
+	var parent *parentNamespace
 	for _, p := range s.parents {
 		if p.regexp && p.allow(name, nil) {
-			s.mu.Unlock()
-			return p.child(name, true)
+			parent = p
+			break
 		}
 	}
-	nsp := newNamespace(s, name)
+	s.mu.Unlock()
+	var (
+		nsp *Namespace
+		err error
+	)
+	if parent != nil {
+		nsp, err = parent.child(name, true)
+	} else {
+		nsp, err = s.addNamespace(name)
+	}
+	if err != nil {
+		panic(err)
+	}
+	return nsp
+}
+
+// addNamespace creates and registers a static namespace, unless one
+// appeared meanwhile (its adapter was created outside the lock).
+func (s *Server) addNamespace(name string) (*Namespace, error) {
+	nsp, err := newNamespace(s, name)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if other, ok := s.nsps[name]; ok {
+		other.pinned = true
+		s.mu.Unlock()
+		_ = nsp.adapter.Close()
+		return other, nil
+	}
 	s.nsps[name] = nsp
 	s.mu.Unlock()
-	return nsp
+	return nsp, nil
 }
 
 // OfRegexp declares dynamic namespaces: a client connecting to a name
@@ -185,10 +221,11 @@ func (s *Server) OfFunc(allow func(name string, auth map[string]any) bool) *Name
 }
 
 // lookup finds the namespace for a CONNECT, creating a dynamic child if a
-// parent accepts the name. Nil means "Invalid namespace". A dynamic child
-// is returned with a reference the caller gives back with release once the
+// parent accepts the name. Nil and no error means "Invalid namespace"; an
+// error, that the child's adapter could not be created. A dynamic child is
+// returned with a reference the caller gives back with release once the
 // CONNECT is accepted or refused.
-func (s *Server) lookup(name string, auth map[string]any) *Namespace {
+func (s *Server) lookup(name string, auth map[string]any) (*Namespace, error) {
 	s.mu.RLock()
 	nsp, ok := s.nsps[name]
 	if ok && nsp.owner != nil {
@@ -197,14 +234,14 @@ func (s *Server) lookup(name string, auth map[string]any) *Namespace {
 	parents := s.parents
 	s.mu.RUnlock()
 	if ok {
-		return nsp
+		return nsp, nil
 	}
 	for _, p := range parents {
 		if p.allow(name, auth) {
 			return p.child(name, false)
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 func (s *Server) reportError(err error) {

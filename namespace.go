@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,14 +38,23 @@ type Namespace struct {
 	pinned bool             // guarded by srv.mu; returned by Server.Of: never removed
 }
 
-func newNamespace(s *Server, name string) *Namespace {
+// newNamespace creates a namespace and its adapter. It must not be called
+// under the server's lock: a cluster adapter's factory may do network I/O.
+func newNamespace(s *Server, name string) (*Namespace, error) {
 	n := &Namespace{name: name, srv: s, sockets: make(map[string]*Socket)}
-	if s.opts.Adapter != nil {
-		n.adapter = s.opts.Adapter(n)
-	} else {
+	if s.opts.Adapter == nil {
 		n.adapter = NewMemoryAdapter(n)
+		return n, nil
 	}
-	return n
+	a, err := s.opts.Adapter(n)
+	if err != nil {
+		return nil, fmt.Errorf("socketio: adapter of namespace %q: %w", name, err)
+	}
+	if a == nil {
+		return nil, fmt.Errorf("socketio: adapter of namespace %q: factory returned nil", name)
+	}
+	n.adapter = a
+	return n, nil
 }
 
 // Name returns the namespace name, such as "/" or "/admin".

@@ -21,42 +21,72 @@ type parentNamespace struct {
 }
 
 func (s *Server) addParent(allow func(string, map[string]any) bool, isRegexp bool) *Namespace {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	p := &parentNamespace{allow: allow, regexp: isRegexp, kids: make(map[string]*Namespace)}
-	p.template = newNamespace(s, "/_"+strconv.Itoa(len(s.parents)))
-	p.template.parent = p
+	s.mu.Lock()
+	name := "/_" + strconv.Itoa(s.templates)
+	s.templates++
+	s.mu.Unlock()
+	tmpl, err := newNamespace(s, name)
+	if err != nil {
+		panic(err)
+	}
+	p.template = tmpl
+	tmpl.parent = p
+	s.mu.Lock()
 	s.parents = append(s.parents, p)
-	return p.template
+	s.mu.Unlock()
+	return tmpl
 }
 
 // child returns the child namespace for name, creating it (with the
-// template's middleware and handlers) on first use. With pin (Of) the
-// child is kept for good; without (a CONNECT), the caller holds a
-// reference until it calls release.
-func (p *parentNamespace) child(name string, pin bool) *Namespace {
+// template's middleware and handlers) on first use; its adapter is
+// created outside the server's lock. With pin (Of) the child is kept for
+// good; without (a CONNECT), the caller holds a reference until it calls
+// release.
+func (p *parentNamespace) child(name string, pin bool) (*Namespace, error) {
 	s := p.template.srv
 	s.mu.Lock()
 	nsp, ok := s.nsps[name]
-	if !ok {
-		nsp = newNamespace(s, name)
-		nsp.owner = p
-		p.template.mu.RLock()
-		nsp.middlewares = slices.Clone(p.template.middlewares)
-		nsp.onConnect = slices.Clone(p.template.onConnect)
-		p.template.mu.RUnlock()
+	if ok {
+		p.holdLocked(nsp, pin)
+		s.mu.Unlock()
+		return nsp, nil
+	}
+	s.mu.Unlock()
+	fresh, err := newNamespace(s, name)
+	if err != nil {
+		return nil, err
+	}
+	fresh.owner = p
+	p.template.mu.RLock()
+	fresh.middlewares = slices.Clone(p.template.middlewares)
+	fresh.onConnect = slices.Clone(p.template.onConnect)
+	p.template.mu.RUnlock()
+	s.mu.Lock()
+	nsp, ok = s.nsps[name]
+	if !ok { // else another CONNECT created it meanwhile: use that one
+		nsp = fresh
 		s.nsps[name] = nsp
 		p.mu.Lock()
 		p.kids[name] = nsp
 		p.mu.Unlock()
 	}
+	p.holdLocked(nsp, pin)
+	s.mu.Unlock()
+	if ok {
+		_ = fresh.adapter.Close()
+	}
+	return nsp, nil
+}
+
+// holdLocked pins nsp or takes a CONNECT's reference on it. The server's
+// mu must be held.
+func (p *parentNamespace) holdLocked(nsp *Namespace, pin bool) {
 	if pin {
 		nsp.pinned = true
 	} else if nsp.owner != nil {
 		nsp.refs.Add(1)
 	}
-	s.mu.Unlock()
-	return nsp
 }
 
 // release gives back the reference lookup took for a CONNECT to a dynamic

@@ -143,12 +143,12 @@ type adapterLog struct {
 	all []*countingAdapter
 }
 
-func (l *adapterLog) factory(n *socketio.Namespace) socketio.Adapter {
+func (l *adapterLog) factory(n *socketio.Namespace) (socketio.Adapter, error) {
 	a := &countingAdapter{Adapter: socketio.NewMemoryAdapter(n), name: n.Name()}
 	l.mu.Lock()
 	l.all = append(l.all, a)
 	l.mu.Unlock()
-	return a
+	return a, nil
 }
 
 // open returns the names of the adapters not closed.
@@ -292,9 +292,9 @@ func TestJoinRacingDisconnect(t *testing.T) {
 	joined := make(chan struct{})
 	left := make(chan struct{})
 	var id string
-	e := newEnv(t, &socketio.Options{Adapter: func(n *socketio.Namespace) socketio.Adapter {
+	e := newEnv(t, &socketio.Options{Adapter: func(n *socketio.Namespace) (socketio.Adapter, error) {
 		ad = &slowJoinAdapter{Adapter: socketio.NewMemoryAdapter(n), entered: make(chan struct{}, 1), release: make(chan struct{})}
-		return ad
+		return ad, nil
 	}}, func(s *socketio.Server) {
 		s.OnConnection(func(s *socketio.Socket) {
 			id = s.ID()
