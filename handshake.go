@@ -15,7 +15,8 @@ import (
 // immutable once the socket exists.
 type Handshake struct {
 	Headers http.Header `json:"headers"`
-	// Time is when the socket was created, as a string, as in the reference.
+	// Time is when the socket was created, as JavaScript's Date.toString
+	// writes it (the reference sets it with new Date() + "").
 	Time    string     `json:"time"`
 	Address string     `json:"address"` // remote IP address
 	XDomain bool       `json:"xdomain"` // an Origin header was present
@@ -51,7 +52,7 @@ func newHandshake(r *http.Request, auth codec.Args, now time.Time) *Handshake {
 	}
 	h := &Handshake{
 		Headers: r.Header,
-		Time:    now.Format(time.RFC1123),
+		Time:    jsDateString(now),
 		Address: addr,
 		XDomain: r.Header.Get("Origin") != "",
 		Secure:  r.TLS != nil,
