@@ -1,6 +1,6 @@
 # The two commands a new user needs (see README.md):
 #   make run    # the chat example (chi_example) on http://127.0.0.1:8080/
-#   make test   # every test: installs the Node packages, then go vet and go test -race ./...
+#   make test   # every test: installs the Node packages, then go vet and go test -race ./... (and in adapter/redis, which needs a Redis)
 #   make conformance  # the server the official protocol test-suites expect, on 127.0.0.1:3000
 #   make bench  # ours vs Node socket.io vs raw gorilla/websocket: writes docs/benchmarks.md and .png
 #               # (BENCHFLAGS=-quick for a smoke test; see bench/cmd/run)
@@ -11,9 +11,13 @@ deps:
 	npm ci --prefix interop --no-audit --no-fund
 	npm ci --prefix chi_example --no-audit --no-fund
 
+# adapter/redis is a module of its own (the server does not depend on a
+# Redis client); its tests need a Redis at REDIS_ADDR (default
+# 127.0.0.1:6379): .ci/run starts one when none answers.
 test: deps
 	go vet ./...
 	go test -race -count=1 ./...
+	cd adapter/redis && go vet ./... && go test -race -count=1 ./...
 
 run:
 	npm ci --prefix chi_example --no-audit --no-fund
