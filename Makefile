@@ -10,6 +10,7 @@
 deps:
 	npm ci --prefix interop --no-audit --no-fund
 	npm ci --prefix chi_example --no-audit --no-fund
+	npm ci --prefix adapter/redis/node --no-audit --no-fund
 
 # adapter/redis is a module of its own (the server does not depend on a
 # Redis client); its tests need a Redis at REDIS_ADDR (default

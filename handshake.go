@@ -28,6 +28,7 @@ type Handshake struct {
 	Auth map[string]any `json:"auth"`
 
 	auth codec.Args // the CONNECT payload as received; nil or empty when none
+	host string     // the Host header, which net/http keeps out of Headers
 }
 
 // DecodeAuth decodes the CONNECT payload into v, for typed access.
@@ -60,6 +61,7 @@ func newHandshake(r *http.Request, auth codec.Args, now time.Time) *Handshake {
 		URL:     uri,
 		Query:   r.URL.Query(),
 		Auth:    map[string]any{},
+		host:    r.Host,
 	}
 	if auth != nil && auth.Len() > 0 {
 		// Kept only when there is a payload: DecodeAuth treats nil and

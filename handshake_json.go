@@ -9,7 +9,8 @@ import (
 )
 
 // The wire form of a Handshake is the one a Node.js node sends and reads
-// in a cluster's fetch-sockets answers: headers with lower-case names and
+// in a cluster's fetch-sockets answers: headers with lower-case names (host
+// included, which net/http keeps in Request.Host) and
 // string values (repeated headers joined with ", ", cookies with "; ",
 // set-cookie as an array), the query as a flat object (a repeated key as
 // an array), time as JavaScript's Date.toString.
@@ -51,6 +52,9 @@ func (h *Handshake) MarshalJSON() ([]byte, error) {
 			w.Headers[name] = strings.Join(vs, ", ")
 		}
 	}
+	if _, ok := w.Headers["host"]; !ok && h.host != "" {
+		w.Headers["host"] = h.host
+	}
 	for k, vs := range h.Query {
 		if len(vs) == 1 {
 			w.Query[k] = vs[0]
@@ -85,6 +89,7 @@ func (h *Handshake) UnmarshalJSON(b []byte) error {
 	for k, v := range w.Headers {
 		h.Headers[http.CanonicalHeaderKey(k)] = stringList(v)
 	}
+	h.host = h.Headers.Get("Host")
 	for k, v := range w.Query {
 		h.Query[k] = stringList(v)
 	}

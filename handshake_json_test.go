@@ -37,6 +37,7 @@ func TestHandshakeJSON(t *testing.T) {
 		"accept-language": "en, fr",
 		"cookie":          "a=1; b=2",
 		"origin":          "http://example.com",
+		"host":            "example.com",
 	} {
 		if headers[k] != want {
 			t.Errorf("headers[%q] = %#v, want %#v", k, headers[k], want)

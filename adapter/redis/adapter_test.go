@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
@@ -275,3 +276,5 @@ func TestServerSideEmitAcrossNodes(t *testing.T) {
 		t.Fatalf("answer %q, %v", s, err)
 	}
 }
+
+func newHTTPServer(h http.Handler) *httptest.Server { return httptest.NewServer(h) }
