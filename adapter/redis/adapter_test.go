@@ -54,10 +54,17 @@ type node struct {
 // cluster starts n Go nodes on one Redis, with a key prefix of the test's
 // own so that tests (and other users of that Redis) do not meet.
 func cluster(t *testing.T, n int, setup func(i int, s *socketio.Server)) []*node {
+	var key string
+	return clusterKey(t, n, &key, setup)
+}
+
+// clusterKey is cluster, telling the key prefix it chose.
+func clusterKey(t *testing.T, n int, keyOut *string, setup func(i int, s *socketio.Server)) []*node {
 	addr := redisAddr(t)
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	key := "gosio-test-" + hex.EncodeToString(b[:])
+	*keyOut = key
 	nodes := make([]*node, n)
 	for i := range nodes {
 		rdb := goredis.NewClient(&goredis.Options{Addr: addr})

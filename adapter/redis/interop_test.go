@@ -455,3 +455,52 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// runEmitter runs one @socket.io/redis-emitter operation (node/emitter.js).
+func runEmitter(t *testing.T, addr, key string, op map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(op)
+	cmd := exec.Command("node", "emitter.js", string(b))
+	cmd.Dir = "node"
+	cmd.Env = append(os.Environ(), "REDIS_URL=redis://"+addr, "KEY="+key)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("emitter %s: %v\n%s", b, err, out)
+	}
+}
+
+// Messages of the Node.js @socket.io/redis-emitter reach the Go node's
+// sockets: events (binary included) to rooms, joins, disconnections and
+// server-side events.
+func TestNodeEmitter(t *testing.T) {
+	got := make(chan string, 1)
+	var key string
+	nodes := clusterKey(t, 1, &key, func(_ int, s *socketio.Server) {
+		s.OnConnection(func(s *socketio.Socket) { s.Join("room") })
+		s.Sockets().OnServerSideEmit("hello", func(v string) { got <- v })
+	})
+	addr := redisAddr(t)
+	c, id := nodes[0].connect(t, "/")
+	runEmitter(t, addr, key, map[string]any{"op": "emit", "rooms": []string{"room"}, "event": "news",
+		"args": []any{"x", map[string]any{"$bin": []int{4, 2}}}})
+	p := expectEvent(t, c, "news", 1)
+	if !bytes.Equal(p.Attachments[0], []byte{4, 2}) {
+		t.Fatalf("attachment %v", p.Attachments[0])
+	}
+	runEmitter(t, addr, key, map[string]any{"op": "socketsJoin", "rooms": []string{id}, "join": "vip"})
+	eventually(t, "the emitter's join", func() bool {
+		return slices.Contains(nodes[0].srv.Sockets().Socket(id).Rooms(), "vip")
+	})
+	runEmitter(t, addr, key, map[string]any{"op": "serverSideEmit", "event": "hello", "args": []any{"from emitter"}})
+	select {
+	case v := <-got:
+		if v != "from emitter" {
+			t.Fatalf("server-side event %q", v)
+		}
+	case <-time.After(wait):
+		t.Fatal("no server-side event")
+	}
+	runEmitter(t, addr, key, map[string]any{"op": "disconnectSockets", "rooms": []string{"vip"}})
+	if p := recvEvent(t, c); p.Text != "1" {
+		t.Fatalf("got %q, want a DISCONNECT", p.Text)
+	}
+}
