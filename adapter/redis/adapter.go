@@ -36,9 +36,14 @@ type Options struct {
 	// channel instead of the shared one (the Node.js option of that name;
 	// every node of a cluster must agree).
 	PublishOnSpecificResponseChannel bool
-	// ErrorHandler receives errors that have no caller: a publish that
-	// failed for an answer, a message that could not be decoded, the
-	// subscription lost. Nil means log.Printf.
+	// MaxPendingPublishes bounds the messages waiting to be sent to Redis
+	// (they are sent by a goroutine of the adapter, so that no broadcaster
+	// waits for Redis). Past it, operations fail with ErrPublishQueueFull
+	// (local delivery still happens). Zero means 10,000.
+	MaxPendingPublishes int
+	// ErrorHandler receives errors that have no caller: messages that
+	// could not be published, a message that could not be decoded, the
+	// subscription failing. Nil means log.Printf.
 	ErrorHandler func(error)
 }
 
@@ -60,6 +65,9 @@ func NewAdapter(client goredis.UniversalClient, opts *Options) func(*socketio.Na
 	if o.RequestsTimeout <= 0 {
 		o.RequestsTimeout = 5 * time.Second
 	}
+	if o.MaxPendingPublishes <= 0 {
+		o.MaxPendingPublishes = 10_000
+	}
 	return func(n *socketio.Namespace) (socketio.Adapter, error) {
 		return newAdapter(n, client, o)
 	}
@@ -80,6 +88,7 @@ type Adapter struct {
 	channel, requestChannel, responseChannel, specificResponseChannel string
 
 	ps   *goredis.PubSub
+	pub  *publisher
 	done chan struct{} // closed when the reading goroutine has exited
 
 	mu       sync.Mutex
@@ -124,6 +133,7 @@ func newAdapter(n *socketio.Namespace, rdb goredis.UniversalClient, o Options) (
 	a.requestChannel = o.Key + "-request#" + n.Name() + "#"
 	a.responseChannel = o.Key + "-response#" + n.Name() + "#"
 	a.specificResponseChannel = a.responseChannel + a.uid + "#"
+	a.pub = newPublisher(rdb, o.MaxPendingPublishes, a.report)
 
 	ctx, cancel := context.WithTimeout(context.Background(), o.RequestsTimeout)
 	defer cancel()
@@ -167,11 +177,10 @@ func (a *Adapter) read(ch <-chan *goredis.Message) {
 	}
 }
 
-func (a *Adapter) publish(ctx context.Context, channel string, msg []byte) error {
-	if err := a.rdb.Publish(ctx, channel, msg).Err(); err != nil {
-		return fmt.Errorf("redis adapter %s: publish: %w", a.nsp.Name(), err)
-	}
-	return nil
+// publish queues msg for Redis (see publisher); it never waits for Redis.
+// Messages of one adapter reach Redis in the order they were queued.
+func (a *Adapter) publish(_ context.Context, channel string, msg []byte) error {
+	return a.pub.publish(channel, msg)
 }
 
 // ServerCount implements socketio.Adapter: the subscribers of the request

@@ -235,5 +235,6 @@ func (a *Adapter) Close() error {
 	a.mu.Unlock()
 	err := a.ps.Close()
 	<-a.done
+	a.pub.close()
 	return err
 }
