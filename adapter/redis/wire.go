@@ -3,6 +3,7 @@ package redis
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -192,6 +193,9 @@ func decodeMessage(b []byte) (map[string]any, error) {
 	}
 	// Default interface decoding: binary stays []byte (the loose mode
 	// would turn it into a string); number reads every integer type.
+	if !validMsgpack(b) {
+		return nil, errMalformed
+	}
 	if err := msgpack.Unmarshal(b, &m); err != nil {
 		return nil, err
 	}
@@ -199,10 +203,16 @@ func decodeMessage(b []byte) (map[string]any, error) {
 }
 
 func decodeMsgpackArray(b []byte) ([]any, error) {
+	if !validMsgpack(b) {
+		return nil, errMalformed
+	}
 	var a []any
 	err := msgpack.Unmarshal(b, &a)
 	return a, err
 }
+
+// errMalformed refuses a msgpack message whose lengths do not fit it.
+var errMalformed = errors.New("malformed msgpack")
 
 func list(v any) []any {
 	l, _ := v.([]any)
