@@ -131,6 +131,7 @@ type mixedEnv struct {
 	g, n   *siotest.Client // clients of the Go and the Node.js node
 	gID    string
 	nID    string
+	key    string
 }
 
 func mixed(t *testing.T, setup func(s *socketio.Server)) *mixedEnv {
@@ -160,7 +161,7 @@ func mixed(t *testing.T, setup func(s *socketio.Server)) *mixedEnv {
 		rdb.Close()
 	})
 	js := startNodeJS(t, addr, key)
-	e := &mixedEnv{goNode: gn, js: js}
+	e := &mixedEnv{goNode: gn, js: js, key: key}
 	e.g, e.gID = dialTo(t, gn.base)
 	e.n, e.nID = dialTo(t, js.base)
 	if err := e.n.Send(`2["join","room"]`); err != nil {
@@ -502,5 +503,55 @@ func TestNodeEmitter(t *testing.T) {
 	runEmitter(t, addr, key, map[string]any{"op": "disconnectSockets", "rooms": []string{"vip"}})
 	if p := recvEvent(t, c); p.Text != "1" {
 		t.Fatalf("got %q, want a DISCONNECT", p.Text)
+	}
+}
+
+// The Go Emitter reaches Go and Node.js nodes alike.
+func TestGoEmitter(t *testing.T) {
+	got := make(chan string, 1)
+	e := mixed(t, func(s *socketio.Server) {
+		s.Sockets().OnServerSideEmit("ping", func(v string) { got <- v })
+	})
+	rdb := goredis.NewClient(&goredis.Options{Addr: redisAddr(t)})
+	defer rdb.Close()
+	em := redisadapter.NewEmitter(rdb, e.key)
+	ctx := context.Background()
+	if err := em.To("room").Emit(ctx, "news", 1, []byte{3}); err != nil {
+		t.Fatal(err)
+	}
+	expectEvent(t, e.g, "news", 1)
+	expectEvent(t, e.n, "news", 1)
+	if err := em.Except(e.gID).Emit(ctx, "not-g"); err != nil {
+		t.Fatal(err)
+	}
+	expectEvent(t, e.n, "not-g", 0)
+	if err := em.In(e.gID, e.nID).SocketsJoin(ctx, "both"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "both sockets in room both", func() bool {
+		rs, err := e.goNode.srv.In("both").FetchSockets(ctx)
+		return err == nil && len(rs) == 2
+	})
+	if err := em.ServerSideEmit(ctx, "ping", "from go emitter"); err != nil {
+		t.Fatal(err)
+	}
+	if v := <-got; v != "from go emitter" {
+		t.Fatalf("go node got %q", v)
+	}
+	eventually(t, "node receiving the server-side event", func() bool {
+		var r struct{ Received []string }
+		e.js.call(t, "received", nil, &r)
+		return slices.Contains(r.Received, "from go emitter")
+	})
+	if err := em.In("both").DisconnectSockets(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*siotest.Client{e.g, e.n} {
+		if p := recvEvent(t, c); p.Text != "1" {
+			t.Fatalf("got %q, want a DISCONNECT", p.Text)
+		}
+	}
+	if err := em.Emit(ctx, "disconnect"); err == nil {
+		t.Fatal("a reserved event name was emitted")
 	}
 }
