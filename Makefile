@@ -12,17 +12,18 @@ deps:
 	npm ci --prefix chi_example --no-audit --no-fund
 	npm ci --prefix adapter/redis/node --no-audit --no-fund
 
-# adapter/redis is a module of its own (the server does not depend on a
-# Redis client); its tests need a Redis at REDIS_ADDR (default
-# 127.0.0.1:6379): .ci/run starts one when none answers.
+# adapter/redis and chi_example are modules of their own (the server does
+# not depend on a Redis client); adapter/redis's tests need a Redis at
+# REDIS_ADDR (default 127.0.0.1:6379): .ci/run starts one when none answers.
 test: deps
 	go vet ./...
 	go test -race -count=1 ./...
 	cd adapter/redis && go vet ./... && go test -race -count=1 ./...
+	cd chi_example && go vet ./... && go build -o /dev/null .
 
 run:
 	npm ci --prefix chi_example --no-audit --no-fund
-	go run ./chi_example -addr 127.0.0.1:8080
+	cd chi_example && go run . -addr 127.0.0.1:8080
 
 conformance:
 	go run ./cmd/conformance -addr 127.0.0.1:3000

@@ -2,7 +2,14 @@
 // router serves the chat page (with the official socket.io client from its
 // npm package), Socket.IO at /socket.io/ and a REST API beside it.
 //
-//	npm ci --prefix chi_example && go run ./chi_example -addr 127.0.0.1:8080
+//	npm ci --prefix chi_example && cd chi_example && go run . -addr 127.0.0.1:8080
+//
+// With -redis ADDR the chat joins a cluster on that Redis through the
+// Redis adapter (adapter/redis, wire-compatible with Node.js's
+// @socket.io/redis-adapter): run several, on different ports, and clients
+// on any of them chat together; /api/stats then counts every node's
+// clients. chi_example is a module of its own, so that the server's module
+// does not depend on a Redis client.
 //
 // The chat protocol is the seed's: every server event is "message";
 // {"announcement":"connected: <id>"} when a client connects,
@@ -29,8 +36,10 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	goredis "github.com/redis/go-redis/v9"
 
 	socketio "github.com/gosio/socketio"
+	redisadapter "github.com/gosio/socketio/adapter/redis"
 	"github.com/gosio/socketio/session"
 )
 
@@ -54,6 +63,8 @@ func main() {
 	origins := flag.String("origins", "", "comma-separated extra origins allowed (exact or https://*.example.com); same-origin only by default")
 	token := flag.String("token", "", "if set, clients must present this token (HTTP query/bearer and CONNECT auth)")
 	clientJS := flag.String("client-js", "", "path of socket.io.min.js (default: from chi_example/node_modules)")
+	redisAddr := flag.String("redis", "", "join a cluster on this Redis (host:port) through the Redis adapter")
+	redisKey := flag.String("redis-key", "socket.io", "the Redis adapter's channel prefix (the same on every node, Node.js ones included)")
 	flag.Parse()
 
 	js, err := findClientJS(*clientJS)
@@ -67,7 +78,14 @@ func main() {
 		}
 	}
 
-	io := newChat(*token)
+	var adapter func(*socketio.Namespace) (socketio.Adapter, error)
+	if *redisAddr != "" {
+		rdb := goredis.NewClient(&goredis.Options{Addr: *redisAddr})
+		defer rdb.Close()
+		adapter = redisadapter.NewAdapter(rdb, &redisadapter.Options{Key: *redisKey})
+		log.Printf("cluster: Redis at %s, key %q", *redisAddr, *redisKey)
+	}
+	io := newChat(*token, adapter)
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer)
 	r.Get("/", func(w http.ResponseWriter, _ *http.Request) {
@@ -130,8 +148,8 @@ func main() {
 }
 
 // newChat is the seed's chat server, line for line in the seed API.
-func newChat(token string) *socketio.Server {
-	io := socketio.NewServer(&socketio.Options{Options: session.Options{MaxPayload: maxMessageSize}})
+func newChat(token string, adapter func(*socketio.Namespace) (socketio.Adapter, error)) *socketio.Server {
+	io := socketio.NewServer(&socketio.Options{Options: session.Options{MaxPayload: maxMessageSize}, Adapter: adapter})
 	if token != "" {
 		// Socket.IO-level auth: the CONNECT payload must carry the token.
 		io.Use(func(s *socketio.Socket) error {

@@ -87,10 +87,10 @@ func (l *brLog) String() string {
 func brStartChat(t *testing.T, root string) (url string, stop func()) {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "chi_example")
-	build := exec.Command("go", "build", "-o", bin, "./chi_example")
-	build.Dir = root
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Dir = filepath.Join(root, "chi_example") // a module of its own
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./chi_example: %v\n%s", err, out)
+		t.Fatalf("go build chi_example: %v\n%s", err, out)
 	}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
