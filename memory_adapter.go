@@ -17,9 +17,22 @@ import (
 type MemoryAdapter struct {
 	nsp *Namespace
 
-	mu    sync.RWMutex
-	rooms map[string]map[string]struct{} // guarded by mu; room → socket ids
-	sids  map[string]*socketRooms        // guarded by mu; socket id → rooms
+	mu     sync.RWMutex
+	rooms  map[string]map[string]struct{}            // guarded by mu; room → socket ids
+	sids   map[string]*socketRooms                   // guarded by mu; socket id → rooms
+	onRoom func(room string, created, socketID bool) // guarded by mu; see OnRoomChange
+}
+
+// OnRoomChange sets fn, called when a room of this node gets its first
+// socket (created) or loses its last (what the reference adapter emits as
+// "create-room" and "delete-room"). A socket's own id room is reported
+// with socketID set, when the socket connects and disconnects. A cluster
+// adapter subscribes to per-room channels with it. fn is called with the
+// adapter's lock held, in order: it must not block nor call the adapter.
+func (a *MemoryAdapter) OnRoomChange(fn func(room string, created, socketID bool)) {
+	a.mu.Lock()
+	a.onRoom = fn
+	a.mu.Unlock()
 }
 
 // socketRooms is the set of rooms one socket is in (its own id room
@@ -91,12 +104,20 @@ func (a *MemoryAdapter) AddAll(id string, rooms []string) {
 	defer a.mu.Unlock()
 	for _, r := range rooms {
 		if r == id {
-			continue // implicit
+			// Implicit; it is "created" when the socket connects (its
+			// first AddAll, which namespace.add makes with its id alone).
+			if a.onRoom != nil && a.sids[id] == nil {
+				a.onRoom(id, true, true)
+			}
+			continue
 		}
 		set := a.rooms[r]
 		if set == nil {
 			set = make(map[string]struct{})
 			a.rooms[r] = set
+			if a.onRoom != nil {
+				a.onRoom(r, true, false)
+			}
 		}
 		if _, in := set[id]; in {
 			continue // the room set is authoritative: mine has r too
@@ -135,6 +156,9 @@ func (a *MemoryAdapter) delLocked(id, room string) {
 func (a *MemoryAdapter) DelAll(id string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.onRoom != nil {
+		a.onRoom(id, false, true) // the socket's own room: it is leaving
+	}
 	mine := a.sids[id]
 	if mine == nil {
 		return
@@ -154,6 +178,9 @@ func (a *MemoryAdapter) leaveLocked(id, room string) {
 		delete(set, id)
 		if len(set) == 0 {
 			delete(a.rooms, room)
+			if a.onRoom != nil {
+				a.onRoom(room, false, false)
+			}
 		}
 	}
 }
