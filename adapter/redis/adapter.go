@@ -133,7 +133,7 @@ func newAdapter(n *socketio.Namespace, rdb goredis.UniversalClient, o Options) (
 	a.requestChannel = o.Key + "-request#" + n.Name() + "#"
 	a.responseChannel = o.Key + "-response#" + n.Name() + "#"
 	a.specificResponseChannel = a.responseChannel + a.uid + "#"
-	a.pub = newPublisher(rdb, o.MaxPendingPublishes, a.report)
+	a.pub = newPublisher(rdb, false, o.MaxPendingPublishes, a.report)
 
 	ctx, cancel := context.WithTimeout(context.Background(), o.RequestsTimeout)
 	defer cancel()

@@ -38,7 +38,7 @@ func FuzzMessages(f *testing.F) {
 		acks:          map[string]*ackRequest{},
 	}
 	a.channel, a.requestChannel, a.responseChannel = "k#/#", "k-request#/#", "k-response#/#"
-	a.pub = newPublisher(rdb, 4, func(error) {})
+	a.pub = newPublisher(rdb, false, 4, func(error) {})
 	defer a.pub.close()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		a.onBroadcast("k#/#", b)

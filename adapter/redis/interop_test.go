@@ -27,6 +27,25 @@ import (
 	"github.com/gosio/socketio/internal/siotest"
 )
 
+// TestMixed runs every mixed-cluster check on every adapter variant.
+func TestMixed(t *testing.T) {
+	checks := []struct {
+		name string
+		fn   func(*testing.T, string)
+	}{
+		{"broadcast", testMixedBroadcast},
+		{"fetchSockets", testMixedFetchSockets},
+		{"joinLeaveDisconnect", testMixedJoinLeaveDisconnect},
+		{"broadcastWithAcks", testMixedBroadcastWithAcks},
+		{"serverSideEmit", testMixedServerSideEmit},
+	}
+	for _, v := range variants {
+		for _, c := range checks {
+			t.Run(v+"/"+c.name, func(t *testing.T) { c.fn(t, v) })
+		}
+	}
+}
+
 // Mixed clusters: a Go node and a Node.js node (socket.io 4.8.4 on
 // @socket.io/redis-adapter 8.3.0, node/server.js) on one Redis. Every
 // cluster operation is checked in both directions.
@@ -38,7 +57,7 @@ type nodeJS struct {
 }
 
 // startNodeJS starts node/server.js on key; it stops when the test ends.
-func startNodeJS(t *testing.T, addr, key string) *nodeJS {
+func startNodeJS(t *testing.T, addr, key, sharded string) *nodeJS {
 	t.Helper()
 	dir, _ := filepath.Abs("node")
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@socket.io", "redis-adapter")); err != nil {
@@ -46,7 +65,7 @@ func startNodeJS(t *testing.T, addr, key string) *nodeJS {
 	}
 	cmd := exec.Command("node", "server.js")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "REDIS_URL=redis://"+addr, "KEY="+key)
+	cmd.Env = append(os.Environ(), "REDIS_URL=redis://"+addr, "KEY="+key, "SHARDED="+sharded)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -135,13 +154,30 @@ type mixedEnv struct {
 }
 
 func mixed(t *testing.T, setup func(s *socketio.Server)) *mixedEnv {
+	return mixedWith(t, "classic", setup)
+}
+
+// variants are the adapters the mixed-cluster tests run on: the classic
+// Pub/Sub adapter, and the sharded one in its subscription modes.
+var variants = []string{"classic", "dynamic", "static", "dynamic-private"}
+
+// mixedWith is mixed on the classic adapter ("classic") or on the sharded
+// adapter in subscription mode variant.
+func mixedWith(t *testing.T, variant string, setup func(s *socketio.Server)) *mixedEnv {
 	addr := redisAddr(t)
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	key := "gosio-mixed-" + hex.EncodeToString(b[:])
 	rdb := goredis.NewClient(&goredis.Options{Addr: addr})
+	factory := redisadapter.NewAdapter(rdb, &redisadapter.Options{Key: key})
+	sharded := ""
+	if variant != "classic" {
+		sharded = variant
+		factory = redisadapter.NewShardedAdapter(rdb, &redisadapter.ShardedOptions{ChannelPrefix: key,
+			SubscriptionMode: redisadapter.SubscriptionMode(variant)})
+	}
 	srv := socketio.NewServer(&socketio.Options{
-		Adapter:      redisadapter.NewAdapter(rdb, &redisadapter.Options{Key: key}),
+		Adapter:      factory,
 		ErrorHandler: func(err error) { t.Logf("go node: %v", err) },
 	})
 	srv.OnConnection(func(s *socketio.Socket) {
@@ -160,7 +196,7 @@ func mixed(t *testing.T, setup func(s *socketio.Server)) *mixedEnv {
 		ts.Close()
 		rdb.Close()
 	})
-	js := startNodeJS(t, addr, key)
+	js := startNodeJS(t, addr, key, sharded)
 	e := &mixedEnv{goNode: gn, js: js, key: key}
 	e.g, e.gID = dialTo(t, gn.base)
 	e.n, e.nID = dialTo(t, js.base)
@@ -180,6 +216,21 @@ func mixed(t *testing.T, setup func(s *socketio.Server)) *mixedEnv {
 			t.Fatalf("server counts: node %d, go %d; want 2", c.Count, g)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	// In the dynamic modes each node subscribes to the channel of "room"
+	// once it has a socket there (asynchronously, on both sides).
+	if variant == "dynamic" || variant == "dynamic-private" {
+		ch := key + "#/#room#"
+		for {
+			m, err := rdb.PubSubShardNumSub(context.Background(), ch).Result()
+			if err == nil && m[ch] == 2 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("subscribers of %s: %v, %v; want 2", ch, m, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 	// The "join" event reached the Node.js node once the room holds n.
 	for {
@@ -205,8 +256,8 @@ func expectEvent(t *testing.T, c *siotest.Client, name string, atts int) siotest
 	return p
 }
 
-func TestMixedBroadcast(t *testing.T) {
-	e := mixed(t, nil)
+func testMixedBroadcast(t *testing.T, variant string) {
+	e := mixedWith(t, variant, nil)
 	// Go → both, with a binary argument.
 	if err := e.goNode.srv.To("room").Emit("from-go", "x", []byte{1, 2}); err != nil {
 		t.Fatal(err)
@@ -240,8 +291,8 @@ func TestMixedBroadcast(t *testing.T) {
 	expectEvent(t, e.n, "local-node", 0)
 }
 
-func TestMixedFetchSockets(t *testing.T) {
-	e := mixed(t, nil)
+func testMixedFetchSockets(t *testing.T, variant string) {
+	e := mixedWith(t, variant, nil)
 	// Go sees the Node.js node's socket, with its handshake and data.
 	rs, err := e.goNode.srv.In(e.nID).FetchSockets(context.Background())
 	if err != nil || len(rs) != 1 {
@@ -307,8 +358,8 @@ func TestMixedFetchSockets(t *testing.T) {
 	}
 }
 
-func TestMixedJoinLeaveDisconnect(t *testing.T) {
-	e := mixed(t, nil)
+func testMixedJoinLeaveDisconnect(t *testing.T, variant string) {
+	e := mixedWith(t, variant, nil)
 	// Go makes the Node.js node's socket join, then leave.
 	// The request travels through Redis, and the Node.js node answers its
 	// control API meanwhile: wait (bounded) until the join shows.
@@ -332,15 +383,18 @@ func TestMixedJoinLeaveDisconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectEvent(t, e.g, "in-k", 0)
-	// All rooms, both ways.
-	rooms, err := e.goNode.srv.Sockets().Adapter().(*redisadapter.Adapter).AllRooms(context.Background())
-	if err != nil || !slices.Contains(rooms, "j") || !slices.Contains(rooms, "k") || !slices.Contains(rooms, e.nID) {
-		t.Fatalf("AllRooms from go: %v, %v", rooms, err)
-	}
-	var ar struct{ Rooms []string }
-	e.js.call(t, "allRooms", nil, &ar)
-	if !slices.Contains(ar.Rooms, "k") || !slices.Contains(ar.Rooms, e.gID) {
-		t.Fatalf("allRooms from node: %v", ar.Rooms)
+	// All rooms, both ways (a request of the classic adapter only; the
+	// sharded one answers with its own node's rooms, in Node.js as here).
+	if variant == "classic" {
+		rooms, err := e.goNode.srv.Sockets().Adapter().(*redisadapter.Adapter).AllRooms(context.Background())
+		if err != nil || !slices.Contains(rooms, "j") || !slices.Contains(rooms, "k") || !slices.Contains(rooms, e.nID) {
+			t.Fatalf("AllRooms from go: %v, %v", rooms, err)
+		}
+		var ar struct{ Rooms []string }
+		e.js.call(t, "allRooms", nil, &ar)
+		if !slices.Contains(ar.Rooms, "k") || !slices.Contains(ar.Rooms, e.gID) {
+			t.Fatalf("allRooms from node: %v", ar.Rooms)
+		}
 	}
 	// Disconnect, both ways.
 	if err := e.goNode.srv.In(e.nID).DisconnectSockets(false); err != nil {
@@ -355,8 +409,8 @@ func TestMixedJoinLeaveDisconnect(t *testing.T) {
 	}
 }
 
-func TestMixedBroadcastWithAcks(t *testing.T) {
-	e := mixed(t, nil)
+func testMixedBroadcastWithAcks(t *testing.T, variant string) {
+	e := mixedWith(t, variant, nil)
 	answer := func(c *siotest.Client, v int) {
 		p := recvEvent(t, c)
 		if err := c.Send(fmt.Sprintf(`3%d[%d]`, p.ID, v)); err != nil {
@@ -409,9 +463,9 @@ func TestMixedBroadcastWithAcks(t *testing.T) {
 	}
 }
 
-func TestMixedServerSideEmit(t *testing.T) {
+func testMixedServerSideEmit(t *testing.T, variant string) {
 	got := make(chan string, 2)
-	e := mixed(t, func(s *socketio.Server) {
+	e := mixedWith(t, variant, func(s *socketio.Server) {
 		s.Sockets().OnServerSideEmit("ping", func(who string, ack socketio.AckFunc) {
 			got <- who
 			if ack != nil {

@@ -21,9 +21,10 @@ var ErrPublishQueueFull = errors.New("redis adapter: publish queue full")
 // down, messages queue up to a bound, past which they are refused with
 // ErrPublishQueueFull; a batch that fails is reported to the ErrorHandler.
 type publisher struct {
-	rdb    goredis.UniversalClient
-	max    int
-	report func(error)
+	rdb     goredis.UniversalClient
+	sharded bool // SPUBLISH (Redis 7 sharded Pub/Sub) instead of PUBLISH
+	max     int
+	report  func(error)
 
 	ctx    context.Context // cancelled when close gives up on flushing
 	cancel context.CancelFunc
@@ -43,8 +44,8 @@ type pubMsg struct {
 // maxBatch bounds the PUBLISH commands of one round trip.
 const maxBatch = 512
 
-func newPublisher(rdb goredis.UniversalClient, max int, report func(error)) *publisher {
-	p := &publisher{rdb: rdb, max: max, report: report, wake: make(chan struct{}, 1), done: make(chan struct{})}
+func newPublisher(rdb goredis.UniversalClient, sharded bool, max int, report func(error)) *publisher {
+	p := &publisher{rdb: rdb, sharded: sharded, max: max, report: report, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	go p.run()
 	return p
@@ -105,13 +106,19 @@ func (p *publisher) run() {
 func (p *publisher) send(batch []pubMsg) {
 	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
 	defer cancel()
+	publish := func(c goredis.Cmdable, m pubMsg) *goredis.IntCmd {
+		if p.sharded {
+			return c.SPublish(ctx, m.channel, m.payload)
+		}
+		return c.Publish(ctx, m.channel, m.payload)
+	}
 	var err error
 	if len(batch) == 1 {
-		err = p.rdb.Publish(ctx, batch[0].channel, batch[0].payload).Err()
+		err = publish(p.rdb, batch[0]).Err()
 	} else {
 		_, err = p.rdb.Pipelined(ctx, func(pl goredis.Pipeliner) error {
 			for _, m := range batch {
-				pl.Publish(ctx, m.channel, m.payload)
+				publish(pl, m)
 			}
 			return nil
 		})

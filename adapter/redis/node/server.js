@@ -3,11 +3,13 @@
 // ephemeral port and a small JSON control API on the same server, prints
 // {"port":N} once listening, and exits when stdin closes.
 //
-// Env: REDIS_URL (redis://127.0.0.1:6379), KEY (the adapter's key prefix).
+// Env: REDIS_URL (redis://127.0.0.1:6379), KEY (the adapter's key prefix),
+// SHARDED (empty: the classic adapter; else the sharded adapter with that
+// subscription mode: static, dynamic or dynamic-private).
 "use strict";
 const http = require("node:http");
 const { Server } = require("socket.io");
-const { createAdapter } = require("@socket.io/redis-adapter");
+const { createAdapter, createShardedAdapter } = require("@socket.io/redis-adapter");
 const { createClient } = require("redis");
 
 // Arguments cross the control API as JSON; {"$bin":[…]} stands for a Buffer.
@@ -36,9 +38,11 @@ async function main() {
   await Promise.all([pub.connect(), sub.connect()]);
 
   const httpServer = http.createServer();
-  const io = new Server(httpServer, {
-    adapter: createAdapter(pub, sub, { key: process.env.KEY || "socket.io" }),
-  });
+  const key = process.env.KEY || "socket.io";
+  const adapter = process.env.SHARDED
+    ? createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: process.env.SHARDED })
+    : createAdapter(pub, sub, { key });
+  const io = new Server(httpServer, { adapter });
   const received = []; // server-side events from other nodes
   io.on("connection", (socket) => {
     socket.data = { node: "node" };
