@@ -6,6 +6,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	socketio "github.com/gosio/socketio"
+	"github.com/gosio/socketio/codec"
 )
 
 // FuzzMessages feeds arbitrary bytes, as another node (or anyone who can
@@ -40,11 +41,30 @@ func FuzzMessages(f *testing.F) {
 	a.channel, a.requestChannel, a.responseChannel = "k#/#", "k-request#/#", "k-response#/#"
 	a.pub = newPublisher(rdb, false, 4, func(error) {})
 	defer a.pub.close()
+	sh := &ShardedAdapter{
+		MemoryAdapter: a.MemoryAdapter,
+		nsp:           n,
+		rdb:           rdb,
+		opts:          ShardedOptions{ChannelPrefix: "k", RequestsTimeout: 1, ErrorHandler: func(error) {}},
+		uid:           "me",
+		channel:       "k#/#",
+		requests:      map[string]*request{"x": {typ: cmFetchSockets, want: 2, done: make(chan struct{})}, "y": {typ: cmServerSideEmit, want: 1, done: make(chan struct{})}},
+		acks:          map[string]*ackRequest{"z": {clientCount: func(int) {}, onAck: func(codec.Args, error) {}}},
+	}
+	sh.pub = newPublisher(rdb, true, 4, func(error) {})
+	defer sh.pub.close()
+	f.Add([]byte(`{"uid":"o","nsp":"/","type":3,"data":{"opts":{"rooms":["r"],"except":[],"flags":{}},"packet":{"type":2,"data":["e",1]},"requestId":"q"}}`))
+	f.Add([]byte(`{"uid":"o","nsp":"/","type":8,"data":{"requestId":"x","sockets":[{"id":"s","rooms":["s"],"data":null,"handshake":{"headers":{"host":"h"},"query":{"EIO":"4"}}}]}}`))
+	f.Add([]byte(`{"uid":"o","nsp":"/","type":12,"data":{"requestId":"z","packet":[1]}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		a.onBroadcast("k#/#", b)
 		a.onBroadcast("k#/#r#", b)
 		a.onRequest(b)
 		a.onResponse(b)
+		if m, err := decodeMessage(b); err == nil {
+			sh.onMessage(m)
+			sh.onResponse(m)
+		}
 	})
 }
 
