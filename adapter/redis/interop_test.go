@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -607,5 +608,92 @@ func TestGoEmitter(t *testing.T) {
 	}
 	if err := em.Emit(ctx, "disconnect"); err == nil {
 		t.Fatal("a reserved event name was emitted")
+	}
+}
+
+// The official socket.io-client 4.8, one client on each node (WebSocket on
+// the Go node, polling then upgrade on the Node.js one), receives the
+// broadcasts of both nodes, binary included, on the classic adapter and
+// on the sharded one.
+func TestOfficialClientsAcrossNodes(t *testing.T) {
+	for _, variant := range []string{"classic", "dynamic"} {
+		t.Run(variant, func(t *testing.T) {
+			e := mixedWith(t, variant, func(s *socketio.Server) {
+				s.OnConnection(func(s *socketio.Socket) {
+					s.On("join", func(room string) { s.Join(room) })
+				})
+			})
+			specs := []map[string]any{
+				{"url": strings.TrimSuffix(e.goNode.base, "/socket.io/"), "transports": []string{"websocket"}},
+				{"url": strings.TrimSuffix(e.js.base, "/socket.io/"), "transports": []string{"polling", "websocket"}},
+			}
+			b, _ := json.Marshal(specs)
+			cmd := exec.Command("node", "clients.js", string(b))
+			cmd.Dir = "node"
+			cmd.Stderr = os.Stderr
+			stdin, _ := cmd.StdinPipe()
+			stdout, _ := cmd.StdoutPipe()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				stdin.Close()
+				_ = cmd.Wait()
+			}()
+			lines := make(chan string, 16)
+			go func() {
+				sc := bufio.NewScanner(stdout)
+				for sc.Scan() {
+					lines <- sc.Text()
+				}
+				close(lines)
+			}()
+			next := func() string {
+				select {
+				case l, ok := <-lines:
+					if !ok {
+						t.Fatal("clients.js exited")
+					}
+					return l
+				case <-time.After(wait):
+					t.Fatal("clients.js said nothing")
+				}
+				return ""
+			}
+			if l := next(); l != `{"ready":true}` {
+				t.Fatalf("clients.js: %s", l)
+			}
+			// Both joined "room" on their node (the Node.js node through the
+			// event, which the Go node also handles).
+			eventually(t, "both official clients in room", func() bool {
+				rs, err := e.goNode.srv.In("room").FetchSockets(context.Background())
+				return err == nil && len(rs) == 4 // the two raw clients of mixed, and these
+			})
+			expectBoth := func(want string) {
+				t.Helper()
+				seen := map[string]bool{}
+				for len(seen) < 2 {
+					var ev struct {
+						Client int
+						Args   []any
+					}
+					l := next()
+					if err := json.Unmarshal([]byte(l), &ev); err != nil {
+						t.Fatalf("clients.js: %s", l)
+					}
+					if got, _ := json.Marshal(ev.Args); string(got) != want {
+						t.Fatalf("client %d got %s, want %s", ev.Client, got, want)
+					}
+					seen[fmt.Sprint(ev.Client)] = true
+				}
+			}
+			if err := e.goNode.srv.To("room").Emit("news", "from go", []byte{1, 2}); err != nil {
+				t.Fatal(err)
+			}
+			expectBoth(`["from go",{"$bin":[1,2]}]`)
+			e.js.call(t, "broadcast", map[string]any{"rooms": []string{"room"}, "event": "news",
+				"args": []any{"from node", map[string]any{"$bin": []int{3}}}}, nil)
+			expectBoth(`["from node",{"$bin":[3]}]`)
+		})
 	}
 }
