@@ -78,5 +78,7 @@
 // default MemoryAdapter serves one process; a cluster adapter implements
 // the same interface (the operations of BroadcastOperator — emit, emit
 // with acks, fetch sockets, join, leave, disconnect — and ServerSideEmit),
-// so code written against a single node keeps working on many.
+// so code written against a single node keeps working on many. The module
+// github.com/gosio/socketio/adapter/redis provides Redis adapters
+// wire-compatible with the Node.js @socket.io/redis-adapter.
 package socketio

@@ -6,7 +6,8 @@
 //
 // With -redis ADDR the chat joins a cluster on that Redis through the
 // Redis adapter (adapter/redis, wire-compatible with Node.js's
-// @socket.io/redis-adapter): run several, on different ports, and clients
+// @socket.io/redis-adapter; -redis-sharded MODE for its sharded variant on
+// Redis 7): run several, on different ports, and clients
 // on any of them chat together; /api/stats then counts every node's
 // clients. chi_example is a module of its own, so that the server's module
 // does not depend on a Redis client.
@@ -65,6 +66,7 @@ func main() {
 	clientJS := flag.String("client-js", "", "path of socket.io.min.js (default: from chi_example/node_modules)")
 	redisAddr := flag.String("redis", "", "join a cluster on this Redis (host:port) through the Redis adapter")
 	redisKey := flag.String("redis-key", "socket.io", "the Redis adapter's channel prefix (the same on every node, Node.js ones included)")
+	redisSharded := flag.String("redis-sharded", "", "with -redis: use the sharded adapter (Redis 7) in this subscription mode: dynamic, static or dynamic-private")
 	flag.Parse()
 
 	js, err := findClientJS(*clientJS)
@@ -83,7 +85,11 @@ func main() {
 		rdb := goredis.NewClient(&goredis.Options{Addr: *redisAddr})
 		defer rdb.Close()
 		adapter = redisadapter.NewAdapter(rdb, &redisadapter.Options{Key: *redisKey})
-		log.Printf("cluster: Redis at %s, key %q", *redisAddr, *redisKey)
+		if *redisSharded != "" {
+			adapter = redisadapter.NewShardedAdapter(rdb, &redisadapter.ShardedOptions{ChannelPrefix: *redisKey,
+				SubscriptionMode: redisadapter.SubscriptionMode(*redisSharded)})
+		}
+		log.Printf("cluster: Redis at %s, key %q, sharded %q", *redisAddr, *redisKey, *redisSharded)
 	}
 	io := newChat(*token, adapter)
 	r := chi.NewRouter()
