@@ -697,3 +697,117 @@ func TestOfficialClientsAcrossNodes(t *testing.T) {
 		})
 	}
 }
+
+// Three nodes, as a migration runs them: two Go nodes and a Node.js node on
+// one Redis, a client on each. Broadcasts from every node reach every
+// client, fetchSockets from every node sees the three sockets, and a
+// broadcast with acks from each collects three answers; on the classic
+// adapter (with answers on each requester's own channel, an option every
+// node shares) and on the sharded one.
+func TestThreeNodes(t *testing.T) {
+	for _, variant := range []string{"classic", "classic-specific", "dynamic"} {
+		t.Run(variant, func(t *testing.T) {
+			addr := redisAddr(t)
+			var b [4]byte
+			_, _ = rand.Read(b[:])
+			key := "gosio-three-" + hex.EncodeToString(b[:])
+			factory := func(rdb *goredis.Client) func(*socketio.Namespace) (socketio.Adapter, error) {
+				switch variant {
+				case "dynamic":
+					return redisadapter.NewShardedAdapter(rdb, &redisadapter.ShardedOptions{ChannelPrefix: key})
+				case "classic-specific":
+					return redisadapter.NewAdapter(rdb, &redisadapter.Options{Key: key, PublishOnSpecificResponseChannel: true})
+				}
+				return redisadapter.NewAdapter(rdb, &redisadapter.Options{Key: key})
+			}
+			var gos []*node
+			for range 2 {
+				rdb := goredis.NewClient(&goredis.Options{Addr: addr})
+				srv := socketio.NewServer(&socketio.Options{Adapter: factory(rdb)})
+				ts := newHTTPServer(srv)
+				gos = append(gos, &node{srv: srv, ts: ts, base: ts.URL + "/socket.io/", rdb: rdb})
+				t.Cleanup(func() {
+					ctx, cancel := context.WithTimeout(context.Background(), wait)
+					defer cancel()
+					_ = srv.Shutdown(ctx)
+					ts.Close()
+					rdb.Close()
+				})
+			}
+			sharded := ""
+			if variant == "dynamic" {
+				sharded = "dynamic"
+			}
+			if variant == "classic-specific" {
+				t.Setenv("SPECIFIC", "1")
+			}
+			js := startNodeJS(t, addr, key, sharded)
+			c0, _ := dialTo(t, gos[0].base)
+			c1, _ := dialTo(t, gos[1].base)
+			cn, _ := dialTo(t, js.base)
+			clients := []*siotest.Client{c0, c1, cn}
+			eventually(t, "three nodes", func() bool {
+				n, err := gos[0].srv.Sockets().Adapter().ServerCount(context.Background())
+				var c struct{ Count int }
+				js.call(t, "serverCount", nil, &c)
+				return err == nil && n == 3 && c.Count == 3
+			})
+			// Broadcasts from each node reach the three clients.
+			for i, g := range gos {
+				if err := g.srv.Emit("from-go", i); err != nil {
+					t.Fatal(err)
+				}
+				for _, c := range clients {
+					expectEvent(t, c, "from-go", 0)
+				}
+			}
+			js.call(t, "broadcast", map[string]any{"event": "from-node"}, nil)
+			for _, c := range clients {
+				expectEvent(t, c, "from-node", 0)
+			}
+			// fetchSockets from every node.
+			for i, g := range gos {
+				rs, err := g.srv.FetchSockets(context.Background())
+				if err != nil || len(rs) != 3 {
+					t.Fatalf("go node %d FetchSockets: %d, %v", i, len(rs), err)
+				}
+			}
+			var f struct{ Sockets []struct{ ID string } }
+			js.call(t, "fetchSockets", map[string]any{}, &f)
+			if len(f.Sockets) != 3 {
+				t.Fatalf("node fetchSockets: %d", len(f.Sockets))
+			}
+			// A broadcast with acks from a Go node and from the Node.js node.
+			answerAll := func() {
+				for i, c := range clients {
+					p := recvEvent(t, c)
+					if err := c.Send(fmt.Sprintf(`3%d[%d]`, p.ID, i)); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			done := make(chan int, 1)
+			go func() {
+				res, err := gos[1].srv.Timeout(5*time.Second).EmitWithAck(context.Background(), "q")
+				if err != nil {
+					t.Errorf("EmitWithAck: %v", err)
+				}
+				done <- len(res)
+			}()
+			answerAll()
+			if n := <-done; n != 3 {
+				t.Fatalf("go node's broadcast with acks: %d answers, want 3", n)
+			}
+			out := make(chan map[string]any, 1)
+			go func() {
+				var o map[string]any
+				js.call(t, "emitWithAck", map[string]any{"event": "q", "timeout": 5000}, &o)
+				out <- o
+			}()
+			answerAll()
+			if o := <-out; o["error"] != nil || len(o["responses"].([]any)) != 3 {
+				t.Fatalf("node's broadcast with acks: %v", o)
+			}
+		})
+	}
+}

@@ -5,7 +5,8 @@
 //
 // Env: REDIS_URL (redis://127.0.0.1:6379), KEY (the adapter's key prefix),
 // SHARDED (empty: the classic adapter; else the sharded adapter with that
-// subscription mode: static, dynamic or dynamic-private).
+// subscription mode: static, dynamic or dynamic-private), SPECIFIC (non-empty:
+// the classic adapter's publishOnSpecificResponseChannel).
 "use strict";
 const http = require("node:http");
 const { Server } = require("socket.io");
@@ -41,7 +42,7 @@ async function main() {
   const key = process.env.KEY || "socket.io";
   const adapter = process.env.SHARDED
     ? createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: process.env.SHARDED })
-    : createAdapter(pub, sub, { key });
+    : createAdapter(pub, sub, { key, publishOnSpecificResponseChannel: !!process.env.SPECIFIC });
   const io = new Server(httpServer, { adapter });
   const received = []; // server-side events from other nodes
   io.on("connection", (socket) => {
