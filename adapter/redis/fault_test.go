@@ -66,21 +66,33 @@ func (r *ownRedis) stop() {
 // panics; afterwards the nodes resubscribe on their own and cross-node
 // broadcasts flow again.
 func TestRedisRestart(t *testing.T) {
+	for _, sharded := range []bool{false, true} {
+		name := "classic"
+		if sharded {
+			name = "sharded"
+		}
+		t.Run(name, func(t *testing.T) { testRedisRestart(t, sharded) })
+	}
+}
+
+func testRedisRestart(t *testing.T, sharded bool) {
 	r := startOwnRedis(t, 0)
 	errs := make(chan error, 1024)
 	var nodes [2]*node
 	for i := range nodes {
 		rdb := goredis.NewClient(&goredis.Options{Addr: r.addr(), DialTimeout: 300 * time.Millisecond,
 			ReadTimeout: time.Second, MaxRetries: 1})
-		srv := socketio.NewServer(&socketio.Options{
-			Adapter: redisadapter.NewAdapter(rdb, &redisadapter.Options{RequestsTimeout: time.Second,
-				ErrorHandler: func(err error) {
-					select {
-					case errs <- err:
-					default:
-					}
-				}}),
-		})
+		report := func(err error) {
+			select {
+			case errs <- err:
+			default:
+			}
+		}
+		factory := redisadapter.NewAdapter(rdb, &redisadapter.Options{RequestsTimeout: time.Second, ErrorHandler: report})
+		if sharded {
+			factory = redisadapter.NewShardedAdapter(rdb, &redisadapter.ShardedOptions{RequestsTimeout: time.Second, ErrorHandler: report})
+		}
+		srv := socketio.NewServer(&socketio.Options{Adapter: factory})
 		ts := newHTTPServer(srv)
 		nodes[i] = &node{srv: srv, ts: ts, base: ts.URL + "/socket.io/", rdb: rdb}
 		t.Cleanup(func() {
