@@ -14,6 +14,10 @@
 //                             (gc=1 needs node --expose-gc)
 //
 //   node --expose-gc server.js --port 3001 [--host 127.0.0.1]
+//        [--redis redis://127.0.0.1:6379 --key socket.io]
+//
+// With --redis the server is a cluster node on @socket.io/redis-adapter
+// (bench/cluster: cross-node fan-out); without, nothing else changes.
 //
 // Broadcast timestamps are process.hrtime.bigint(): CLOCK_MONOTONIC in ns,
 // the clock the Go load generator reads.
@@ -147,6 +151,17 @@ function control(req, res) {
 const httpServer = http.createServer(control);
 
 const io = new Server(httpServer); // all defaults: path /socket.io/, polling + websocket
+const redisURL = arg('redis', '');
+let ready = Promise.resolve();
+if (redisURL) {
+  const { createAdapter } = require('@socket.io/redis-adapter');
+  const { createClient } = require('redis');
+  const pub = createClient({ url: redisURL });
+  const sub = pub.duplicate();
+  ready = Promise.all([pub.connect(), sub.connect()]).then(() => {
+    io.adapter(createAdapter(pub, sub, { key: arg('key', 'socket.io') }));
+  });
+}
 io.on('connection', (socket) => {
   socket.join('all');
   socket.on('ping', (arg, ack) => {
@@ -161,7 +176,7 @@ engine.on('connection', (socket) => {
   socket.on('message', (data) => socket.send(data));
 });
 
-httpServer.listen(port, host, () => {
+ready.then(() => httpServer.listen(port, host, () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, 'node_modules/socket.io/package.json'), 'utf8'));
   console.log(`bench server (node socket.io ${pkg.version}) on http://${host}:${port}`);
-});
+}));

@@ -1,0 +1,56 @@
+//go:build linux
+
+// Command gonode is one Go node of the cross-node benchmark
+// (bench/cluster): bench/server's Socket.IO part on the Redis adapter.
+// Every socket joins room "all"; POST /control/broadcast broadcasts to it
+// (reaching the other nodes' sockets through Redis).
+package main
+
+import (
+	"flag"
+	"log"
+	"net"
+	"net/http"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	socketio "github.com/gosio/socketio"
+	redisadapter "github.com/gosio/socketio/adapter/redis"
+	"github.com/gosio/socketio/bench/internal/benchsrv"
+	"github.com/gosio/socketio/bench/internal/mono"
+	"github.com/gosio/socketio/bench/internal/proto"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:3100", "listen address")
+	redis := flag.String("redis", "127.0.0.1:6379", "Redis address")
+	key := flag.String("key", "socket.io", "the adapter's channel prefix")
+	flag.Parse()
+	benchsrv.RaiseFileLimit()
+
+	rdb := goredis.NewClient(&goredis.Options{Addr: *redis})
+	credits := benchsrv.NewCredits()
+	io := socketio.NewServer(&socketio.Options{Adapter: redisadapter.NewAdapter(rdb, &redisadapter.Options{Key: *key})})
+	io.OnConnection(func(s *socketio.Socket) {
+		s.Join("all")
+		s.On("bdone", func(n int) { credits.Release(n) })
+	})
+	bcast := func(size int) {
+		ts := mono.Now()
+		seq := credits.NextSeq()
+		pad := proto.Pad(proto.PadLen(size, proto.SIOFraming, ts, seq))
+		_ = io.To("all").Emit("bcast", ts, seq, pad)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/socket.io/", io)
+	mux.HandleFunc("/control/broadcast", benchsrv.BroadcastHandler(credits, bcast))
+	mux.HandleFunc("/control/rss", benchsrv.RSSHandler(func() int { return io.Engine().Count() }))
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("go node on http://%s", ln.Addr())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 30 * time.Second}
+	log.Fatal(srv.Serve(ln))
+}
