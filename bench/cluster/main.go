@@ -50,6 +50,7 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "broadcast time per rate")
 	size := flag.Int("size", 100, "broadcast packet size, bytes")
 	kinds := flag.String("kinds", "go,node", "which nodes: go, node")
+	flag.StringVar(&profileDir, "profile", "", "save a CPU profile of each Go node per rate in this directory")
 	flag.Parse()
 	proc.RaiseFileLimit()
 
@@ -67,9 +68,13 @@ func main() {
 	}
 }
 
+// profileDir, when set, receives CPU profiles of the Go nodes.
+var profileDir string
+
 type nodeProc struct {
-	url string
-	pid int
+	url   string
+	pid   int
+	pprof string // the Go node's pprof address, when profiling
 }
 
 func freePort() int {
@@ -100,9 +105,14 @@ func startNodes(root, kind, redisAddr string) ([]nodeProc, func()) {
 	for range 2 {
 		port := freePort()
 		var cmd *exec.Cmd
+		var pp string // pprof address of a profiled Go node
 		switch kind {
 		case "go":
 			cmd = exec.Command(bin, "-addr", fmt.Sprintf("127.0.0.1:%d", port), "-redis", redisAddr, "-key", key)
+			if profileDir != "" {
+				pp = fmt.Sprintf("127.0.0.1:%d", freePort())
+				cmd.Args = append(cmd.Args, "-pprof", pp)
+			}
 		case "node":
 			cmd = exec.Command("node", "server.js", "--port", strconv.Itoa(port), "--redis", "redis://"+redisAddr, "--key", key)
 			cmd.Dir = filepath.Join(root, "bench", "node")
@@ -125,7 +135,7 @@ func startNodes(root, kind, redisAddr string) ([]nodeProc, func()) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		nodes = append(nodes, nodeProc{url: url, pid: cmd.Process.Pid})
+		nodes = append(nodes, nodeProc{url: url, pid: cmd.Process.Pid, pprof: pp})
 	}
 	return nodes, func() {
 		for _, c := range cmds {
@@ -225,7 +235,19 @@ func runKind(kind string, nodes []nodeProc, n int, rates string, d time.Duration
 		for i, nd := range nodes {
 			cpu0[i], _ = proc.CPU(nd.pid)
 		}
+		var profWG sync.WaitGroup
+		for i, nd := range nodes {
+			if nd.pprof == "" {
+				continue
+			}
+			profWG.Add(1)
+			go func() {
+				defer profWG.Done()
+				saveProfile(nd.pprof, filepath.Join(profileDir, fmt.Sprintf("%s-node%d-rate%d.pprof", kind, i+1, rate)), d)
+			}()
+		}
 		sent, secs := broadcast(nodes[0].url, rate, d, size)
+		profWG.Wait()
 		time.Sleep(2 * time.Second) // in flight
 		var cpu time.Duration
 		for i, nd := range nodes {
@@ -266,4 +288,19 @@ func broadcast(base string, rate int, d time.Duration, size int) (int64, float64
 		log.Fatalf("broadcast: %s", body)
 	}
 	return r.Sent, r.Seconds
+}
+
+// saveProfile fetches a CPU profile of most of a run from a Go node.
+func saveProfile(addr, path string, d time.Duration) {
+	secs := max(1, int(d.Seconds())-1)
+	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs))
+	if err != nil {
+		log.Print(err)
+		return
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		log.Print(err)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	_ "net/http/pprof"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -26,6 +27,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:3100", "listen address")
 	redis := flag.String("redis", "127.0.0.1:6379", "Redis address")
 	key := flag.String("key", "socket.io", "the adapter's channel prefix")
+	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address (empty: off)")
 	flag.Parse()
 	benchsrv.RaiseFileLimit()
 
@@ -46,6 +48,9 @@ func main() {
 	mux.Handle("/socket.io/", io)
 	mux.HandleFunc("/control/broadcast", benchsrv.BroadcastHandler(credits, bcast))
 	mux.HandleFunc("/control/rss", benchsrv.RSSHandler(func() int { return io.Engine().Count() }))
+	if *pprofAddr != "" {
+		go func() { log.Println(http.ListenAndServe(*pprofAddr, http.DefaultServeMux)) }()
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		log.Fatal(err)
