@@ -26,7 +26,12 @@ import (
 
 const wait = 10 * time.Second
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain fails the tests if a goroutine outlives them (adapters, their
+// subscriptions and publishers must end with their servers). The
+// process-wide poller of parked idle WebSockets lives on.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/gosio/socketio/transports.(*idlePoller).loop"))
+}
 
 // redisAddr is the Redis the tests use: REDIS_ADDR, else 127.0.0.1:6379
 // (.ci/run starts one there when none answers).
@@ -115,6 +120,15 @@ func recvEvent(t *testing.T, c *siotest.Client) siotest.Packet {
 	return p
 }
 
+// inRoom waits until room holds n sockets, cluster-wide.
+func inRoom(t *testing.T, srv *socketio.Server, room string, n int) {
+	t.Helper()
+	eventually(t, fmt.Sprintf("%d sockets in %s", n, room), func() bool {
+		rs, err := srv.In(room).FetchSockets(context.Background())
+		return err == nil && len(rs) == n
+	})
+}
+
 func TestServerCount(t *testing.T) {
 	nodes := cluster(t, 2, nil)
 	n, err := nodes[0].srv.Sockets().Adapter().ServerCount(context.Background())
@@ -132,6 +146,9 @@ func TestBroadcastAcrossNodes(t *testing.T) {
 	a, _ := nodes[0].connect(t, "/")
 	b, _ := nodes[1].connect(t, "/")
 	bx, bxID := nodes[1].connect(t, "/")
+	// The CONNECT reply goes before the connection handlers run (as in the
+	// reference): wait until the three have joined "room".
+	inRoom(t, nodes[0].srv, "room", 3)
 	if err := nodes[0].srv.To("room").Except(bxID).Emit("hello", "w", 1, []byte{7}); err != nil {
 		t.Fatal(err)
 	}

@@ -536,6 +536,7 @@ func TestNodeEmitter(t *testing.T) {
 	})
 	addr := redisAddr(t)
 	c, id := nodes[0].connect(t, "/")
+	inRoom(t, nodes[0].srv, "room", 1)
 	runEmitter(t, addr, key, map[string]any{"op": "emit", "rooms": []string{"room"}, "event": "news",
 		"args": []any{"x", map[string]any{"$bin": []int{4, 2}}}})
 	p := expectEvent(t, c, "news", 1)
