@@ -279,3 +279,73 @@ func TestPollingInvalidUTF8Replaced(t *testing.T) {
 		t.Fatalf("WebSocket client got %q", p.Text)
 	}
 }
+
+// A binary packet whose placeholders designate no attachment (out of
+// range, negative, not an integer, not a number, missing), or that
+// announces no attachment at all, is a parse error, as in the reference:
+// that connection is closed with "parse error". Another connection, left
+// halfway through a binary packet of its own, is not disturbed: it
+// completes it and gets its answer.
+func TestBadPlaceholdersCloseOnlyTheirConnection(t *testing.T) {
+	for _, tt := range []struct {
+		name, text string
+		atts       int
+	}{
+		{"out of range", `51-["e",{"_placeholder":true,"num":1}]`, 1},
+		{"negative", `51-["e",{"_placeholder":true,"num":-1}]`, 1},
+		{"not an integer", `51-["e",{"_placeholder":true,"num":0.5}]`, 1},
+		{"a string", `51-["e",{"_placeholder":true,"num":"0"}]`, 1},
+		{"missing", `51-["e",{"_placeholder":true}]`, 1},
+		{"nested, out of range", `52-["e",{"a":[{"_placeholder":true,"num":2}]},{"_placeholder":true,"num":0}]`, 2},
+		{"escaped key", `51-["e",{"\u005fplaceholder":true,"num":5}]`, 1},
+		{"in a binary ack", `61-7[{"_placeholder":true,"num":1}]`, 1},
+		{"no attachment announced", `50-["e",{"_placeholder":true,"num":0}]`, 0},
+		{"no attachment announced, no placeholder", `50-["e"]`, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var socks <-chan *socketio.Socket
+			e := newEnv(t, nil, func(s *socketio.Server) {
+				socks = sockets(s.Sockets())
+				echoHandlers(s.Sockets())
+			})
+			good, _ := e.connect("/")
+			goodSock := recvChan(t, socks, "the good socket")
+			bad, _ := e.connect("/")
+			badSock := recvChan(t, socks, "the bad socket")
+			goodGone := make(chan string, 1)
+			badGone := make(chan string, 1)
+			goodSock.OnDisconnect(func(r string) { goodGone <- r })
+			badSock.OnDisconnect(func(r string) { badGone <- r })
+
+			// The good client starts a binary packet: its attachment is
+			// still to come.
+			send(t, good, `51-3["ack",{"_placeholder":true,"num":0}]`)
+
+			atts := make([][]byte, tt.atts)
+			for i := range atts {
+				atts[i] = []byte{byte(i)}
+			}
+			send(t, bad, tt.text, atts...)
+			if r := recvChan(t, badGone, "the bad socket's disconnect"); r != socketio.ReasonParseError {
+				t.Fatalf("bad socket disconnected with %q, want %q", r, socketio.ReasonParseError)
+			}
+			expectEnd(t, bad)
+
+			if err := good.EIO.Send(eiotest.Bin([]byte("bin"))); err != nil {
+				t.Fatal(err)
+			}
+			p := expect(t, good, `61-3[{"_placeholder":true,"num":0}]`)
+			if string(p.Attachments[0]) != "bin" {
+				t.Fatalf("good client's attachment came back as %q", p.Attachments[0])
+			}
+			if !goodSock.Connected() {
+				t.Fatal("the good socket was disconnected")
+			}
+			select {
+			case r := <-goodGone:
+				t.Fatalf("the good socket disconnected: %s", r)
+			default:
+			}
+		})
+	}
+}

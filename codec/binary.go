@@ -370,7 +370,7 @@ func (a *jsonArgs) Decode(i int, v any) error {
 			return nil
 		}
 	}
-	if _, ok := v.(*json.RawMessage); ok || len(a.atts) == 0 || !bytes.Contains(raw, placeholderKey) {
+	if _, ok := v.(*json.RawMessage); ok || len(a.atts) == 0 || !mayHoldPlaceholder(raw) {
 		return json.Unmarshal(raw, v)
 	}
 	return a.decodeWithAttachments(raw, v)
@@ -532,19 +532,11 @@ func (a *jsonArgs) resolve(v any) (any, error) {
 	switch t := v.(type) {
 	case map[string]any:
 		if isPH, _ := t["_placeholder"].(bool); isPH {
-			var n float64
-			var ok bool
-			switch num := t["num"].(type) {
-			case float64:
-				n, ok = num, true
-			case json.Number:
-				f, err := num.Float64()
-				n, ok = f, err == nil
-			}
-			if !ok || n < 0 || n >= float64(len(a.atts)) || n != float64(int(n)) {
+			i, ok := placeholderIndex(t["num"], len(a.atts))
+			if !ok {
 				return nil, socketErr("invalid attachment placeholder")
 			}
-			return a.atts[int(n)], nil
+			return a.atts[i], nil
 		}
 		for k, e := range t {
 			r, err := a.resolve(e)

@@ -163,14 +163,6 @@ func (d *jsonDecoder) Add(msg Packet) (*SocketPacket, error) {
 		p.Attachments = make([][]byte, 0, n)
 		return nil, nil
 	}
-	if p.Type == BinaryEvent || p.Type == BinaryAck {
-		// Complete already: no placeholder can be valid.
-		if a, ok := p.Args.(*jsonArgs); ok {
-			if err := checkPlaceholders(a.raw, 0); err != nil {
-				return nil, err
-			}
-		}
-	}
 	return p, nil
 }
 
@@ -195,6 +187,12 @@ func decodeJSONPacket(b []byte, maxAttachments int) (*SocketPacket, int, error) 
 			return nil, 0, socketErr("illegal attachments")
 		}
 		n, _ = strconv.Atoi(string(b[start:i]))
+		if n < 1 {
+			// A binary packet without attachments is no binary packet:
+			// socket.io-parser 4.2.7 refuses it too ("Illegal
+			// attachments").
+			return nil, 0, socketErr("illegal attachments")
+		}
 		if n > maxAttachments {
 			return nil, 0, socketErr("too many attachments")
 		}

@@ -559,7 +559,6 @@ func TestSocketDecodeValid(t *testing.T) {
 			BinaryEvent, "/admin", 7, "baz", `[[{"bin":[]}]]`},
 		{"binary ack", []Packet{sioText(`61-15["bar",{"_placeholder":true,"num":0}]`), sioBin(4)},
 			BinaryAck, "/", 15, "", `["bar",{"bin":[4]}]`},
-		{"binary event zero attachments", []Packet{sioText(`50-["baz"]`)}, BinaryEvent, "/", -1, "baz", `[]`},
 		{"ten attachments", append([]Packet{sioText(`510-["x"]`)}, sioBin(0), sioBin(1), sioBin(2), sioBin(3), sioBin(4), sioBin(5), sioBin(6), sioBin(7), sioBin(8), sioBin(9)),
 			BinaryEvent, "/", -1, "x", `[]`},
 		{"placeholder in a packet without attachments stays an object", []Packet{sioText(`2["a",{"_placeholder":true,"num":0}]`)},
@@ -602,6 +601,9 @@ func TestSocketDecodeInvalid(t *testing.T) {
 		{"binary bare", []Packet{sioText(`5`)}},
 		{"binary count without dash", []Packet{sioText(`51`)}},
 		{"binary dash without count", []Packet{sioText(`5-["a"]`)}},
+		{"binary event without attachments", []Packet{sioText(`50-["a"]`)}},
+		{"binary ack without attachments", []Packet{sioText(`60-1[]`)}},
+		{"binary event with 00 attachments", []Packet{sioText(`500-/admin,["a"]`)}},
 		{"binary count not a number", []Packet{sioText(`5a-["a"]`)}},
 		{"binary ack without dash", []Packet{sioText(`61["a"]`)}},
 		{"too many attachments", []Packet{sioText(`511-["a"]`)}},
@@ -905,9 +907,9 @@ func TestSocketArgsDecodeBigIntegersWithAttachment(t *testing.T) {
 // Placeholders that designate no attachment make the packet a parse
 // error, as the reference parser's reconstruction throws "illegal
 // attachments": out of range, negative, not a number, missing, or (our
-// choice, where the reference would yield undefined) not an integer.
-// With no attachment announced, any placeholder is invalid; objects whose
-// "_placeholder" is not true are plain data.
+// choice, where the reference would yield undefined) not an integer. The
+// "_placeholder" key counts however its letters are escaped. Objects
+// whose "_placeholder" is not true are plain data.
 func TestSocketDecodeBadPlaceholder(t *testing.T) {
 	for _, tt := range []struct {
 		text string
@@ -916,14 +918,19 @@ func TestSocketDecodeBadPlaceholder(t *testing.T) {
 		{`51-["e",{"_placeholder":true,"num":1}]`, 1},
 		{`51-["e",{"_placeholder":true,"num":-1}]`, 1},
 		{`51-["e",{"_placeholder":true,"num":0.5}]`, 1},
+		{`51-["e",{"_placeholder":true,"num":1e-9}]`, 1},
 		{`51-["e",{"_placeholder":true,"num":"0"}]`, 1},
 		{`51-["e",{"_placeholder":true,"num":1e300}]`, 1},
+		{`51-["e",{"_placeholder":true,"num":1e400}]`, 1},
+		{`51-["e",{"_placeholder":true,"num":1e0}]`, 1},
 		{`51-["e",{"_placeholder":true}]`, 1},
 		{`51-["e",{"_placeholder":true,"num":null}]`, 1},
+		{`51-["e",{"_placeholder":true,"num":[0]}]`, 1},
 		{`51-["e",[{"a":{"_placeholder":true,"num":7}}]]`, 1},
 		{`52-["e",{"_placeholder":true,"num":0},{"_placeholder":true,"num":2}]`, 2},
 		{`61-3[{"_placeholder":true,"num":1}]`, 1},
-		{`50-["e",{"_placeholder":true,"num":0}]`, 0},
+		{`51-["e",{"\u005fplaceholder":true,"num":3}]`, 1},
+		{`51-["e",{"_pl\u0061ceholder":true,"num":-1}]`, 1},
 	} {
 		d := sioDecoder()
 		msgs := []Packet{sioText(tt.text)}
@@ -941,16 +948,42 @@ func TestSocketDecodeBadPlaceholder(t *testing.T) {
 		}
 	}
 	for _, ok := range []string{
-		`50-["e",{"_placeholder":false,"num":9}]`,
-		`50-["e",{"a":1}]`,
+		`51-["e",{"_placeholder":false,"num":9},{"_placeholder":true,"num":0}]`,
+		`51-["e",{"a":1}]`, // an attachment no placeholder designates is dropped
 		`51-["e",{"_placeholder":"yes","num":9},{"_placeholder":true,"num":0}]`,
+		`51-["e",{"_placeholder":true,"num":0,"x":{"_placeholder":true,"num":9}}]`,
 	} {
-		d := sioDecoder()
-		msgs := []Packet{sioText(ok)}
-		if ok[1] == '1' {
-			msgs = append(msgs, sioBin(1))
+		sioDecodeAllWith(t, sioDecoder(), sioText(ok), sioBin(1))
+	}
+}
+
+// A num of integral value designates its attachment whatever its
+// notation, as in the reference (where JSON.parse makes it a number), and
+// so does a "_placeholder" key written with escapes.
+func TestSocketDecodePlaceholderNotations(t *testing.T) {
+	for _, ph := range []string{
+		`{"_placeholder":true,"num":1}`,
+		`{"_placeholder":true,"num":1.0}`,
+		`{"_placeholder":true,"num":1e0}`,
+		`{"_placeholder":true,"num":0.1e1}`,
+		`{"_placeholder":true,"num":10E-1}`,
+		`{"\u005fplaceholder":true,"num":1}`,
+		`{"_placeholder":true,"n\u0075m":1}`,
+	} {
+		p := sioDecodeAllWith(t, sioDecoder(), sioText(`52-["e",{"_placeholder":true,"num":-0},`+ph+`]`), sioBin(7), sioBin(8))
+		var a, b []byte
+		if err := p.Args.Decode(0, &a); err != nil || string(a) != "\x07" {
+			t.Errorf("%s: first argument %v, %v; want [7]", ph, a, err)
 		}
-		sioDecodeAllWith(t, d, msgs...)
+		if err := p.Args.Decode(1, &b); err != nil || string(b) != "\x08" {
+			t.Errorf("%s: second argument %v, %v; want [8]", ph, b, err)
+		}
+		var generic any
+		if err := p.Args.Decode(1, &generic); err != nil {
+			t.Errorf("%s into any: %v", ph, err)
+		} else if g, ok := generic.([]byte); !ok || string(g) != "\x08" {
+			t.Errorf("%s into any: %#v, want []byte{8}", ph, generic)
+		}
 	}
 }
 

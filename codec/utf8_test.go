@@ -37,9 +37,85 @@ func TestToValidUTF8(t *testing.T) {
 	}
 }
 
+// refToValidUTF8 is ToValidUTF8 the slow way, from the definition: a
+// rune utf8.DecodeRune accepts is copied; at a byte where none starts,
+// the longest prefix (up to 3 bytes) that some continuation bytes would
+// complete into a valid rune is the maximal subpart, replaced by one
+// U+FFFD (a byte no completion saves is replaced alone).
+func refToValidUTF8(b []byte) []byte {
+	out := []byte{}
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r != utf8.RuneError || n > 1 {
+			out = append(out, b[i:i+n]...)
+			i += n
+			continue
+		}
+		k := 1
+		for m := min(3, len(b)-i); m > 1; m-- {
+			if completable(b[i : i+m]) {
+				k = m
+				break
+			}
+		}
+		out = append(out, "\uFFFD"...)
+		i += k
+	}
+	return out
+}
+
+// completable reports whether appending continuation bytes to p can make
+// one valid encoded rune. Only the second byte of a sequence has narrower
+// bounds (A0..BF after E0, 80..9F after ED, 90..BF after F0, 80..8F after
+// F4), and each of those ranges holds one of the probes.
+func completable(p []byte) bool {
+	probes := []byte{0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF}
+	var try func(q []byte) bool
+	try = func(q []byte) bool {
+		if r, n := utf8.DecodeRune(q); n == len(q) && (r != utf8.RuneError || n > 1) {
+			return true
+		}
+		if len(q) == utf8.UTFMax {
+			return false
+		}
+		for _, c := range probes {
+			if try(append(q[:len(q):len(q)], c)) {
+				return true
+			}
+		}
+		return false
+	}
+	return try(p)
+}
+
+// Every string of one or two bytes, and three-byte strings from every
+// lead of a three- or four-byte sequence through every second byte to a
+// choice of third bytes, match the definition.
+func TestToValidUTF8MatchesDefinition(t *testing.T) {
+	check := func(b []byte) {
+		if got, want := ToValidUTF8(b), refToValidUTF8(b); !bytes.Equal(got, want) {
+			t.Fatalf("ToValidUTF8(%q) = %q, want %q", b, got, want)
+		}
+	}
+	thirds := []byte{0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2, 0xE0, 0xF0, 0xF4, 0xFF}
+	for b0 := range 256 {
+		check([]byte{byte(b0)})
+		for b1 := range 256 {
+			check([]byte{byte(b0), byte(b1)})
+			if b0 < 0xE0 || b0 > 0xF4 {
+				continue
+			}
+			for _, b2 := range thirds {
+				check([]byte{byte(b0), byte(b1), b2})
+			}
+		}
+	}
+}
+
 // FuzzToValidUTF8: the output is valid UTF-8, valid input comes back
-// unchanged, every valid rune of the input survives in order, and the
-// function is idempotent.
+// unchanged, every valid rune of the input survives in order, the
+// function is idempotent, and the output is what the definition
+// (refToValidUTF8) gives.
 func FuzzToValidUTF8(f *testing.F) {
 	for _, s := range []string{"", "abc", "\xe2\x82a", "\xf0\x9d\x84\x9e", "\xed\xa0\x80", "\xff\xfe"} {
 		f.Add([]byte(s))
@@ -54,6 +130,9 @@ func FuzzToValidUTF8(f *testing.F) {
 		}
 		if again := ToValidUTF8(out); !bytes.Equal(again, out) {
 			t.Fatalf("not idempotent on %q", b)
+		}
+		if want := refToValidUTF8(b); !bytes.Equal(out, want) {
+			t.Fatalf("ToValidUTF8(%q) = %q, want %q (the definition)", b, out, want)
 		}
 		// The non-replacement runes of the output are the input's valid
 		// runes (as utf8.DecodeRune finds them), in order.

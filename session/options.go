@@ -35,7 +35,9 @@ type Options struct {
 	// session is closed ("transport error"), so a client that declares a
 	// body and stalls holds neither a goroutine nor memory for long. Zero
 	// means 10s; negative means no bound (then only the http.Server's own
-	// ReadTimeout, if any, applies).
+	// ReadTimeout, if any, applies). The deadline is set on the
+	// connection; behind a middleware whose ResponseWriter hides it (no
+	// Unwrap method), an HTTP/1 body is bounded only by ReadTimeout.
 	PollingBodyTimeout time.Duration
 	// Transports lists the transports clients may use, among "polling" and
 	// "websocket". Nil or empty means both.

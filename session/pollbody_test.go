@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -40,13 +41,13 @@ func stallPost(tb testing.TB, base, sid string) net.Conn {
 	return conn
 }
 
-// heapAndStacks is the memory live objects and goroutine stacks take,
+// memInuse returns the memory live objects and goroutine stacks take,
 // after a collection.
-func heapAndStacks() uint64 {
+func memInuse() (heap, stacks uint64) {
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	return m.HeapInuse + m.StackInuse
+	return m.HeapInuse, m.StackInuse
 }
 
 func vmRSS() uint64 {
@@ -88,10 +89,13 @@ func TestPollingStalledBodies(t *testing.T) {
 		}
 		sids[i] = h.SID
 	}
-	base, baseRSS := heapAndStacks(), vmRSS()
+	baseHeap, baseStacks := memInuse()
+	baseRSS := vmRSS()
 	start := time.Now()
 	conns := make([]net.Conn, n)
+	sent := make([]time.Time, n)
 	for i, sid := range sids {
+		sent[i] = time.Now()
 		conns[i] = stallPost(t, e.base, sid)
 	}
 	defer func() {
@@ -104,32 +108,51 @@ func TestPollingStalledBodies(t *testing.T) {
 	case <-time.After(wait):
 		t.Fatalf("only %d of %d POSTs reached the server", posts.Load(), n)
 	}
-	if since := time.Since(start); since > timeout*3/4 {
-		t.Fatalf("opening the POSTs took %v, too close to the %v timeout to measure them all stalled", since, timeout)
+	opened := time.Since(start)
+	if opened > timeout*3/4 {
+		t.Fatalf("opening the POSTs took %v, too close to the %v timeout to measure them all stalled", opened, timeout)
 	}
-	held, heldRSS := heapAndStacks(), vmRSS()
-	t.Logf("%d stalled POSTs: heap+stacks +%.1f MiB, RSS +%.1f MiB (test client included)", n,
-		float64(int64(held)-int64(base))/(1<<20), float64(int64(heldRSS)-int64(baseRSS))/(1<<20))
-	if held > base+64<<20 {
-		t.Errorf("stalled POSTs hold %.1f MiB of heap and stacks, want under 64 MiB", float64(held-base)/(1<<20))
+	heap, stacks := memInuse()
+	heldRSS := vmRSS()
+	mib := func(after, before uint64) float64 { return float64(int64(after)-int64(before)) / (1 << 20) }
+	t.Logf("%d stalled POSTs (opened in %v): HeapInuse %+.1f MiB, StackInuse %+.1f MiB, RSS %+.1f MiB (test client included)",
+		n, opened.Round(time.Millisecond), mib(heap, baseHeap), mib(stacks, baseStacks), mib(heldRSS, baseRSS))
+	if grown := mib(heap+stacks, baseHeap+baseStacks); grown > 64 {
+		t.Errorf("stalled POSTs hold %.1f MiB of heap and stacks, want under 64 MiB", grown)
 	}
 
-	// Every POST is cut: 408, then the connection ends.
+	// Every POST is cut, not before the timeout: 408 with Connection:
+	// close, then the server closes the connection.
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
-	for _, c := range conns {
+	for i, c := range conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			_ = c.SetReadDeadline(time.Now().Add(timeout + wait))
-			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+			br := bufio.NewReader(c)
+			resp, err := http.ReadResponse(br, nil)
 			if err != nil {
 				errs <- err
 				return
 			}
+			took := time.Since(sent[i])
+			_, err = io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
+			if err != nil {
+				errs <- fmt.Errorf("408 body: %v", err)
+				return
+			}
 			if resp.StatusCode != http.StatusRequestTimeout || !resp.Close {
 				errs <- fmt.Errorf("status %d, close %v; want 408 and Connection: close", resp.StatusCode, resp.Close)
+				return
+			}
+			if took < timeout {
+				errs <- fmt.Errorf("cut after %v, before the %v timeout", took, timeout)
+				return
+			}
+			if _, err := br.ReadByte(); err != io.EOF {
+				errs <- fmt.Errorf("after the 408: %v, want the connection closed (EOF)", err)
 			}
 		}()
 	}

@@ -44,9 +44,9 @@ const firstBodyBuf = 4 << 10
 // ReadPayload reads a polling POST body of at most max bytes (max <= 0
 // means no limit). It fails early on a declared Content-Length over the
 // limit and never buffers more than max+1 bytes. The buffer is sized by a
-// declared length up to 4 KiB; past that it starts at 4 KiB and grows
-// fourfold as bytes arrive (to the declared length), so a stalled body
-// holds at most four times what it delivered.
+// declared length up to 4 KiB; past that it starts at 4 KiB and doubles
+// as it fills (up to the declared length), so a body that stalls holds at
+// most twice what it delivered, and never less than 4 KiB.
 func ReadPayload(r *http.Request, max int64) ([]byte, error) {
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream") {
 		return nil, ErrBinaryBody
@@ -85,7 +85,7 @@ func ReadPayload(r *http.Request, max int64) ([]byte, error) {
 			return nil, err
 		}
 		if len(buf) == cap(buf) {
-			next := int64(cap(buf)) * 4
+			next := int64(cap(buf)) * 2
 			if want > int64(cap(buf)) && next > want {
 				next = want
 			}
@@ -99,10 +99,13 @@ func ReadPayload(r *http.Request, max int64) ([]byte, error) {
 // ReadPayloadWithin is ReadPayload with a deadline: the whole body must
 // arrive within d (d <= 0: no deadline), else it fails with
 // ErrBodyTimeout. The deadline is set on the connection through
-// http.ResponseController (HTTP/1 and HTTP/2 servers of net/http) and
-// removed afterwards, so a kept-alive connection is not affected. Where
-// the ResponseWriter cannot set one, the body is closed when d passes,
-// which stops a read that the body's implementation lets Close interrupt.
+// http.ResponseController (net/http's HTTP/1 and HTTP/2 servers, and any
+// wrapper with an Unwrap method) and removed afterwards, so a kept-alive
+// connection is not affected; the caller should still answer with
+// Connection: close, the stream being left mid-body. Where the writer
+// cannot set a deadline, the body is closed when d passes: that ends the
+// read of an HTTP/2 body, but net/http's HTTP/1 body lets Close wait for
+// the pending read, so there only http.Server.ReadTimeout bounds it.
 func ReadPayloadWithin(w http.ResponseWriter, r *http.Request, max int64, d time.Duration) ([]byte, error) {
 	if d <= 0 {
 		return ReadPayload(r, max)
