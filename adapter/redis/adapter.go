@@ -87,9 +87,10 @@ type Adapter struct {
 
 	channel, requestChannel, responseChannel, specificResponseChannel string
 
-	ps   *goredis.PubSub
-	pub  *publisher
-	done chan struct{} // closed when the reading goroutine has exited
+	ps       *goredis.PubSub
+	pub      *publisher
+	handlers handlerSlots
+	done     chan struct{} // closed when the reading goroutine has exited
 
 	mu       sync.Mutex
 	requests map[string]*request    // guarded by mu; awaiting answers, by request id
@@ -128,6 +129,7 @@ func newAdapter(n *socketio.Namespace, rdb goredis.UniversalClient, o Options) (
 		requests:      make(map[string]*request),
 		acks:          make(map[string]*ackRequest),
 		done:          make(chan struct{}),
+		handlers:      newHandlerSlots(),
 	}
 	a.channel = o.Key + "#" + n.Name() + "#"
 	a.requestChannel = o.Key + "-request#" + n.Name() + "#"

@@ -37,6 +37,7 @@ func FuzzMessages(f *testing.F) {
 		uid:           "me",
 		requests:      map[string]*request{"x": {typ: reqRemoteFetch, want: 2, done: make(chan struct{})}, "y": {typ: reqAllRooms, want: 1, done: make(chan struct{})}},
 		acks:          map[string]*ackRequest{},
+		handlers:      newHandlerSlots(),
 	}
 	a.channel, a.requestChannel, a.responseChannel = "k#/#", "k-request#/#", "k-response#/#"
 	a.pub = newPublisher(rdb, false, 4, func(error) {})
@@ -50,6 +51,7 @@ func FuzzMessages(f *testing.F) {
 		channel:       "k#/#",
 		requests:      map[string]*request{"x": {typ: cmFetchSockets, want: 2, done: make(chan struct{})}, "y": {typ: cmServerSideEmit, want: 1, done: make(chan struct{})}},
 		acks:          map[string]*ackRequest{"z": {clientCount: func(int) {}, onAck: func(codec.Args, error) {}}},
+		handlers:      newHandlerSlots(),
 	}
 	sh.pub = newPublisher(rdb, true, 4, func(error) {})
 	defer sh.pub.close()
@@ -94,5 +96,33 @@ func TestValidMsgpackAcceptsEncoded(t *testing.T) {
 		if validMsgpack(b[:len(b)-1]) && len(b) > 1 {
 			t.Errorf("value %d (%T): truncated encoding accepted", i, v)
 		}
+	}
+}
+
+// Server-side events from other nodes run at most maxRunningHandlers at a
+// time; past that they are dropped and reported, not queued without bound.
+func TestHandlerSlotsBound(t *testing.T) {
+	srv := socketio.NewServer(nil)
+	n := srv.Sockets()
+	release := make(chan struct{})
+	started := make(chan struct{}, maxRunningHandlers)
+	n.OnServerSideEmit("block", func() {
+		started <- struct{}{}
+		<-release
+	})
+	slots := newHandlerSlots()
+	var dropped int
+	for range maxRunningHandlers + 10 {
+		slots.run(n, "block", nil, nil, func(error) { dropped++ })
+	}
+	for range maxRunningHandlers {
+		<-started
+	}
+	if dropped != 10 {
+		t.Fatalf("%d events dropped, want 10", dropped)
+	}
+	close(release)
+	for range maxRunningHandlers { // every slot comes back
+		slots <- struct{}{}
 	}
 }

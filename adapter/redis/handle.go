@@ -107,7 +107,7 @@ func (a *Adapter) onServerSideEmit(m map[string]any, id string) {
 		}
 	}
 	// Not on the reading goroutine: a handler may block.
-	go a.nsp.OnServerSideEvent(event, args, ack)
+	a.handlers.run(a.nsp, event, args, ack, a.report)
 }
 
 func (a *Adapter) onBroadcastWithAck(m map[string]any, id string) {

@@ -107,9 +107,10 @@ type ShardedAdapter struct {
 
 	channel, responseChannel string
 
-	ps   *goredis.PubSub
-	pub  *publisher
-	done chan struct{}
+	ps       *goredis.PubSub
+	pub      *publisher
+	handlers handlerSlots
+	done     chan struct{}
 
 	subMu   sync.Mutex
 	subOps  []subOp       // guarded by subMu; room channel (un)subscriptions to make, in order
@@ -139,6 +140,7 @@ func newSharded(n *socketio.Namespace, rdb goredis.UniversalClient, o ShardedOpt
 		opts:          o,
 		uid:           hex.EncodeToString(id[:]),
 		done:          make(chan struct{}),
+		handlers:      newHandlerSlots(),
 		subWake:       make(chan struct{}, 1),
 		subDone:       make(chan struct{}),
 		requests:      make(map[string]*request),
@@ -544,7 +546,7 @@ func (a *ShardedAdapter) onMessage(m map[string]any) {
 				a.respond(from, cmServerSideEmitResp, map[string]any{"requestId": id, "packet": arg})
 			}
 		}
-		go a.nsp.OnServerSideEvent(str(packet[0]), args, ack)
+		a.handlers.run(a.nsp, str(packet[0]), args, ack, a.report)
 	case cmFetchSocketsResponse, cmServerSideEmitResp, cmBroadcastClientCount, cmBroadcastAck:
 		a.onResponse(m)
 	}
