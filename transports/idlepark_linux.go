@@ -36,7 +36,11 @@ func (p *idlePoller) init() error {
 			return
 		}
 		p.epfd = fd
+		// Under mu: forget may run meanwhile for a connection closing
+		// before it ever parked, and reads waiting under mu only.
+		p.mu.Lock()
 		p.waiting = make(map[uint64]func())
+		p.mu.Unlock()
 		go p.loop()
 	})
 	return p.initErr
