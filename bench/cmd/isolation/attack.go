@@ -15,6 +15,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -28,7 +29,9 @@ const attackRcvBuf = 4096
 // attack is the hostile side of one case.
 type attack struct {
 	name    string
-	conns   []*rawConn
+	conns   []*rawConn // every attacker connection
+	flood   *rawConn   // the ping flooder, if any (also in conns)
+	readers int        // never-reading clients in room "all" (conns minus flood)
 	stopped chan struct{}
 	wg      sync.WaitGroup
 	start   time.Time
@@ -42,15 +45,24 @@ type attack struct {
 
 func startAttack(name, addr string) (*attack, error) {
 	a := &attack{name: name, stopped: make(chan struct{})}
-	n := 0
+	flood := false
 	switch name {
 	case "baseline":
-	case "pingflood", "neverreader":
-		n = 1
+	case "pingflood":
+		flood = true
+	case "neverreader":
+		a.readers = 1
 	case "slow30":
-		n = 30
+		a.readers = 30
+	case "all":
+		flood = true
+		a.readers = 30 + 1 // slow30 and neverreader together
 	default:
 		return nil, fmt.Errorf("unknown case %q", name)
+	}
+	n := a.readers
+	if flood {
+		n++
 	}
 	for i := range n {
 		c, err := dialRaw(addr)
@@ -59,6 +71,9 @@ func startAttack(name, addr string) (*attack, error) {
 			return nil, fmt.Errorf("attacker %d: %w", i, err)
 		}
 		a.conns = append(a.conns, c)
+	}
+	if flood {
+		a.flood = a.conns[0]
 	}
 	return a, nil
 }
@@ -70,10 +85,10 @@ func (a *attack) sockets() int { return len(a.conns) }
 // which they did already).
 func (a *attack) begin() {
 	a.start = time.Now()
-	if a.name != "pingflood" {
+	if a.flood == nil {
 		return
 	}
-	c := a.conns[0]
+	c := a.flood
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
@@ -108,20 +123,23 @@ func (a *attack) begin() {
 
 // report says what became of the attackers, before stop.
 func (a *attack) report() string {
-	switch a.name {
-	case "baseline":
-		return "none"
-	case "pingflood":
+	var parts []string
+	if a.flood != nil {
 		s := fmt.Sprintf("%d ping frames (%.1f MB) written", a.frames.Load(), float64(a.bytes.Load())/1e6)
 		if e := a.writeErr.Load(); e != nil {
 			s += fmt.Sprintf(", write failed after %.2fs: %s", time.Duration(a.errAfter.Load()).Seconds(), *e)
 		} else {
 			s += ", still writing at the end"
 		}
-		return s
-	default:
-		return fmt.Sprintf("%d never-reading client(s)", len(a.conns))
+		parts = append(parts, s)
 	}
+	if a.readers > 0 {
+		parts = append(parts, fmt.Sprintf("%d never-reading client(s)", a.readers))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, "; ")
 }
 
 func (a *attack) stop() {

@@ -11,6 +11,7 @@
 //	             as fast as it can and never reads
 //	slow30       30 clients join "all" and never read
 //	neverreader  one client joins "all" and never reads
+//	all          pingflood, slow30 and neverreader at once (32 attackers)
 //
 // Attackers set SO_RCVBUF to 4096 so their receive window fills at once.
 // A case passes when every healthy client received at least 95% of the
@@ -39,6 +40,7 @@ import (
 	socketio "github.com/gosio/socketio"
 	"github.com/gosio/socketio/bench/internal/hist"
 	"github.com/gosio/socketio/bench/internal/mono"
+	"github.com/gosio/socketio/bench/internal/proc"
 	"github.com/gosio/socketio/bench/internal/proto"
 	"github.com/gosio/socketio/session"
 )
@@ -52,7 +54,7 @@ const (
 	drainWait = 3 * time.Second
 )
 
-var allCases = []string{"baseline", "pingflood", "slow30", "neverreader"}
+var allCases = []string{"baseline", "pingflood", "slow30", "neverreader", "all"}
 
 type config struct {
 	duration time.Duration
@@ -198,7 +200,11 @@ type result struct {
 	attack   string // what became of the attackers
 	connsEnd int    // server connections when the broadcast ended
 	gone     string // sockets the server disconnected during the run
-	pass     bool
+	// cpu is this process's CPU time over the broadcast, in % of one
+	// core: the server, the healthy clients and the attackers together
+	// (they share the process).
+	cpu  float64
+	pass bool
 }
 
 func runCase(name string, cfg config) (*result, error) {
@@ -243,7 +249,9 @@ func runCase(name string, cfg config) (*result, error) {
 	srv.mu.Lock()
 	srv.since = time.Now()
 	srv.mu.Unlock()
+	cpu0, wall0 := proc.SelfCPU(), time.Now()
 	r.sent = broadcast(srv.io, cfg.rate, cfg.duration, cfg.size)
+	r.cpu = 100 * float64(proc.SelfCPU()-cpu0) / float64(time.Since(wall0))
 	r.connsEnd = srv.io.Engine().Count()
 
 	// Let what is in flight arrive.
@@ -314,11 +322,11 @@ func broadcast(io *socketio.Server, rate float64, d time.Duration, size int) int
 }
 
 func printTable(out io.Writer, results []*result, cfg config) (failed bool) {
-	rows := [][]string{{"case", "sent", "min delivered %", "p50", "p99", "max latency", "result"}}
+	rows := [][]string{{"case", "sent", "min delivered %", "p50", "p99", "max latency", "process CPU", "result"}}
 	for _, r := range results {
 		if r.err != nil {
 			failed = true
-			rows = append(rows, []string{r.name, "-", "-", "-", "-", "-", "FAIL"})
+			rows = append(rows, []string{r.name, "-", "-", "-", "-", "-", "-", "FAIL"})
 			continue
 		}
 		verdict := "PASS"
@@ -327,12 +335,13 @@ func printTable(out io.Writer, results []*result, cfg config) (failed bool) {
 			failed = true
 		}
 		rows = append(rows, []string{r.name, fmt.Sprint(r.sent), fmt.Sprintf("%.2f", r.minPct),
-			fmtDur(r.all.Quantile(0.50)), fmtDur(r.all.Quantile(0.99)), fmtDur(r.all.Max), verdict})
+			fmtDur(r.all.Quantile(0.50)), fmtDur(r.all.Quantile(0.99)), fmtDur(r.all.Max), fmt.Sprintf("%.0f%%", r.cpu), verdict})
 	}
 	writeTable(out, rows)
 
 	fmt.Fprintf(out, "\n%d healthy clients, %g msg/s of %d bytes for %s; PASS = every healthy client got >= %g%% and max latency < %s.\n",
 		cfg.healthy, cfg.rate, cfg.size, cfg.duration, minDeliveredPct, maxLatency)
+	fmt.Fprintln(out, "process CPU: % of one core used during the broadcast by this whole process (server, healthy clients and attackers share it).")
 	for _, r := range results {
 		if r.err != nil {
 			fmt.Fprintf(out, "%s: error: %v\n", r.name, r.err)
