@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"log"
 	"strings"
-	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -92,27 +91,7 @@ type Adapter struct {
 	handlers handlerSlots
 	done     chan struct{} // closed when the reading goroutine has exited
 
-	mu       sync.Mutex
-	requests map[string]*request    // guarded by mu; awaiting answers, by request id
-	acks     map[string]*ackRequest // guarded by mu; broadcasts with acks, by request id
-	closed   bool                   // guarded by mu
-}
-
-// request waits for other nodes' answers to a request of this node.
-type request struct {
-	typ     int
-	want    int // answers expected
-	got     int
-	sockets []socketio.SocketInfo
-	rooms   []string
-	answers []codec.Args
-	done    chan struct{}
-}
-
-// ackRequest routes the answers to a broadcast with acks of this node.
-type ackRequest struct {
-	clientCount func(int)
-	onAck       func(codec.Args, error)
+	pend pending // what this node waits for from the others
 }
 
 func newAdapter(n *socketio.Namespace, rdb goredis.UniversalClient, o Options) (*Adapter, error) {
@@ -126,8 +105,7 @@ func newAdapter(n *socketio.Namespace, rdb goredis.UniversalClient, o Options) (
 		rdb:           rdb,
 		opts:          o,
 		uid:           hex.EncodeToString(id[:]),
-		requests:      make(map[string]*request),
-		acks:          make(map[string]*ackRequest),
+		pend:          newPending(),
 		done:          make(chan struct{}),
 		handlers:      newHandlerSlots(),
 	}

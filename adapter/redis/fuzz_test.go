@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"context"
 	"testing"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -35,10 +36,11 @@ func FuzzMessages(f *testing.F) {
 		rdb:           rdb,
 		opts:          Options{Key: "k", RequestsTimeout: 1, ErrorHandler: func(error) {}},
 		uid:           "me",
-		requests:      map[string]*request{"x": {typ: reqRemoteFetch, want: 2, done: make(chan struct{})}, "y": {typ: reqAllRooms, want: 1, done: make(chan struct{})}},
-		acks:          map[string]*ackRequest{},
+		pend:          newPending(),
 		handlers:      newHandlerSlots(),
 	}
+	a.pend.addRequest("x", reqRemoteFetch, 2)
+	a.pend.addRequest("y", reqAllRooms, 1)
 	a.channel, a.requestChannel, a.responseChannel = "k#/#", "k-request#/#", "k-response#/#"
 	a.pub = newPublisher(rdb, false, 4, func(error) {})
 	defer a.pub.close()
@@ -49,10 +51,12 @@ func FuzzMessages(f *testing.F) {
 		opts:          ShardedOptions{ChannelPrefix: "k", RequestsTimeout: 1, ErrorHandler: func(error) {}},
 		uid:           "me",
 		channel:       "k#/#",
-		requests:      map[string]*request{"x": {typ: cmFetchSockets, want: 2, done: make(chan struct{})}, "y": {typ: cmServerSideEmit, want: 1, done: make(chan struct{})}},
-		acks:          map[string]*ackRequest{"z": {clientCount: func(int) {}, onAck: func(codec.Args, error) {}}},
+		pend:          newPending(),
 		handlers:      newHandlerSlots(),
 	}
+	sh.pend.addRequest("x", cmFetchSockets, 2)
+	sh.pend.addRequest("y", cmServerSideEmit, 1)
+	_ = sh.pend.addAck(context.Background(), "z", func(int) {}, func(codec.Args, error) {})
 	sh.pub = newPublisher(rdb, true, 4, func(error) {})
 	defer sh.pub.close()
 	f.Add([]byte(`{"uid":"o","nsp":"/","type":3,"data":{"opts":{"rooms":["r"],"except":[],"flags":{}},"packet":{"type":2,"data":["e",1]},"requestId":"q"}}`))

@@ -164,10 +164,7 @@ func (a *Adapter) onResponse(payload []byte) {
 	}
 	id := str(m["requestId"])
 	typ, _ := number(m["type"])
-	a.mu.Lock()
-	ack := a.acks[id]
-	r := a.requests[id]
-	a.mu.Unlock()
+	ack, r := a.pend.lookup(id)
 	if ack != nil {
 		switch int(typ) {
 		case reqBroadcastClientCount:
@@ -208,31 +205,15 @@ func (a *Adapter) onResponse(payload []byte) {
 	default:
 		return
 	}
-	a.mu.Lock()
-	if r.got < r.want {
-		r.got++
-		r.sockets = append(r.sockets, socks...)
-		r.rooms = append(r.rooms, rooms...)
-		if ans != nil {
-			r.answers = append(r.answers, ans)
-		}
-		if r.got == r.want {
-			close(r.done)
-		}
-	}
-	a.mu.Unlock()
+	a.pend.record(r, socks, rooms, ans)
 }
 
 // Close implements socketio.Adapter: it unsubscribes, waits for the
 // reading goroutine, and fails the requests still waiting.
 func (a *Adapter) Close() error {
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
+	if !a.pend.close() {
 		return nil
 	}
-	a.closed = true
-	a.mu.Unlock()
 	err := a.ps.Close()
 	<-a.done
 	a.pub.close()

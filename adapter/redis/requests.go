@@ -5,8 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"time"
 
 	socketio "github.com/gosio/socketio"
 	"github.com/gosio/socketio/codec"
@@ -71,7 +69,8 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts socketio.BroadcastOptio
 	if r == nil {
 		return local, err
 	}
-	return append(local, r.sockets...), err
+	socks, _, _ := a.pend.results(r)
+	return append(local, socks...), err
 }
 
 // AllRooms returns the rooms of every node, socket id rooms included.
@@ -81,9 +80,10 @@ func (a *Adapter) AllRooms(ctx context.Context) ([]string, error) {
 	if r == nil {
 		return local, err
 	}
-	seen := make(map[string]bool, len(local)+len(r.rooms))
-	out := make([]string, 0, len(local)+len(r.rooms))
-	for _, room := range append(local, r.rooms...) {
+	_, rooms, _ := a.pend.results(r)
+	seen := make(map[string]bool, len(local)+len(rooms))
+	out := make([]string, 0, len(local)+len(rooms))
+	for _, room := range append(local, rooms...) {
 		if !seen[room] {
 			seen[room] = true
 			out = append(out, room)
@@ -103,49 +103,16 @@ func (a *Adapter) ask(ctx context.Context, typ int, req map[string]any) (*reques
 		return nil, nil
 	}
 	id := newRequestID()
-	r := &request{typ: typ, want: n - 1, done: make(chan struct{})}
-	if !a.addRequest(id, r) {
+	r := a.pend.addRequest(id, typ, n-1)
+	if r == nil {
 		return nil, socketio.ErrDisconnected
 	}
-	defer a.takeRequest(id)
+	defer a.pend.takeRequest(id)
 	req["uid"], req["requestId"], req["type"] = a.uid, id, typ
 	if err := a.publishJSON(ctx, a.requestChannel, req); err != nil {
 		return nil, err
 	}
-	return a.await(ctx, r)
-}
-
-// await waits for r to complete, ctx or RequestsTimeout. The answers so
-// far are returned with ErrTimeout.
-func (a *Adapter) await(ctx context.Context, r *request) (*request, error) {
-	t := time.NewTimer(a.opts.RequestsTimeout)
-	defer t.Stop()
-	select {
-	case <-r.done:
-		return r, nil
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	a.mu.Lock()
-	got, want := r.got, r.want
-	a.mu.Unlock()
-	return r, fmt.Errorf("%w: %d of %d answers", ErrTimeout, got, want)
-}
-
-func (a *Adapter) addRequest(id string, r *request) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.closed {
-		return false
-	}
-	a.requests[id] = r
-	return true
-}
-
-func (a *Adapter) takeRequest(id string) {
-	a.mu.Lock()
-	delete(a.requests, id)
-	a.mu.Unlock()
+	return a.pend.await(ctx, r, a.opts.RequestsTimeout)
 }
 
 // ServerSideEmit implements socketio.Adapter.
@@ -159,9 +126,7 @@ func (a *Adapter) ServerSideEmit(ctx context.Context, data []any, onAck func(cod
 	}
 	r, err := a.ask(ctx, reqServerSideEmit, map[string]any{"data": wire})
 	if r != nil {
-		a.mu.Lock()
-		answers := append([]codec.Args(nil), r.answers...)
-		a.mu.Unlock()
+		_, _, answers := a.pend.results(r)
 		for _, ans := range answers {
 			onAck(ans)
 		}
@@ -188,18 +153,9 @@ func (a *Adapter) publishBroadcastWithAck(ctx context.Context, p *codec.SocketPa
 		return err
 	}
 	id := newRequestID()
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
-		return socketio.ErrDisconnected
+	if err := a.pend.addAck(ctx, id, clientCount, onAck); err != nil {
+		return err
 	}
-	a.acks[id] = &ackRequest{clientCount: clientCount, onAck: onAck}
-	a.mu.Unlock()
-	context.AfterFunc(ctx, func() {
-		a.mu.Lock()
-		delete(a.acks, id)
-		a.mu.Unlock()
-	})
 	msg, err := encodeMsgpack(map[string]any{
 		"uid": a.uid, "requestId": id, "type": reqBroadcast,
 		"packet": map[string]any{"type": int(codec.Event), "data": data, "nsp": a.nsp.Name()},

@@ -117,10 +117,7 @@ type ShardedAdapter struct {
 	subWake chan struct{} // capacity 1
 	subDone chan struct{}
 
-	mu       sync.Mutex
-	requests map[string]*request    // guarded by mu
-	acks     map[string]*ackRequest // guarded by mu
-	closed   bool                   // guarded by mu
+	pend pending // what this node waits for from the others
 }
 
 type subOp struct {
@@ -143,8 +140,7 @@ func newSharded(n *socketio.Namespace, rdb goredis.UniversalClient, o ShardedOpt
 		handlers:      newHandlerSlots(),
 		subWake:       make(chan struct{}, 1),
 		subDone:       make(chan struct{}),
-		requests:      make(map[string]*request),
-		acks:          make(map[string]*ackRequest),
+		pend:          newPending(),
 	}
 	a.channel = o.ChannelPrefix + "#" + n.Name() + "#"
 	a.responseChannel = a.channel + a.uid + "#"
@@ -341,18 +337,9 @@ func (a *ShardedAdapter) publishWithAck(ctx context.Context, p *codec.SocketPack
 		return err
 	}
 	id := randomRequestID()
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
-		return socketio.ErrDisconnected
+	if err := a.pend.addAck(ctx, id, clientCount, onAck); err != nil {
+		return err
 	}
-	a.acks[id] = &ackRequest{clientCount: clientCount, onAck: onAck}
-	a.mu.Unlock()
-	context.AfterFunc(ctx, func() {
-		a.mu.Lock()
-		delete(a.acks, id)
-		a.mu.Unlock()
-	})
 	return a.publishMessage(a.channel, cmBroadcast, map[string]any{
 		"packet":    map[string]any{"type": int(codec.Event), "data": data, "nsp": a.nsp.Name()},
 		"requestId": id,
@@ -407,9 +394,8 @@ func (a *ShardedAdapter) FetchSockets(ctx context.Context, opts socketio.Broadca
 	if r == nil {
 		return local, err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append(local, r.sockets...), err
+	socks, _, _ := a.pend.results(r)
+	return append(local, socks...), err
 }
 
 // ServerSideEmit implements socketio.Adapter.
@@ -423,9 +409,7 @@ func (a *ShardedAdapter) ServerSideEmit(ctx context.Context, data []any, onAck f
 	}
 	r, err := a.ask(ctx, cmServerSideEmit, map[string]any{"packet": wire})
 	if r != nil {
-		a.mu.Lock()
-		answers := append([]codec.Args(nil), r.answers...)
-		a.mu.Unlock()
+		_, _, answers := a.pend.results(r)
 		for _, ans := range answers {
 			onAck(ans)
 		}
@@ -444,35 +428,16 @@ func (a *ShardedAdapter) ask(ctx context.Context, typ int, data map[string]any) 
 		return nil, nil
 	}
 	id := randomRequestID()
-	r := &request{typ: typ, want: n - 1, done: make(chan struct{})}
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
+	r := a.pend.addRequest(id, typ, n-1)
+	if r == nil {
 		return nil, socketio.ErrDisconnected
 	}
-	a.requests[id] = r
-	a.mu.Unlock()
-	defer func() {
-		a.mu.Lock()
-		delete(a.requests, id)
-		a.mu.Unlock()
-	}()
+	defer a.pend.takeRequest(id)
 	data["requestId"] = id
 	if err := a.publishMessage(a.channel, typ, data); err != nil {
 		return nil, err
 	}
-	t := time.NewTimer(a.opts.RequestsTimeout)
-	defer t.Stop()
-	select {
-	case <-r.done:
-		return r, nil
-	case <-t.C:
-	case <-ctx.Done():
-	}
-	a.mu.Lock()
-	got, want := r.got, r.want
-	a.mu.Unlock()
-	return r, fmt.Errorf("%w: %d of %d answers", ErrTimeout, got, want)
+	return a.pend.await(ctx, r, a.opts.RequestsTimeout)
 }
 
 // respond publishes an answer on the requester's response channel.
@@ -587,9 +552,7 @@ func (a *ShardedAdapter) onResponse(m map[string]any) {
 	typ, _ := number(m["type"])
 	data := object(m["data"])
 	id := str(data["requestId"])
-	a.mu.Lock()
-	ack, r := a.acks[id], a.requests[id]
-	a.mu.Unlock()
+	ack, r := a.pend.lookup(id)
 	switch int(typ) {
 	case cmBroadcastClientCount:
 		if n, ok := number(data["clientCount"]); ok && ack != nil {
@@ -625,29 +588,14 @@ func (a *ShardedAdapter) onResponse(m map[string]any) {
 	default:
 		return
 	}
-	a.mu.Lock()
-	if r.got < r.want {
-		r.got++
-		r.sockets = append(r.sockets, socks...)
-		if ans != nil {
-			r.answers = append(r.answers, ans)
-		}
-		if r.got == r.want {
-			close(r.done)
-		}
-	}
-	a.mu.Unlock()
+	a.pend.record(r, socks, nil, ans)
 }
 
 // Close implements socketio.Adapter.
 func (a *ShardedAdapter) Close() error {
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
+	if !a.pend.close() {
 		return nil
 	}
-	a.closed = true
-	a.mu.Unlock()
 	a.OnRoomChange(nil)
 	err := a.ps.Close()
 	<-a.done
