@@ -328,8 +328,11 @@ func (a *MemoryAdapter) broadcast(p *codec.SocketPacket, opts BroadcastOptions, 
 		socks = prepare(socks)
 	}
 	event, args := splitEvent(p.Data)
+	// To one socket, write at once as its own emits do; to many, only
+	// queue (session.Session.Enqueue), so that a burst shares writes.
+	deferred := len(socks) > 1
 	for _, s := range socks {
-		s.deliver(pkts, opts.Flags.Volatile, event, args)
+		s.deliver(pkts, opts.Flags.Volatile, deferred, event, args)
 	}
 	return nil
 }

@@ -520,17 +520,24 @@ func (s *Socket) write(event string, args []any, id uint64, hasID bool) error {
 	return s.client.sendPacket(&codec.SocketPacket{Type: codec.Event, Nsp: s.nsp.name, ID: id, HasID: hasID, Data: data})
 }
 
-// deliver queues an encoded broadcast packet on the socket's session.
-func (s *Socket) deliver(pkts []codec.Packet, volatile bool, event string, args []any) {
+// deliver queues an encoded broadcast packet on the socket's session;
+// deferred leaves the writing to the session's flusher.
+func (s *Socket) deliver(pkts []codec.Packet, volatile, deferred bool, event string, args []any) {
 	if !s.Connected() {
 		return
 	}
 	s.notifyOutgoing(event, args)
-	if volatile {
-		s.client.conn.SendVolatile(pkts...)
-		return
+	conn := s.client.conn
+	switch {
+	case volatile && deferred:
+		conn.EnqueueVolatile(pkts...)
+	case volatile:
+		conn.SendVolatile(pkts...)
+	case deferred:
+		_ = conn.Enqueue(pkts...)
+	default:
+		_ = conn.Send(pkts...)
 	}
-	_ = s.client.conn.Send(pkts...)
 }
 
 func (s *Socket) notifyOutgoing(event string, args []any) {

@@ -36,8 +36,9 @@ import (
 // Concurrency: all methods are safe for concurrent use. Set the connection
 // callback with OnConnection before serving.
 type Server struct {
-	cfg     config
-	handler http.Handler // s itself, wrapped by CORS when configured
+	cfg      config
+	handler  http.Handler // s itself, wrapped by CORS when configured
+	flushers *flushers    // write the queues filled by Enqueue
 
 	onConnection atomic.Pointer[func(*Session)]
 
@@ -49,7 +50,7 @@ type Server struct {
 
 // NewServer returns a Server configured by opts (nil means defaults).
 func NewServer(opts *Options) *Server {
-	s := &Server{cfg: newConfig(opts), sessions: make(map[string]*Session)}
+	s := &Server{cfg: newConfig(opts), sessions: make(map[string]*Session), flushers: newFlushers()}
 	s.handler = http.HandlerFunc(s.serve)
 	if s.cfg.cors != nil {
 		s.handler = s.cfg.cors.Handler(s.handler)

@@ -48,6 +48,8 @@ type Session struct {
 	flushWake  chan struct{}  // capacity 1: wakes a lingering writer
 	writing    bool           // guarded by mu; a batch is being written (by the writer or inline by Send)
 	wsRest     bool           // guarded by mu; the WebSocket holds frames an inline write left over
+	deferred   bool           // guarded by mu; listed with fl, which writes the queue (see Enqueue)
+	fl         *flusher
 
 	// Polling state, guarded by mu.
 	getActive  bool
@@ -80,7 +82,7 @@ func newSession(srv *Server, id string, r *http.Request, transport string, ws *t
 	req := r.WithContext(context.WithoutCancel(r.Context()))
 	req.Body = http.NoBody
 	req.GetBody = nil
-	s := &Session{id: id, srv: srv, req: req, transport: transport, ws: ws, done: make(chan struct{})}
+	s := &Session{id: id, srv: srv, req: req, transport: transport, ws: ws, fl: srv.flushers.pick(), done: make(chan struct{})}
 	if ws == nil {
 		s.wake = make(chan struct{}, 1)
 	}
@@ -161,6 +163,27 @@ func (s *Session) SendBinary(data []byte) error {
 // ErrQueueFull (closing the session) when the queue limits would be
 // exceeded.
 func (s *Session) Send(pkts ...codec.Packet) error {
+	n, err := s.admit(pkts)
+	if err != nil {
+		return err
+	}
+	if s.canWriteInlineLocked() {
+		s.writeTaken(pkts)
+		return nil
+	}
+	s.queue = append(s.queue, pkts...)
+	s.queueBytes += n
+	if !s.deferred {
+		s.kickLocked() // else the flusher writes them with the rest
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// admit locks mu and checks that the session takes pkts: it is open and
+// its queue limits hold. It returns their size, with mu held, or an error
+// without it (closing the session when a limit is broken).
+func (s *Session) admit(pkts []codec.Packet) (int64, error) {
 	var n int64
 	for _, p := range pkts {
 		n += int64(len(p.Data)) + 1
@@ -169,38 +192,32 @@ func (s *Session) Send(pkts ...codec.Packet) error {
 	s.mu.Lock()
 	if s.state != stateOpen {
 		s.mu.Unlock()
-		return ErrClosed
+		return 0, ErrClosed
 	}
 	if (cfg.maxPackets > 0 && len(s.queue)+len(pkts) > cfg.maxPackets) ||
 		(cfg.maxBytes > 0 && s.queueBytes+n > cfg.maxBytes) {
 		s.mu.Unlock()
 		s.closeNow(ReasonTransportError, ErrQueueFull, true)
-		return ErrQueueFull
+		return 0, ErrQueueFull
 	}
-	if s.canWriteInlineLocked() {
-		return s.writeInline(pkts)
-	}
-	s.queue = append(s.queue, pkts...)
-	s.queueBytes += n
-	s.kickLocked()
-	s.mu.Unlock()
-	return nil
+	return n, nil
 }
 
 // canWriteInlineLocked reports whether Send may write on the caller's
 // goroutine: a WebSocket with nothing queued, leftover or being written,
 // so that order is kept.
 func (s *Session) canWriteInlineLocked() bool {
-	return s.ws != nil && s.transport == transports.NameWebSocket && !s.writing && !s.wsRest &&
-		len(s.queue) == 0 && !s.pingDue
+	return s.onWebSocketLocked() && !s.writing && !s.wsRest && len(s.queue) == 0 && !s.pingDue
 }
 
-// writeInline writes pkts without blocking (see
+// writeTaken writes pkts without blocking (see
 // transports.WebSocket.TryWritePackets): a small ack or event reaches the
 // socket without waking the writer goroutine. Whatever the socket does
 // not take at once, and anything queued meanwhile, goes to the writer.
-// It is called with mu held and releases it.
-func (s *Session) writeInline(pkts []codec.Packet) error {
+// pkts are not in the queue (Send's own, or taken from it by takeLocked);
+// they are put back at its head if not written. It is called with mu held,
+// nothing being written, and releases mu.
+func (s *Session) writeTaken(pkts []codec.Packet) {
 	s.writing = true
 	ws := s.ws
 	s.mu.Unlock()
@@ -210,7 +227,7 @@ func (s *Session) writeInline(pkts []codec.Packet) error {
 	if err != nil {
 		s.mu.Unlock()
 		s.closeNow(ReasonTransportError, err, true)
-		return nil // accepted, as if queued, then lost with the connection
+		return // accepted, as if queued, then lost with the connection
 	}
 	if !taken && s.state != stateClosed {
 		// Queued ahead of anything sent meanwhile: they were accepted
@@ -223,11 +240,10 @@ func (s *Session) writeInline(pkts []codec.Packet) error {
 		}
 	}
 	s.wsRest = pending
-	if s.wsRest || len(s.queue) > 0 || s.pingDue || s.state == stateClosing {
-		s.kickLocked()
+	if s.wsRest || s.pingDue || s.state == stateClosing || (len(s.queue) > 0 && !s.deferred) {
+		s.kickLocked() // (a deferred queue is the flusher's to write)
 	}
 	s.mu.Unlock()
-	return nil
 }
 
 // SendVolatile queues packets only if the session can take them at once:
@@ -325,6 +341,11 @@ func (s *Session) closeGracefully(reason string) {
 		return
 	}
 	if !s.flushing && !s.writing {
+		if len(s.queue) > 0 || s.wsRest {
+			s.kickLocked() // deferred packets: the writer flushes them, then closes
+			s.mu.Unlock()
+			return
+		}
 		s.mu.Unlock()
 		s.closeNow(reason, nil, false)
 		return

@@ -80,7 +80,7 @@ const writerLinger = 20 * time.Millisecond
 // flush is the WebSocket writer: it runs while the queue has packets and
 // exits once it has been empty for writerLinger, so an idle session has no
 // writer goroutine. It shares the connection with inline writes by Send
-// (writeInline): whoever sets writing owns the connection until it clears
+// (writeTaken), and with the flusher (writeDeferred): whoever sets writing owns the connection until it clears
 // it.
 func (s *Session) flush(ws *transports.WebSocket) {
 	var batch []codec.Packet
