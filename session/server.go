@@ -7,9 +7,12 @@
 //
 // Server and Session methods are safe for concurrent use. Each session
 // delivers incoming messages to its OnMessage callback one at a time, in
-// order. Send never blocks on the network: packets go to the session's
-// bounded queue and a writer goroutine, running only while the queue is
-// non-empty, flushes them. No lock is held across network I/O.
+// order. Send never blocks on the network: it writes at once what the
+// socket takes without waiting, and the rest goes to the session's bounded
+// queue and a writer goroutine, running only while the queue is non-empty.
+// Enqueue (for broadcasts) only queues: a flusher shared by many sessions
+// writes each session's whole queue at once. No lock is held across
+// network I/O.
 //
 // # Heartbeat
 //

@@ -53,6 +53,11 @@ func main() {
 	flag.StringVar(&profileDir, "profile", "", "save a CPU profile of each Go node per rate in this directory")
 	flag.Parse()
 	proc.RaiseFileLimit()
+	if profileDir != "" {
+		if err := os.MkdirAll(profileDir, 0o755); err != nil {
+			log.Fatal(err)
+		}
+	}
 
 	root, err := filepath.Abs("../..")
 	if err != nil {
