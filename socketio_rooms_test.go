@@ -12,6 +12,7 @@ import (
 
 	socketio "github.com/gosio/socketio"
 	"github.com/gosio/socketio/codec"
+	"github.com/gosio/socketio/internal/eiotest"
 	"github.com/gosio/socketio/internal/siotest"
 )
 
@@ -364,5 +365,35 @@ func TestFetchSocketsAndRemoteOps(t *testing.T) {
 	expectEnd(t, r.clients[0])
 	if n := len(r.srv.Sockets().Sockets()); n != 0 {
 		t.Fatalf("%d sockets left", n)
+	}
+}
+
+// A burst of broadcasts (written by the session flushers, many packets a
+// write) interleaved with a socket's own emits (written inline when the
+// socket is idle) reaches every client whole and in order: over
+// WebSocket, and over polling for a fourth client.
+func TestBroadcastBurstKeepsOrder(t *testing.T) {
+	r := newRoomEnv(t, 3)
+	poller := r.dial(eiotest.ModePolling)
+	mustConnect(t, poller, "/", "")
+	r.clients = append(r.clients, poller)
+	const n = 600
+	for i := range n {
+		if err := r.srv.Emit("n", i); err != nil {
+			t.Fatal(err)
+		}
+		if i%50 == 49 {
+			if err := r.socks[0].Emit("own", i); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for ci, c := range r.clients {
+		for i := range n {
+			expect(t, c, fmt.Sprintf(`2["n",%d]`, i))
+			if ci == 0 && i%50 == 49 {
+				expect(t, c, fmt.Sprintf(`2["own",%d]`, i))
+			}
+		}
 	}
 }
