@@ -78,6 +78,11 @@ type Options struct {
 	// (CONNECT_ERROR "namespace unavailable", the error reported to
 	// ErrorHandler).
 	Adapter func(*Namespace) (Adapter, error)
+	// ConnectionStateRecovery, when set, lets a client whose connection
+	// dropped come back with its socket id, rooms and Data, and receive
+	// the events it missed (Socket.Recovered), as Node's option of that
+	// name. Nil means off (as in Node). See ConnectionStateRecovery.
+	ConnectionStateRecovery *ConnectionStateRecovery
 	// ErrorHandler receives errors that have no caller to return to:
 	// panics in handlers, payloads that do not fit a handler, refused
 	// packets. Nil means log.Printf.

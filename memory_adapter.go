@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/gosio/socketio/codec"
 )
@@ -12,10 +13,14 @@ import (
 // in memory. A socket's own id room is implicit (not stored), so a socket
 // that joins no room costs the adapter nothing.
 //
-// Concurrency: safe for concurrent use; no lock is held while packets are
-// handed to sessions.
+// Concurrency: safe for concurrent use. No adapter lock is held while
+// packets are handed to sessions; with ConnectionStateRecovery, recorded
+// packets are handed over under the packet log's lock (handing over never
+// waits for the network).
 type MemoryAdapter struct {
 	nsp *Namespace
+
+	log *recoveryLog // nil unless the server has ConnectionStateRecovery
 
 	mu     sync.RWMutex
 	rooms  map[string]map[string]struct{}            // guarded by mu; room → socket ids
@@ -95,7 +100,11 @@ var _ Adapter = (*MemoryAdapter)(nil)
 
 // NewMemoryAdapter returns the in-memory adapter of nsp.
 func NewMemoryAdapter(nsp *Namespace) *MemoryAdapter {
-	return &MemoryAdapter{nsp: nsp, rooms: make(map[string]map[string]struct{}), sids: make(map[string]*socketRooms)}
+	a := &MemoryAdapter{nsp: nsp, rooms: make(map[string]map[string]struct{}), sids: make(map[string]*socketRooms)}
+	if csr := nsp.srv.opts.ConnectionStateRecovery; csr != nil {
+		a.log = newRecoveryLog(*csr)
+	}
+	return a
 }
 
 // AddAll implements Adapter.
@@ -319,10 +328,37 @@ func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *codec.SocketPac
 }
 
 func (a *MemoryAdapter) broadcast(p *codec.SocketPacket, opts BroadcastOptions, prepare func([]*Socket) []*Socket) error {
+	if a.log != nil && p.Type == codec.Event && !p.HasID && !opts.Flags.Volatile {
+		// Recorded: from the offset to the last recipient's queue under
+		// the log's lock, so that every socket gets recorded packets in
+		// offset order and a restore sees each packet either missed or
+		// delivered, never both.
+		a.log.mu.Lock()
+		defer a.log.mu.Unlock()
+		q := *p
+		q.Data = withOffset(p.Data, a.log.offsetLocked())
+		pkts, err := a.nsp.srv.parser.Encode(nil, &q)
+		if err != nil {
+			return err
+		}
+		a.log.appendLocked(pkts, opts, time.Now())
+		return a.deliverTo(pkts, &q, opts, prepare)
+	}
 	pkts, err := a.nsp.srv.parser.Encode(nil, p)
 	if err != nil {
 		return err
 	}
+	return a.deliverTo(pkts, p, opts, prepare)
+}
+
+// withOffset returns an event's data with offset appended as its last
+// argument, without touching data.
+func withOffset(data any, offset string) any {
+	d, _ := data.([]any)
+	return append(d[:len(d):len(d)], offset)
+}
+
+func (a *MemoryAdapter) deliverTo(pkts []codec.Packet, p *codec.SocketPacket, opts BroadcastOptions, prepare func([]*Socket) []*Socket) error {
 	socks := a.selectSockets(opts)
 	if prepare != nil {
 		socks = prepare(socks)
@@ -393,3 +429,27 @@ func (a *MemoryAdapter) ServerCount(context.Context) (int, error) { return 1, ni
 
 // Close implements Adapter.
 func (a *MemoryAdapter) Close() error { return nil }
+
+// PersistSession implements SessionAwareAdapter; without
+// ConnectionStateRecovery it does nothing.
+func (a *MemoryAdapter) PersistSession(_ context.Context, s *PersistedSession) error {
+	if a.log != nil {
+		a.log.persist(s, time.Now())
+	}
+	return nil
+}
+
+// RestoreSession implements SessionAwareAdapter; without
+// ConnectionStateRecovery it finds nothing.
+func (a *MemoryAdapter) RestoreSession(_ context.Context, pid, offset string, connect func(*RestoredSession)) (*RestoredSession, error) {
+	if a.log == nil {
+		return nil, nil
+	}
+	a.log.mu.Lock()
+	defer a.log.mu.Unlock()
+	rs := a.log.restoreLocked(pid, offset, time.Now())
+	if rs != nil && connect != nil {
+		connect(rs)
+	}
+	return rs, nil
+}

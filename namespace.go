@@ -123,6 +123,37 @@ func (n *Namespace) add(c *client, auth codec.Args) {
 	mws := n.middlewares
 	handlers := n.onConnect
 	n.mu.RUnlock()
+
+	// Connection state recovery: a client back with its pid and offset.
+	var sa SessionAwareAdapter
+	var pid, offset string
+	if csr := n.srv.opts.ConnectionStateRecovery; csr != nil {
+		if sock.pid, err = session.NewID(); err != nil {
+			c.closeWith(ReasonTransportError, err)
+			return
+		}
+		sock.gone = make(chan struct{})
+		var ok bool
+		if pid, offset, ok = recoveryAuth(auth); ok {
+			sa, _ = n.adapter.(SessionAwareAdapter)
+		}
+		if sa != nil && !csr.RunMiddlewares {
+			if n.restore(c, sock, sa, pid, offset) {
+				n.connected(sock, handlers)
+				return
+			}
+			sa = nil // connects as a new socket
+		}
+		if sa != nil {
+			// The middleware sees the socket as it would be restored.
+			if rs, err := sa.RestoreSession(context.Background(), pid, offset, nil); err == nil && rs != nil {
+				sock.id, sock.recovered, sock.data = rs.SID, true, rs.Data
+			} else {
+				sa = nil
+			}
+		}
+	}
+
 	for _, mw := range mws {
 		if err := n.runMiddleware(mw, sock); err != nil {
 			payload := connectErrorPayload{Message: err.Error()}
@@ -134,6 +165,16 @@ func (n *Namespace) add(c *client, auth codec.Args) {
 			return
 		}
 	}
+	if sa != nil {
+		if n.restore(c, sock, sa, pid, offset) {
+			n.connected(sock, handlers)
+			return
+		}
+		// Gone while the middleware ran: a new socket after all.
+		sock.mu.Lock()
+		sock.id, sock.recovered = id, false
+		sock.mu.Unlock()
+	}
 	if !c.attach(sock) {
 		return
 	}
@@ -143,14 +184,22 @@ func (n *Namespace) add(c *client, auth codec.Args) {
 	n.mu.Unlock()
 	n.adapter.AddAll(sock.id, []string{sock.id})
 	sock.markConnected()
-	_ = c.sendPacket(&codec.SocketPacket{Type: codec.Connect, Nsp: n.name, Data: connectPayload{SID: sock.id}})
+	_ = c.sendPacket(&codec.SocketPacket{Type: codec.Connect, Nsp: n.name, Data: connectPayload{SID: sock.id, PID: sock.pid}})
+	n.connected(sock, handlers)
+}
+
+// connected runs the connection handlers of a socket just connected.
+func (n *Namespace) connected(sock *Socket, handlers []func(*Socket)) {
 	for _, h := range handlers {
 		n.srv.safeCall("connection", func() { h(sock) })
 	}
 }
 
+// connectPayload is the CONNECT reply; PID only with connection state
+// recovery.
 type connectPayload struct {
 	SID string `json:"sid"`
+	PID string `json:"pid,omitempty"`
 }
 
 func (n *Namespace) runMiddleware(mw func(*Socket) error, s *Socket) (err error) {

@@ -34,6 +34,10 @@ type Socket struct {
 	client    *client
 	handshake *Handshake
 
+	pid       string        // private id for connection state recovery; "" without it
+	recovered bool          // set before the socket is connected
+	gone      chan struct{} // with a pid: closed when onClose is done (see Namespace.restore)
+
 	mu           sync.Mutex
 	connected    bool                   // guarded by mu
 	closedReason string                 // guarded by mu; set once disconnected
@@ -96,6 +100,12 @@ func (s *Socket) Session() *session.Session { return s.client.conn }
 // identity set by HTTP auth middleware); it is not cancelled when the
 // request ends.
 func (s *Socket) Context() context.Context { return s.client.conn.Request().Context() }
+
+// Recovered reports whether the socket is a recovered one: with
+// Options.ConnectionStateRecovery, a client that came back in time got
+// back its id, rooms and Data, and the events it missed were sent to it
+// before its CONNECT reply.
+func (s *Socket) Recovered() bool { return s.recovered }
 
 // Connected reports whether the socket is connected.
 func (s *Socket) Connected() bool {
@@ -312,6 +322,14 @@ func (s *Socket) onClose(reason string) {
 	for _, fn := range before {
 		s.nsp.srv.safeCall("disconnecting", func() { fn(reason) })
 	}
+	if s.pid != "" && recoverableReason(reason) {
+		if sa, ok := s.nsp.adapter.(SessionAwareAdapter); ok {
+			ps := &PersistedSession{SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data()}
+			if err := sa.PersistSession(context.Background(), ps); err != nil {
+				s.nsp.srv.reportError(err)
+			}
+		}
+	}
 	s.nsp.adapter.DelAll(s.id)
 	s.nsp.remove(s)
 	s.client.detach(s)
@@ -320,6 +338,9 @@ func (s *Socket) onClose(reason string) {
 	}
 	for _, fn := range after {
 		s.nsp.srv.safeCall("disconnect", func() { fn(reason) })
+	}
+	if s.gone != nil {
+		close(s.gone)
 	}
 }
 
@@ -513,11 +534,19 @@ func (s *Socket) write(event string, args []any, id uint64, hasID bool) error {
 	if !s.Connected() {
 		return ErrDisconnected
 	}
-	s.notifyOutgoing(event, args)
 	data := make([]any, 0, len(args)+1)
 	data = append(data, event)
 	data = append(data, args...)
-	return s.client.sendPacket(&codec.SocketPacket{Type: codec.Event, Nsp: s.nsp.name, ID: id, HasID: hasID, Data: data})
+	p := &codec.SocketPacket{Type: codec.Event, Nsp: s.nsp.name, ID: id, HasID: hasID, Data: data}
+	if s.pid != "" && !hasID {
+		if _, ok := s.nsp.adapter.(SessionAwareAdapter); ok {
+			// Recorded with an offset, as Node does: a broadcast to
+			// the socket's own room (this node only).
+			return s.nsp.adapter.Broadcast(context.Background(), p, BroadcastOptions{Rooms: []string{s.id}, Flags: BroadcastFlags{Local: true}})
+		}
+	}
+	s.notifyOutgoing(event, args)
+	return s.client.sendPacket(p)
 }
 
 // deliver queues an encoded broadcast packet on the socket's session;

@@ -67,6 +67,13 @@ func NewServer(opts *Options) *Server {
 // return promptly. A later call replaces the callback for new sessions.
 func (s *Server) OnConnection(fn func(*Session)) { s.onConnection.Store(&fn) }
 
+// QueueLimits returns the bounds of each session's outgoing queue
+// (Options.MaxBufferedPackets and MaxBufferedBytes, defaults applied;
+// zero means no bound).
+func (s *Server) QueueLimits() (packets int, bytes int64) {
+	return max(s.cfg.maxPackets, 0), max(s.cfg.maxBytes, 0)
+}
+
 // Count returns the number of open sessions.
 func (s *Server) Count() int {
 	s.mu.RLock()
