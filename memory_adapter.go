@@ -101,6 +101,9 @@ var _ Adapter = (*MemoryAdapter)(nil)
 // NewMemoryAdapter returns the in-memory adapter of nsp.
 func NewMemoryAdapter(nsp *Namespace) *MemoryAdapter {
 	a := &MemoryAdapter{nsp: nsp, rooms: make(map[string]map[string]struct{}), sids: make(map[string]*socketRooms)}
+	if nsp == nil {
+		return a // a bare room set (tests)
+	}
 	if csr := nsp.srv.opts.ConnectionStateRecovery; csr != nil {
 		a.log = newRecoveryLog(*csr)
 	}
