@@ -26,6 +26,7 @@ type Namespace struct {
 
 	mu          sync.RWMutex
 	sockets     map[string]*Socket    // guarded by mu; by socket id
+	byPID       map[string]*Socket    // guarded by mu; by private id (connection state recovery)
 	middlewares []func(*Socket) error // guarded by mu
 	onConnect   []func(*Socket)       // guarded by mu
 	serverSide  map[string]*handler   // guarded by mu; ServerSideEmit receivers
@@ -178,10 +179,7 @@ func (n *Namespace) add(c *client, auth codec.Args) {
 	if !c.attach(sock) {
 		return
 	}
-	n.mu.Lock()
-	n.sockets[sock.id] = sock
-	n.hadSocket = true
-	n.mu.Unlock()
+	n.addSocket(sock)
 	n.adapter.AddAll(sock.id, []string{sock.id})
 	sock.markConnected()
 	_ = c.sendPacket(&codec.SocketPacket{Type: codec.Connect, Nsp: n.name, Data: connectPayload{SID: sock.id, PID: sock.pid}})
@@ -222,10 +220,27 @@ func (s *Server) safeCall(event string, fn func()) {
 	fn()
 }
 
+// addSocket lists a socket just connected.
+func (n *Namespace) addSocket(s *Socket) {
+	n.mu.Lock()
+	n.sockets[s.id] = s
+	if s.pid != "" {
+		if n.byPID == nil {
+			n.byPID = make(map[string]*Socket)
+		}
+		n.byPID[s.pid] = s
+	}
+	n.hadSocket = true
+	n.mu.Unlock()
+}
+
 func (n *Namespace) remove(s *Socket) {
 	n.mu.Lock()
 	if n.sockets[s.id] == s {
 		delete(n.sockets, s.id)
+	}
+	if s.pid != "" && n.byPID[s.pid] == s {
+		delete(n.byPID, s.pid)
 	}
 	empty := len(n.sockets) == 0
 	n.mu.Unlock()

@@ -318,27 +318,28 @@ func recoveryAuth(auth codec.Args) (pid, offset string, ok bool) {
 // A client back with its pid while its old socket is still connected here
 // (the old connection is dead but not yet seen so: a killed long-poll, a
 // reconnection faster than the read error) takes over: the old
-// connection is closed, its socket disconnects and persists its session,
-// and the restore is tried again.
+// connection is closed and its socket disconnects ("transport close") and
+// persists its session before the restore.
 func (n *Namespace) restore(c *client, sock *Socket, sa SessionAwareAdapter, pid, offset string) bool {
-	for try := 0; ; try++ {
-		connected, busy := false, (*Socket)(nil)
-		_, err := sa.RestoreSession(context.Background(), pid, offset, func(rs *RestoredSession) {
-			connected, busy = n.connectRecovered(c, sock, rs)
-		})
-		if err != nil {
-			n.srv.reportError(err)
-		}
-		if connected || busy == nil || try > 0 || busy.pid != pid || busy.client == c {
-			return connected
-		}
-		busy.client.closeWith(ReasonTransportClose, nil)
+	n.mu.RLock()
+	old := n.byPID[pid]
+	n.mu.RUnlock()
+	if old != nil && old.client != c {
+		old.client.closeWith(ReasonTransportClose, nil)
 		select {
-		case <-busy.gone:
+		case <-old.gone:
 		case <-time.After(takeoverWait):
 			return false // its handlers are stuck: a new socket
 		}
 	}
+	connected := false
+	_, err := sa.RestoreSession(context.Background(), pid, offset, func(rs *RestoredSession) {
+		connected = n.connectRecovered(c, sock, rs)
+	})
+	if err != nil {
+		n.srv.reportError(err)
+	}
+	return connected
 }
 
 // takeoverWait bounds the wait for an old socket to disconnect when its
@@ -350,8 +351,7 @@ const takeoverWait = 5 * time.Second
 // the official client holds events that come before CONNECT and emits them
 // first). It runs while the adapter keeps recorded packets from rs's rooms
 // (see SessionAwareAdapter.RestoreSession), so none is missed or doubled.
-// busy is the socket that still holds rs.SID, if that is why it did not.
-func (n *Namespace) connectRecovered(c *client, sock *Socket, rs *RestoredSession) (ok bool, busy *Socket) {
+func (n *Namespace) connectRecovered(c *client, sock *Socket, rs *RestoredSession) bool {
 	var count int
 	var bytes int64
 	for _, pkts := range rs.MissedPackets {
@@ -364,24 +364,21 @@ func (n *Namespace) connectRecovered(c *client, sock *Socket, rs *RestoredSessio
 	if (maxPackets > 0 && count > maxPackets/2) || (maxBytes > 0 && bytes > maxBytes/2) {
 		// The replay would overflow the session's queue and close it,
 		// and the client would come back for the same replay.
-		return false, nil
+		return false
 	}
 	n.mu.Lock()
-	if old := n.sockets[rs.SID]; old != nil {
+	if n.sockets[rs.SID] != nil {
 		n.mu.Unlock()
-		return false, old
+		return false // restored already by another connection, still connected
 	}
 	n.mu.Unlock()
 	sock.mu.Lock()
 	sock.id, sock.pid, sock.recovered, sock.data = rs.SID, rs.PID, true, rs.Data
 	sock.mu.Unlock()
 	if !c.attach(sock) {
-		return false, nil
+		return false
 	}
-	n.mu.Lock()
-	n.sockets[sock.id] = sock
-	n.hadSocket = true
-	n.mu.Unlock()
+	n.addSocket(sock)
 	n.adapter.AddAll(sock.id, rs.Rooms)
 	sock.markConnected()
 	for _, pkts := range rs.MissedPackets {
@@ -390,5 +387,5 @@ func (n *Namespace) connectRecovered(c *client, sock *Socket, rs *RestoredSessio
 		}
 	}
 	_ = c.sendPacket(&codec.SocketPacket{Type: codec.Connect, Nsp: n.name, Data: connectPayload{SID: sock.id, PID: sock.pid}})
-	return true, nil
+	return true
 }
