@@ -67,6 +67,7 @@ func main() {
 	redisAddr := flag.String("redis", "", "join a cluster on this Redis (host:port) through the Redis adapter")
 	redisKey := flag.String("redis-key", "socket.io", "the Redis adapter's channel prefix (the same on every node, Node.js ones included)")
 	redisSharded := flag.String("redis-sharded", "", "with -redis: use the sharded adapter (Redis 7) in this subscription mode: dynamic, static or dynamic-private")
+	recoverFor := flag.Duration("recover", 0, "connection state recovery: a client whose connection drops and comes back within this long keeps its id and gets the messages it missed (0: off)")
 	flag.Parse()
 
 	js, err := findClientJS(*clientJS)
@@ -91,7 +92,7 @@ func main() {
 		}
 		log.Printf("cluster: Redis at %s, key %q, sharded %q", *redisAddr, *redisKey, *redisSharded)
 	}
-	io := newChat(*token, adapter)
+	io := newChat(*token, adapter, *recoverFor)
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer)
 	r.Get("/", func(w http.ResponseWriter, _ *http.Request) {
@@ -154,8 +155,12 @@ func main() {
 }
 
 // newChat is the seed's chat server, line for line in the seed API.
-func newChat(token string, adapter func(*socketio.Namespace) (socketio.Adapter, error)) *socketio.Server {
-	io := socketio.NewServer(&socketio.Options{Options: session.Options{MaxPayload: maxMessageSize}, Adapter: adapter})
+func newChat(token string, adapter func(*socketio.Namespace) (socketio.Adapter, error), recoverFor time.Duration) *socketio.Server {
+	opts := &socketio.Options{Options: session.Options{MaxPayload: maxMessageSize}, Adapter: adapter}
+	if recoverFor > 0 {
+		opts.ConnectionStateRecovery = &socketio.ConnectionStateRecovery{MaxDisconnectionDuration: recoverFor}
+	}
+	io := socketio.NewServer(opts)
 	if token != "" {
 		// Socket.IO-level auth: the CONNECT payload must carry the token.
 		io.Use(func(s *socketio.Socket) error {
@@ -166,6 +171,11 @@ func newChat(token string, adapter func(*socketio.Namespace) (socketio.Adapter, 
 		})
 	}
 	io.OnConnect(func(c *socketio.Conn) {
+		if c.Recovered() {
+			// Back within -recover: same id, missed messages replayed.
+			_ = io.Broadcast(announcement{"reconnected: " + c.ID()})
+			return
+		}
 		_ = io.Broadcast(announcement{"connected: " + c.ID()})
 	})
 	io.OnDisconnect(func(c *socketio.Conn) {

@@ -83,8 +83,8 @@ func (l *brLog) String() string {
 
 // brStartChat builds chi_example and runs it on a free port; it returns
 // the chat URL and a function that stops it with SIGINT and checks that
-// it exits cleanly.
-func brStartChat(t *testing.T, root string) (url string, stop func()) {
+// it exits cleanly. args are more flags for it.
+func brStartChat(t *testing.T, root string, args ...string) (url string, stop func()) {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "chi_example")
 	build := exec.Command("go", "build", "-o", bin, ".")
@@ -100,7 +100,7 @@ func brStartChat(t *testing.T, root string) (url string, stop func()) {
 	addr := ln.Addr().String()
 	ln.Close()
 
-	cmd := exec.Command(bin, "-addr", addr)
+	cmd := exec.Command(bin, append([]string{"-addr", addr}, args...)...)
 	cmd.Dir = root // it finds chi_example/node_modules from there
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -66,3 +66,16 @@ func TestSocketIORecoveryUnderFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestChatRecovery: chi_example -recover: a chat client whose connection
+// drops comes back with its id and the messages it missed.
+func TestChatRecovery(t *testing.T) {
+	root := brRequire(t)
+	env := requireSIO(t)
+	url, stop := brStartChat(t, root, "-recover", "1m")
+	defer stop()
+	res := env.start(t, "chat-recover.js", url, "websocket").result()
+	if res["recovered"] != true || res["sameId"] != true {
+		t.Fatalf("after the drop (%v): recovered %v, same id %v", res["reason"], res["recovered"], res["sameId"])
+	}
+}
