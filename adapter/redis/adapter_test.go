@@ -65,6 +65,11 @@ func cluster(t *testing.T, n int, setup func(i int, s *socketio.Server)) []*node
 
 // clusterKey is cluster, telling the key prefix it chose.
 func clusterKey(t *testing.T, n int, keyOut *string, setup func(i int, s *socketio.Server)) []*node {
+	return clusterWith(t, n, keyOut, nil, setup)
+}
+
+// clusterWith is clusterKey with tweak applied to each node's Options.
+func clusterWith(t *testing.T, n int, keyOut *string, tweak func(*socketio.Options), setup func(i int, s *socketio.Server)) []*node {
 	addr := redisAddr(t)
 	var b [4]byte
 	_, _ = rand.Read(b[:])
@@ -73,10 +78,14 @@ func clusterKey(t *testing.T, n int, keyOut *string, setup func(i int, s *socket
 	nodes := make([]*node, n)
 	for i := range nodes {
 		rdb := goredis.NewClient(&goredis.Options{Addr: addr})
-		srv := socketio.NewServer(&socketio.Options{
+		opts := &socketio.Options{
 			Adapter:      redisadapter.NewAdapter(rdb, &redisadapter.Options{Key: key}),
 			ErrorHandler: func(err error) { t.Logf("node %d: %v", i, err) },
-		})
+		}
+		if tweak != nil {
+			tweak(opts)
+		}
+		srv := socketio.NewServer(opts)
 		if setup != nil {
 			setup(i, srv)
 		}
