@@ -214,7 +214,8 @@ func (l *recoveryLog) seqOf(offset string) (uint64, bool) {
 		return 0, false
 	}
 	seq, err := strconv.ParseUint(rest, 36, 64)
-	if err != nil || l.len() == 0 || seq < l.first || seq >= l.next {
+	if err != nil || strconv.FormatUint(seq, 36) != rest || // only offsets as issued ("02", "A" are not)
+		l.len() == 0 || seq < l.first || seq >= l.next {
 		return 0, false
 	}
 	return seq, true
