@@ -166,6 +166,11 @@ func (a *MemoryAdapter) delLocked(id, room string) {
 
 // DelAll implements Adapter.
 func (a *MemoryAdapter) DelAll(id string) {
+	if a.log != nil {
+		a.log.mu.Lock()
+		delete(a.log.since, id) // gone for good unless persisted (which took it)
+		a.log.mu.Unlock()
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.onRoom != nil {
@@ -444,15 +449,25 @@ func (a *MemoryAdapter) PersistSession(_ context.Context, s *PersistedSession) e
 
 // RestoreSession implements SessionAwareAdapter; without
 // ConnectionStateRecovery it finds nothing.
-func (a *MemoryAdapter) RestoreSession(_ context.Context, pid, offset string, connect func(*RestoredSession)) (*RestoredSession, error) {
+func (a *MemoryAdapter) RestoreSession(_ context.Context, pid, offset string, connect func(*RestoredSession) bool) (*RestoredSession, error) {
 	if a.log == nil {
 		return nil, nil
 	}
 	a.log.mu.Lock()
 	defer a.log.mu.Unlock()
-	rs := a.log.restoreLocked(pid, offset, time.Now())
-	if rs != nil && connect != nil {
-		connect(rs)
+	rs, p := a.log.restoreLocked(pid, offset, time.Now())
+	if rs != nil && connect != nil && connect(rs) && p.hasSince {
+		a.log.since[rs.SID] = p.since // its history goes on from there
 	}
 	return rs, nil
+}
+
+// recordingFrom notes, before socket id joins its rooms, that recorded
+// packets from now on are its history (see RestoreSession's empty offset).
+func (a *MemoryAdapter) recordingFrom(id string) {
+	if a.log != nil {
+		a.log.mu.Lock()
+		a.log.connectedLocked(id)
+		a.log.mu.Unlock()
+	}
 }

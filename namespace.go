@@ -180,6 +180,9 @@ func (n *Namespace) add(c *client, auth codec.Args) {
 		return
 	}
 	n.addSocket(sock)
+	if r, ok := n.adapter.(interface{ recordingFrom(string) }); ok && sock.pid != "" {
+		r.recordingFrom(sock.id)
+	}
 	n.adapter.AddAll(sock.id, []string{sock.id})
 	sock.markConnected()
 	_ = c.sendPacket(&codec.SocketPacket{Type: codec.Connect, Nsp: n.name, Data: connectPayload{SID: sock.id, PID: sock.pid}})

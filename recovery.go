@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"sync"
@@ -104,13 +105,17 @@ type SessionAwareAdapter interface {
 	// RestoreSession finds pid's session and the packets after offset
 	// sent to its rooms; the session stays until it expires, as in Node
 	// (the namespace refuses to restore a socket id that is connected).
-	// It returns nil, nil when the session is
-	// unknown or expired or offset is no longer in the log. When connect
-	// is non-nil it is called before RestoreSession returns, at a point
-	// where no recorded packet can reach the session's rooms between the
-	// computation of MissedPackets and connect's return: the namespace
-	// joins the socket to its rooms and queues the missed packets there.
-	RestoreSession(ctx context.Context, pid, offset string, connect func(*RestoredSession)) (*RestoredSession, error)
+	// An empty offset (a client that had received no recorded event)
+	// means every packet since the socket first connected, if the
+	// adapter knows when that was; an offset from before it counts from
+	// then too. It returns nil, nil when the session is unknown or
+	// expired or the packets after offset are no longer all in the log.
+	// When connect is non-nil it is called before RestoreSession returns,
+	// at a point where no recorded packet can reach the session's rooms
+	// between the computation of MissedPackets and connect's return: the
+	// namespace joins the socket to its rooms and queues the missed
+	// packets there, and reports whether the socket connected.
+	RestoreSession(ctx context.Context, pid, offset string, connect func(*RestoredSession) bool) (*RestoredSession, error)
 }
 
 // recoverableReasons are the disconnect reasons that persist a session
@@ -136,6 +141,7 @@ type recoveryLog struct {
 	next    uint64                // guarded by mu; seq of the next packet
 	bytes   int64                 // guarded by mu
 	byPID   map[string]*persisted // guarded by mu
+	since   map[string]uint64     // guarded by mu; by connected socket id: seq of the first packet it could get
 	order   []persistedAt         // guarded by mu; persist order, for expiry and eviction (may hold stale pids)
 }
 
@@ -149,7 +155,9 @@ type logEntry struct {
 
 type persisted struct {
 	PersistedSession
-	at time.Time
+	at       time.Time
+	since    uint64 // see recoveryLog.since
+	hasSince bool
 }
 
 type persistedAt struct {
@@ -161,7 +169,7 @@ func newRecoveryLog(cfg ConnectionStateRecovery) *recoveryLog {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	prefix := strconv.FormatUint(uint64(binary.LittleEndian.Uint32(b[:4]))|uint64(b[4])<<32|uint64(b[5])<<40, 36) + "-"
-	return &recoveryLog{cfg: cfg.withDefaults(), prefix: prefix, byPID: make(map[string]*persisted)}
+	return &recoveryLog{cfg: cfg.withDefaults(), prefix: prefix, byPID: make(map[string]*persisted), since: make(map[string]uint64)}
 }
 
 // offsetLocked returns the offset of the next packet.
@@ -207,24 +215,33 @@ func (l *recoveryLog) pruneLocked(now time.Time) {
 	}
 }
 
-// seqOf returns the sequence number of a recorded packet's offset.
+// seqOf returns the sequence number of an offset this log issued.
 func (l *recoveryLog) seqOf(offset string) (uint64, bool) {
 	rest, ok := strings.CutPrefix(offset, l.prefix)
 	if !ok {
 		return 0, false
 	}
 	seq, err := strconv.ParseUint(rest, 36, 64)
-	if err != nil || strconv.FormatUint(seq, 36) != rest || // only offsets as issued ("02", "A" are not)
-		l.len() == 0 || seq < l.first || seq >= l.next {
+	if err != nil || strconv.FormatUint(seq, 36) != rest || seq >= l.next { // only offsets as issued ("02", "A" are not)
 		return 0, false
 	}
 	return seq, true
 }
 
+// connectedLocked notes that socket sid has connected: the packets from
+// the next one on are its history.
+func (l *recoveryLog) connectedLocked(sid string) {
+	if _, ok := l.since[sid]; !ok {
+		l.since[sid] = l.next
+	}
+}
+
 func (l *recoveryLog) persist(s *PersistedSession, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.byPID[s.PID] = &persisted{PersistedSession: *s, at: now}
+	since, hasSince := l.since[s.SID]
+	delete(l.since, s.SID)
+	l.byPID[s.PID] = &persisted{PersistedSession: *s, at: now, since: since, hasSince: hasSince}
 	l.order = append(l.order, persistedAt{s.PID, now})
 	l.pruneSessionsLocked(now)
 }
@@ -252,26 +269,43 @@ func (l *recoveryLog) pruneSessionsLocked(now time.Time) {
 	}
 }
 
-// restoreLocked finds pid's session and what it missed after offset.
-func (l *recoveryLog) restoreLocked(pid, offset string, now time.Time) *RestoredSession {
+// restoreLocked finds pid's session and what it missed after offset (see
+// SessionAwareAdapter.RestoreSession).
+func (l *recoveryLog) restoreLocked(pid, offset string, now time.Time) (*RestoredSession, *persisted) {
 	l.pruneSessionsLocked(now)
 	l.pruneLocked(now)
 	p := l.byPID[pid]
 	if p == nil {
-		return nil
+		return nil, nil
 	}
-	seq, ok := l.seqOf(offset)
-	if !ok {
-		return nil
-	}
-	rs := &RestoredSession{PersistedSession: p.PersistedSession}
-	start := l.head + int(seq-l.first) + 1
-	for _, e := range l.entries[start:] {
-		if includes(p.Rooms, e.rooms, e.except) {
-			rs.MissedPackets = append(rs.MissedPackets, e.pkts)
+	var start uint64 // seq of the first packet to replay
+	if offset == "" {
+		if !p.hasSince {
+			return nil, nil
+		}
+		start = p.since
+	} else {
+		seq, ok := l.seqOf(offset)
+		if !ok {
+			return nil, nil
+		}
+		start = seq + 1
+		if p.hasSince && p.since > start {
+			start = p.since // the client's offset is from an earlier socket
 		}
 	}
-	return rs
+	if start < l.first && l.len() > 0 || start > l.next {
+		return nil, nil // pruned: packets it missed are gone
+	}
+	rs := &RestoredSession{PersistedSession: p.PersistedSession}
+	if l.len() > 0 && start < l.next {
+		for _, e := range l.entries[l.head+int(start-l.first):] {
+			if includes(p.Rooms, e.rooms, e.except) {
+				rs.MissedPackets = append(rs.MissedPackets, e.pkts)
+			}
+		}
+	}
+	return rs, p
 }
 
 // includes reports whether a packet sent to rooms except except reached a
@@ -297,19 +331,29 @@ func includes(socketRooms, rooms, except []string) bool {
 }
 
 // recoveryAuth reads the pid and offset a reconnecting client puts in its
-// CONNECT auth payload; ok is false unless both are strings.
+// CONNECT auth payload; ok is false unless pid is a string and offset is
+// a string or absent.
+//
+// Node requires both. The official client sends no offset when it had
+// received no recorded event before the drop; such a client is recovered
+// here too, from when its socket connected.
 func recoveryAuth(auth codec.Args) (pid, offset string, ok bool) {
 	if auth == nil || auth.Len() == 0 {
 		return "", "", false
 	}
 	var v struct {
-		PID    *string `json:"pid"`
-		Offset *string `json:"offset"`
+		PID    *string         `json:"pid"`
+		Offset json.RawMessage `json:"offset"`
 	}
-	if auth.Decode(0, &v) != nil || v.PID == nil || v.Offset == nil {
+	if auth.Decode(0, &v) != nil || v.PID == nil {
 		return "", "", false
 	}
-	return *v.PID, *v.Offset, true
+	if len(v.Offset) > 0 && string(v.Offset) != "null" {
+		if json.Unmarshal(v.Offset, &offset) != nil {
+			return "", "", false // an offset, but not a string
+		}
+	}
+	return *v.PID, offset, true
 }
 
 // restore connects sock as the recovered rs.SID if the adapter still has
@@ -334,8 +378,9 @@ func (n *Namespace) restore(c *client, sock *Socket, sa SessionAwareAdapter, pid
 		}
 	}
 	connected := false
-	_, err := sa.RestoreSession(context.Background(), pid, offset, func(rs *RestoredSession) {
+	_, err := sa.RestoreSession(context.Background(), pid, offset, func(rs *RestoredSession) bool {
 		connected = n.connectRecovered(c, sock, rs)
+		return connected
 	})
 	if err != nil {
 		n.srv.reportError(err)

@@ -240,7 +240,7 @@ func TestRecoveryRefused(t *testing.T) {
 	t.Run("offset pruned by MaxPackets", func(t *testing.T) {
 		r := newRecoveryEnv(t, &socketio.ConnectionStateRecovery{MaxPackets: 3}, nil)
 		reply, off := r.dropAfter(t, 1)
-		for i := range 3 {
+		for i := range 4 { // the first packet it missed leaves the log
 			if err := r.srv.Emit("fill", i); err != nil {
 				t.Fatal(err)
 			}
@@ -358,6 +358,60 @@ func TestRecoveryMiddleware(t *testing.T) {
 					t.Fatal("middleware skipped with RunMiddlewares")
 				}
 			}
+		})
+	}
+}
+
+// A client that had received no recorded event sends its pid and no
+// offset (socket.io-client does so); it is recovered with what was sent
+// since its socket connected, and nothing from before. An offset from
+// an earlier socket counts from the new socket's connection too.
+func TestRecoveryFromConnect(t *testing.T) {
+	r := newRecoveryEnv(t, &socketio.ConnectionStateRecovery{}, nil)
+	names := func(ps []siotest.Packet) string {
+		var out []string
+		for _, p := range ps {
+			name, _ := eventArgs(t, p)
+			out = append(out, name)
+		}
+		return strings.Join(out, ",")
+	}
+	// An earlier socket's offset.
+	old := r.dial(eiotest.ModeWebSocket)
+	connectRaw(t, old, "")
+	recvChan(t, r.socks, "socket")
+	if err := r.srv.Emit("first"); err != nil {
+		t.Fatal(err)
+	}
+	oldOffset := lastOffset(t, recv(t, old))
+	if err := r.srv.Emit("before"); err != nil {
+		t.Fatal(err)
+	}
+	recv(t, old)
+
+	for _, tc := range []struct{ name, offset string }{{"no offset", ""}, {"offset of an earlier socket", oldOffset}} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := r.dial(eiotest.ModeWebSocket)
+			_, reply := connectRaw(t, c, "")
+			sock := recvChan(t, r.socks, "socket")
+			gone := make(chan string, 1)
+			sock.OnDisconnect(func(reason string) { gone <- reason })
+			c.Stop() // before any event reached it
+			recvChan(t, gone, "disconnect")
+			if err := r.srv.Emit("missed"); err != nil {
+				t.Fatal(err)
+			}
+			recv(t, old)
+			auth := fmt.Sprintf(`{"pid":%q}`, reply.PID)
+			if tc.offset != "" {
+				auth = fmt.Sprintf(`{"pid":%q,"offset":%q}`, reply.PID, tc.offset)
+			}
+			back := r.dial(eiotest.ModeWebSocket)
+			before, reply2 := connectRaw(t, back, auth)
+			if reply2.SID != reply.SID || names(before) != "missed" {
+				t.Fatalf("sid %s (was %s), replayed %q; want the same sid and [missed]", reply2.SID, reply.SID, names(before))
+			}
+			recvChan(t, r.socks, "socket")
 		})
 	}
 }

@@ -19,8 +19,12 @@ import (
 func TestSocketIORecoveryUnderFaults(t *testing.T) {
 	env := requireSIO(t)
 	const count = 3000
-	for i, mode := range sioModes {
+	for i, mode := range append(sioModes, "upgrade-cut") {
 		t.Run(mode, func(t *testing.T) {
+			variant := mode
+			if mode == "upgrade-cut" {
+				mode = "upgrade"
+			}
 			h := newSIOServer(t, mode, func(o *socketio.Options) {
 				o.ConnectionStateRecovery = &socketio.ConnectionStateRecovery{}
 			})
@@ -28,7 +32,14 @@ func TestSocketIORecoveryUnderFaults(t *testing.T) {
 			// requests each open one of their own (a few hundred bytes):
 			// one in five is cut somewhere in its first 2 KiB.
 			budget := faultproxy.Options{MinBytes: 2 << 10, MaxBytes: 24 << 10, Seed: uint64(i + 1)}
-			if mode == "polling" {
+			switch variant {
+			case "upgrade-cut":
+				// A third of all connections cut in their first 400
+				// bytes: polls, and WebSockets in their 101 response or
+				// their probe (the client then stays on polling for
+				// that connection).
+				budget.MinBytes, budget.MaxBytes, budget.KillRatio = 100, 400, 0.3
+			case "polling":
 				budget.MinBytes, budget.MaxBytes, budget.KillRatio = 100, 2<<10, 0.2
 			}
 			proxy, err := faultproxy.Start(strings.TrimPrefix(h.url, "http://"), budget)

@@ -35,7 +35,13 @@ sc.run(
       let next = 0; // the next number expected
       let errors = 0;
       sc.state = { seen: () => seen.length, connects, next };
+      let upgradeErrors = 0;
+      const watchEngine = () => manager.engine?.on("upgradeError", () => upgradeErrors++);
+      manager.on("open", watchEngine);
       socket.on("connect", () => {
+        // Replayed events are emitted before "connect": the last one may
+        // have ended the run (finish disconnected) by now.
+        if (finished) return;
         connects.push({ recovered: socket.recovered, id: socket.id });
         log.push({ recovered: socket.recovered, id: socket.id, at: seen.length });
         if (connects.length === 1) process.stdout.write(JSON.stringify({ ready: true }) + "\n");
@@ -53,7 +59,9 @@ sc.run(
       });
       // finish disconnects, waits (bounded) until the close reached the
       // wire, and reports.
+      let finished = false;
       const finish = async () => {
+          finished = true;
           const engine = manager.engine;
           const closed = new Promise((r) => engine.once("close", r));
           socket.disconnect(); // the only socket: the Manager closes the connection
@@ -75,6 +83,7 @@ sc.run(
             recovered: connects.filter((c) => c.recovered).length,
             ids: [...new Set(connects.map((c) => c.id))].length,
             connectErrors: errors,
+            upgradeErrors,
             connectLog: log.slice(0, 50),
           });
       };
