@@ -134,7 +134,13 @@ func newManager(t *testing.T, url string, md mode, opts *client.Options) (m *cli
 	}
 	up := make(chan string, 16)
 	m.OnUpgrade(func(tr string) { up <- tr })
-	t.Cleanup(func() { _ = m.Close() })
+	t.Cleanup(func() {
+		start := time.Now()
+		_ = m.Close()
+		if d := time.Since(start); d > time.Second {
+			t.Logf("Manager.Close took %v", d)
+		}
+	})
 	return m, up
 }
 

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
 
 	"github.com/gosio/socketio/codec"
 )
@@ -24,13 +26,38 @@ var errReadLimit = errors.New("socketio: response larger than Options.MaxReadSiz
 
 // get sends one polling GET (a handshake when sid is empty) and returns
 // its body.
+//
+// net/http silently retries a GET on a new connection when a reused one
+// fails after the request was written; the server may have answered on
+// the dead connection, and those packets would be lost without the
+// session noticing. Such a retry is aborted instead, so a lost connection
+// is a "transport error", as in the JS client. (A retry before anything
+// was written — a keep-alive connection the server had just closed — is
+// harmless and let through.)
 func (p *pollingTransport) get(ctx context.Context, sid string) ([]byte, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var written, conns atomic.Int32
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) {
+			if conns.Add(1) > 1 && written.Load() > 0 {
+				cancel(errConnectionLost)
+			}
+		},
+		WroteRequest: func(httptrace.WroteRequestInfo) { written.Add(1) },
+	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.e.ep.url(Polling, sid), nil)
 	if err != nil {
 		return nil, &TransportError{Transport: Polling, Code: -1, Err: err}
 	}
-	return p.do(req)
+	body, err := p.do(req)
+	if err != nil && errors.Is(context.Cause(ctx), errConnectionLost) {
+		err = &TransportError{Transport: Polling, Code: -1, Err: errConnectionLost}
+	}
+	return body, err
 }
+
+var errConnectionLost = errors.New("socketio: connection lost during a poll")
 
 // write POSTs one batch as a polling payload.
 func (p *pollingTransport) write(ctx context.Context, pkts []codec.Packet) error {
