@@ -115,7 +115,7 @@ func TestAcksOnDisconnection(t *testing.T) {
 		_ = s.Emit("never", func(err error) { callbacks <- err })
 		dropped := make(chan struct{}, 1)
 		_ = s.Emit("never", func() { dropped <- struct{}{} }) // no error parameter: dropped
-		for range 3 { // the server has them all: cut
+		for range 3 {                                         // the server has them all: cut
 			recv(t, received, "an event on the server")
 		}
 		srv.ln.kill()
