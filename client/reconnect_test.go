@@ -44,17 +44,7 @@ func TestReconnectAfterKill(t *testing.T) {
 		recv(t, connects, "connect")
 		firstID := main.ID()
 
-		// On polling, a connection cut between two polls goes unnoticed
-		// (the next poll opens a new one, as any HTTP client does): cut
-		// until the cut is noticed.
-		var r string
-		for r == "" {
-			srv.ln.kill()
-			select {
-			case r = <-closes:
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
+		r := cut(t, srv, closes)
 		// As in the JS client: a lost WebSocket is "transport close", a
 		// failed poll "transport error".
 		if r != client.ReasonTransportClose && r != client.ReasonTransportError {
@@ -103,6 +93,8 @@ func TestAcksOnDisconnection(t *testing.T) {
 			})
 		})
 		m, up := newManager(t, srv.url, md, fastReconnect)
+		closes := make(chan string, 4)
+		m.OnClose(func(r string, _ error) { closes <- r })
 		s := m.Socket("/", nil)
 		connect(t, s, md, up)
 		recv(t, conns, "the server socket")
@@ -115,10 +107,11 @@ func TestAcksOnDisconnection(t *testing.T) {
 		_ = s.Emit("never", func(err error) { callbacks <- err })
 		dropped := make(chan struct{}, 1)
 		_ = s.Emit("never", func() { dropped <- struct{}{} }) // no error parameter: dropped
-		for range 3 {                                         // the server has them all: cut
+		// The server has them all: cut.
+		for range 3 {
 			recv(t, received, "an event on the server")
 		}
-		srv.ln.kill()
+		cut(t, srv, closes)
 		if err := recv(t, callbacks, "the callback's failure"); !errors.Is(err, client.ErrDisconnected) {
 			t.Fatalf("callback got %v", err)
 		}
@@ -139,4 +132,23 @@ func TestAcksOnDisconnection(t *testing.T) {
 			t.Fatalf("answer %q %v", v, err)
 		}
 	})
+}
+
+// cut closes the server side of every connection until the client
+// notices (a reason on closes, which it returns). On polling, a
+// connection cut between two polls goes unnoticed — the next poll opens a
+// new one, as any HTTP client does — hence the repetition.
+func cut(t *testing.T, srv *testServer, closes <-chan string) string {
+	t.Helper()
+	deadline := time.After(wait)
+	for {
+		srv.ln.kill()
+		select {
+		case r := <-closes:
+			return r
+		case <-time.After(50 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("the client never noticed the cut")
+		}
+	}
 }
