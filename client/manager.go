@@ -327,11 +327,13 @@ func (m *Manager) oncloseLocked(reason string, err error) {
 	}
 	m.backoff.reset()
 	m.state = managerClosed
-	notify(m.disp, m.h.close, func(fn func(string, error)) { fn(reason, err) })
 	retry := m.cfg.reconnection && !m.skipReconnect
+	// The sockets first: when the close handlers run, they are
+	// disconnected.
 	for _, s := range m.activeLocked() {
 		s.onClose(reason, !retry)
 	}
+	notify(m.disp, m.h.close, func(fn func(string, error)) { fn(reason, err) })
 	if retry {
 		m.reconnectLocked()
 	}

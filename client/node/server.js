@@ -1,6 +1,7 @@
 // A socket.io 4.8.4 server for the Go client's tests (client/node_test.go),
 // with connection state recovery enabled. It listens on an ephemeral port of
 // 127.0.0.1, prints {"port":N} once listening, and exits when stdin closes.
+// PING_INTERVAL and PING_TIMEOUT (ms) override the heartbeat's defaults.
 //
 // Namespaces "/" and "/chat" share the handlers below; "/private" refuses
 // connections without auth {token: "secret"}. A small JSON control API on
@@ -26,6 +27,8 @@ const httpServer = http.createServer();
 const io = new Server(httpServer, {
   connectionStateRecovery: { maxDisconnectionDuration: 2 * 60 * 1000, skipMiddlewares: true },
   maxHttpBufferSize: 1e6,
+  pingInterval: Number(process.env.PING_INTERVAL) || 25000,
+  pingTimeout: Number(process.env.PING_TIMEOUT) || 20000,
 });
 
 // Every socket ever connected, by namespace and id (the tests are short).
