@@ -173,11 +173,13 @@ func TestRecoveryOverflow(t *testing.T) {
 	closes := make(chan string, 4)
 	m.OnClose(func(r string, _ error) { closes <- r })
 	s := m.Socket("/", nil)
-	s.On("e", func(int) {})
+	handled := make(chan int, 16)
+	s.On("e", func(i int) { handled <- i })
 	s.Connect()
 	c := recv(t, f.conns, "the connection")
 	_ = c.next(t, true)
 	c.send(t, `40{"sid":"s1","pid":"p1"}`, `42["e",1,"o1"]`)
+	recv(t, handled, "the event") // its offset is known
 	c.close()
 	c = recv(t, f.conns, "the second connection")
 	if p := c.next(t, true); p != `40{"offset":"o1","pid":"p1"}` {
