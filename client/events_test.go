@@ -254,14 +254,20 @@ func TestReservedAndBadHandlers(t *testing.T) {
 			s.On("x", fn)
 		}()
 	}
-	func() {
-		defer func() {
-			if recover() == nil {
-				t.Error("On accepted a reserved event")
-			}
+	for event, fn := range map[string]any{"disconnect": func() {}, "disconnecting": func(string) {}, "newListener": func() {}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("On accepted %q with %T", event, fn)
+				}
+			}()
+			s.On(event, fn)
 		}()
-		s.On("disconnect", func() {})
-	}()
+	}
+	// The lifecycle events have their own methods, which On forwards to.
+	s.On("connect", func() {})
+	s.On("connect_error", func(error) {})
+	s.On("disconnect", func(string) {})
 }
 
 // A payload that does not fit the handler reaches OnError, and the server's
