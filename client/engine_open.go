@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -159,7 +160,7 @@ func dialEngine(ctx context.Context, cfg *config, ep endpoint, gor *tracker, hoo
 	}
 	e.hs = hs
 	e.upgrade = cfg.upgrade && cfg.transports[0] == Polling &&
-		contains(cfg.transports, WebSocket) && contains(hs.Upgrades, WebSocket)
+		slices.Contains(cfg.transports, WebSocket) && slices.Contains(hs.Upgrades, WebSocket)
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	return e, nil
 }

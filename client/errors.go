@@ -68,6 +68,9 @@ var (
 	ErrInactive = errors.New("socketio: socket is not connecting")
 )
 
+// The error types below are plain values: once returned, they are never
+// modified, and may be read from any goroutine.
+
 // ConnectError is the error a socket's OnConnectError handlers receive
 // when the server refuses the connection to the namespace (a middleware
 // error, an unknown namespace): Message and Data are the JS client's

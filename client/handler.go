@@ -11,6 +11,7 @@ import (
 // AckFunc answers the server's acknowledgement request of an event. Only
 // the first call sends anything; later calls return ErrAckAlreadySent. It
 // returns ErrDisconnected when the connection the event came on is gone.
+// It may be kept and called later, from any goroutine.
 type AckFunc func(args ...any) error
 
 // handler is a typed event handler or ack callback: the func and its

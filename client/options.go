@@ -3,6 +3,7 @@ package client
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,7 +19,9 @@ const (
 // Options configures a Manager. The zero value (or a nil *Options) is a
 // valid configuration with the JS client's defaults; every field documents
 // its default and what zero and negative values mean. Options are read
-// once by NewManager; changing them afterwards has no effect.
+// once by NewManager (which copies what it keeps); changing them
+// afterwards has no effect, and one Options value may serve several
+// Managers.
 type Options struct {
 	// Path is the server's Engine.IO path. Empty means "/socket.io/"; a
 	// trailing slash is added when missing, as the JS client does.
@@ -57,11 +60,12 @@ type Options struct {
 	// handshake). Zero means 20s; negative means no bound.
 	Timeout time.Duration
 
-	// HTTPClient sends the polling requests. Nil means a client of the
-	// Manager's own (a clone of http.DefaultTransport), whose idle
+	// HTTPClient sends the polling requests (TLS settings, proxies and
+	// cookies go there, and in Dialer for WebSocket). Nil means a client
+	// of the Manager's own (a clone of http.DefaultTransport), whose idle
 	// connections are closed with the Manager. Its Jar, if any, also
 	// serves the WebSocket handshake when Dialer has none (sticky
-	// sessions).
+	// sessions). Its Timeout, if any, would cut long polls: leave it zero.
 	HTTPClient *http.Client
 	// Dialer opens WebSocket connections. Nil means a copy of
 	// websocket.DefaultDialer.
@@ -95,7 +99,8 @@ type Options struct {
 }
 
 // SocketOptions configures one namespace's Socket (Manager.Socket). The
-// zero value (or nil) is valid.
+// zero value (or nil) is valid; it is read once, by Manager.Socket (Auth
+// is kept: do not modify it afterwards).
 type SocketOptions struct {
 	// Auth is sent in every CONNECT packet to the namespace (the server's
 	// handshake.auth). With connection state recovery, the JS client's
@@ -180,7 +185,7 @@ func newConfig(o *Options) config {
 		c.timeout = o.Timeout
 	}
 	for _, t := range o.Transports {
-		if (t == Polling || t == WebSocket) && !contains(c.transports, t) {
+		if (t == Polling || t == WebSocket) && !slices.Contains(c.transports, t) {
 			c.transports = append(c.transports, t)
 		}
 	}
@@ -260,13 +265,4 @@ func orDuration(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
 }
