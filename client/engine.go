@@ -216,8 +216,10 @@ func (e *engine) receive(p codec.Packet) bool {
 		return true
 	case codec.PacketPing:
 		e.mu.Lock()
-		if e.state == engineOpen {
-			// Ahead of queued data: a heartbeat waits for no traffic.
+		// Ahead of queued data: a heartbeat waits for no traffic. One
+		// pong waiting is enough, however many pings a server sends
+		// while writes are stuck.
+		if e.state == engineOpen && (len(e.buf) == 0 || e.buf[0].Type != codec.PacketPong) {
 			e.buf = slices.Insert(e.buf, 0, codec.Packet{Type: codec.PacketPong})
 			e.flushLocked()
 		}

@@ -38,6 +38,7 @@ type Manager struct {
 	timerGen      uint64             // guarded by mu; invalidates earlier reconnection timers
 	timer         *time.Timer        // guarded by mu
 	maxPayload    int64              // guarded by mu; the last handshake's
+	pingQueued    bool               // guarded by mu; a ping notification waits to run
 	h             managerHandlers    // guarded by mu
 }
 
@@ -383,10 +384,25 @@ func (m *Manager) destroy(*Socket) {
 	}
 }
 
+// onEnginePing notifies the OnPing handlers; a notification not yet run
+// stands for the pings that follow it, so a flood of pings queues
+// nothing.
 func (m *Manager) onEnginePing() {
 	m.mu.Lock()
-	notify(m.disp, m.h.ping, func(fn func()) { fn() })
-	m.mu.Unlock()
+	defer m.mu.Unlock()
+	fns := m.h.ping
+	if len(fns) == 0 || m.pingQueued {
+		return
+	}
+	m.pingQueued = true
+	m.disp.push(func() {
+		m.mu.Lock()
+		m.pingQueued = false
+		m.mu.Unlock()
+		for _, fn := range fns {
+			safeCall(fn)
+		}
+	})
 }
 
 func (m *Manager) onEngineUpgrade() {

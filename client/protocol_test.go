@@ -197,3 +197,23 @@ func TestRecoveryOverflow(t *testing.T) {
 		t.Fatalf("CONNECT after giving up %q", p)
 	}
 }
+
+// A CONNECT reply without a sid (a Socket.IO v2 server): connect_error,
+// once, however often the server repeats it.
+func TestConnectReplyWithoutSID(t *testing.T) {
+	f := newFakeServer(t, 25000, 20000, 1000)
+	f.autoConnect = false
+	m, _ := newManager(t, f.ts.URL, modes[1], nil)
+	s := m.Socket("/", nil)
+	errs := make(chan error, 8)
+	s.OnConnectError(func(err error) { errs <- err })
+	s.Connect()
+	c := recv(t, f.conns, "the connection")
+	_ = c.next(t, true)
+	c.send(t, "40", "40", "40{}")
+	if err := s.WaitConnected(ctxWait(t)); err == nil || !strings.Contains(err.Error(), "v2.x") {
+		t.Fatalf("WaitConnected: %v", err)
+	}
+	recv(t, errs, "connect_error")
+	none(t, errs, "another connect_error")
+}

@@ -75,6 +75,12 @@ func (s *Socket) onConnectLocked(e *engine, p *codec.SocketPacket) {
 		PID string `json:"pid"`
 	}
 	if p.Args == nil || p.Args.Len() == 0 || p.Args.Decode(0, &reply) != nil || reply.SID == "" {
+		// The JS client reports it and waits on; packets from this
+		// connection are ignored from now on, so that a server repeating
+		// it cannot queue reports without bound.
+		s.connectOn = nil
+		s.waitErr = errV2Server
+		s.changedLocked()
 		notify(s.m.disp, s.h.connectError, func(fn func(error)) { fn(errV2Server) })
 		s.mu.Unlock()
 		return
