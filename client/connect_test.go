@@ -1,7 +1,9 @@
 package client_test
 
 import (
+	"context"
 	"errors"
+	"net"
 	"net/http"
 	"reflect"
 	"sync/atomic"
@@ -245,6 +247,53 @@ func TestHandshakeRefused(t *testing.T) {
 				t.Fatalf("error %+v", te)
 			}
 			t.Logf("refused: %v", err)
+		})
+	}
+}
+
+// A server that accepts connections and never answers: each attempt ends
+// after Options.Timeout.
+func TestOpenTimeout(t *testing.T) {
+	for _, md := range modes[:2] {
+		t.Run(md.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var held []net.Conn
+			accepted := make(chan struct{})
+			go func() {
+				defer close(accepted)
+				for {
+					c, err := ln.Accept()
+					if err != nil {
+						return
+					}
+					held = append(held, c) // never answered
+				}
+			}()
+			t.Cleanup(func() {
+				ln.Close()
+				<-accepted
+				for _, c := range held {
+					c.Close()
+				}
+			})
+			m, err := client.NewManager("http://"+ln.Addr().String(), md.options(&client.Options{DisableReconnection: true, Timeout: 50 * time.Millisecond}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			s := m.Socket("/", nil)
+			start := time.Now()
+			s.Connect()
+			err = s.WaitConnected(ctxWait(t))
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("WaitConnected: %v", err)
+			}
+			if d := time.Since(start); d < 50*time.Millisecond {
+				t.Fatalf("gave up after %v", d)
+			}
 		})
 	}
 }

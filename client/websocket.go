@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -29,6 +30,13 @@ func dialWebSocket(ctx context.Context, e *engine, sid string) (*wsTransport, er
 	d := e.cfg.dialer
 	conn, resp, err := d.DialContext(ctx, e.ep.url(WebSocket, sid), e.cfg.header)
 	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			err = fmt.Errorf("%w (%v)", cerr, err)
+		} else if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+			// The dialer's deadline, which comes from ctx, may expire
+			// just before ctx does.
+			err = fmt.Errorf("%w (%v)", context.DeadlineExceeded, err)
+		}
 		te := &TransportError{Transport: WebSocket, Code: -1, Err: err}
 		if resp != nil {
 			te.StatusCode = resp.StatusCode
