@@ -288,6 +288,7 @@ func (e *engine) shutdown() {
 	}
 	e.state = engineClosing
 	e.quitLocked()
+	e.cond.Broadcast() // a probe waiting for polling to pause gives up
 	if _, polling := e.tr.(*pollingTransport); polling {
 		e.buf = append(e.buf, codec.Packet{Type: codec.PacketClose})
 		e.flushLocked()
