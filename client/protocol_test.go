@@ -217,3 +217,33 @@ func TestConnectReplyWithoutSID(t *testing.T) {
 	recv(t, errs, "connect_error")
 	none(t, errs, "another connect_error")
 }
+
+// ACKs resolve the emit of their id only: one without an id, or with an
+// unknown one, answers nothing.
+func TestAckIDs(t *testing.T) {
+	f := newFakeServer(t, 25000, 20000, 1000)
+	m, _ := newManager(t, f.ts.URL, modes[1], nil)
+	s := m.Socket("/", nil)
+	connect(t, s, modes[1], nil)
+	c := recv(t, f.conns, "the connection")
+	_ = c.next(t, true)
+	answers := make(chan string, 4)
+	for _, ev := range []string{"a", "b"} {
+		if err := s.Emit(ev, func(v string) { answers <- ev + "=" + v }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p := c.next(t, true); p != `420["a"]` {
+		t.Fatalf("got %q", p)
+	}
+	if p := c.next(t, true); p != `421["b"]` {
+		t.Fatalf("got %q", p)
+	}
+	c.send(t, `43["none"]`, `437["unknown"]`, `431["x"]`, `431["again"]`, `430["y"]`)
+	for _, want := range []string{"b=x", "a=y"} {
+		if got := recv(t, answers, want); got != want {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	}
+	none(t, answers, "another answer")
+}

@@ -20,7 +20,10 @@ func (s *Socket) onPacket(e *engine, p *codec.SocketPacket, size int64) {
 	case codec.Event, codec.BinaryEvent:
 		s.onEventLocked(e, p, size) // unlocks
 	case codec.Ack, codec.BinaryAck:
-		a := s.takeAckLocked(p.ID)
+		var a *pendingAck
+		if p.HasID { // an ACK without an id answers nothing
+			a = s.takeAckLocked(p.ID)
+		}
 		s.mu.Unlock()
 		if a != nil {
 			a.resolve(s, p.Args)
