@@ -367,3 +367,29 @@ func TestNodeRecovery(t *testing.T) {
 		}
 	})
 }
+
+// Node's heartbeat is answered on every transport: with a 100 ms ping
+// interval and timeout, the connection outlives many intervals.
+func TestNodeHeartbeat(t *testing.T) {
+	forModes(t, func(t *testing.T, md mode) {
+		n := startNode(t, "PING_INTERVAL=100", "PING_TIMEOUT=100")
+		m, up := newManager(t, n.url, md, nil)
+		pings := make(chan struct{}, 64)
+		m.OnPing(func() { pings <- struct{}{} })
+		closes := make(chan string, 1)
+		m.OnClose(func(r string, _ error) { closes <- r })
+		s := m.Socket("/", nil)
+		connect(t, s, md, up)
+		for range 5 {
+			recv(t, pings, "a ping")
+		}
+		select {
+		case r := <-closes:
+			t.Fatalf("closed: %s", r)
+		default:
+		}
+		if ns := n.socket(t, "/", s.ID()); !ns.Connected {
+			t.Fatalf("node sees %+v", ns)
+		}
+	})
+}
