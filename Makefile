@@ -11,6 +11,7 @@ deps:
 	npm ci --prefix interop --no-audit --no-fund
 	npm ci --prefix chi_example --no-audit --no-fund
 	npm ci --prefix adapter/redis/node --no-audit --no-fund
+	npm ci --prefix client/node --no-audit --no-fund
 
 # adapter/redis and chi_example are modules of their own (the server does
 # not depend on a Redis client); adapter/redis's tests need a Redis at
