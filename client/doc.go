@@ -35,12 +35,12 @@
 // sends them with its next CONNECT; if the server recovers the session,
 // Recovered is true, the id is the same and the events missed meanwhile
 // are delivered before OnConnect handlers run. The offset, which the
-// server appends as the last argument of each event, is removed before
-// handlers see the arguments. A server with recovery also sends volatile
-// events and events expecting an ack without an offset; a volatile event
-// whose last argument is a string is therefore mistaken for one carrying
-// an offset: avoid volatile events with a trailing string argument
-// towards recovering clients.
+// server appends as the last argument of each recorded event, stays in
+// the arguments, as in the JS client: handlers with typed parameters
+// ignore it (extra arguments are ignored), a codec.Args parameter or an
+// OnAny handler sees it. It is not removed because a volatile event,
+// which carries none, cannot be told from one whose last argument is a
+// string.
 //
 // # Handlers
 //

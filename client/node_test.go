@@ -155,8 +155,9 @@ func TestNodeServer(t *testing.T) {
 			s.On("question", func(q string, ack client.AckFunc) { _ = ack("42 is the answer to " + q) })
 			s.On("answer", func(a string) { answers <- a })
 		})
-		// The offset Node appends with recovery enabled is not seen.
-		if w := recv(t, welcome, "welcome"); w[0] != s.ID() || w[1] != false || w[2] != 0 {
+		// The offset Node appends with recovery enabled stays, as in the
+		// JS client: one more argument.
+		if w := recv(t, welcome, "welcome"); w[0] != s.ID() || w[1] != false || w[2] != 1 {
 			t.Fatalf("welcome %v (id %s)", w, s.ID())
 		}
 
@@ -322,7 +323,7 @@ func TestNodeRecovery(t *testing.T) {
 		// An event gives the client an offset (without one, nothing can
 		// be recovered).
 		n.emit(t, "/chat", "news", 1)
-		if e := recv(t, events, "news 1"); e != "news 1 +0" {
+		if e := recv(t, events, "news 1"); e != "news 1 +1" { // +1: the offset
 			t.Fatalf("got %q", e)
 		}
 
@@ -345,7 +346,7 @@ func TestNodeRecovery(t *testing.T) {
 		n.emit(t, "/chat", "news", 3)
 		g.set(false)
 
-		for _, want := range []string{"news 2 +0", "news 3 +0", "connect recovered=true"} {
+		for _, want := range []string{"news 2 +1", "news 3 +1", "connect recovered=true"} {
 			if e := recv(t, events, want); e != want {
 				t.Fatalf("got %q, want %q", e, want)
 			}
@@ -362,7 +363,7 @@ func TestNodeRecovery(t *testing.T) {
 			t.Fatalf("auth %v", ns.Auth)
 		}
 		n.emit(t, "/chat", "news", 4)
-		if e := recv(t, events, "news 4"); e != "news 4 +0" {
+		if e := recv(t, events, "news 4"); e != "news 4 +1" {
 			t.Fatalf("got %q", e)
 		}
 	})

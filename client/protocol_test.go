@@ -136,7 +136,7 @@ func TestRecoveryDetails(t *testing.T) {
 	c = recv(t, f.conns, "the second connection")
 	_ = c.next(t, true)
 	c.send(t, `40{"sid":"s2","pid":"p1"}`, `42["e",2,"o1"]`, `421["e",3,"not an offset"]`, `42["e",4,{"x":1}]`)
-	for _, want := range []string{"connect s2 recovered=false", "e 2 ack=false", "e 3,not an offset ack=true", "e 4,map[x:1] ack=false"} {
+	for _, want := range []string{"connect s2 recovered=false", "e 2,o1 ack=false", "e 3,not an offset ack=true", "e 4,map[x:1] ack=false"} {
 		if e := recv(t, events, want); e != want {
 			t.Fatalf("got %q, want %q", e, want)
 		}
@@ -155,7 +155,7 @@ func TestRecoveryDetails(t *testing.T) {
 		}
 	}
 	c.send(t, `42["e",5,"o5"]`, `42["e",6,"o6"]`, `40{"sid":"s2","pid":"p1"}`)
-	for _, want := range []string{"e 5 ack=false", "e 6 ack=false", "connect s2 recovered=true"} {
+	for _, want := range []string{"e 5,o5 ack=false", "e 6,o6 ack=false", "connect s2 recovered=true"} {
 		if e := recv(t, events, want); e != want {
 			t.Fatalf("got %q, want %q", e, want)
 		}

@@ -149,7 +149,11 @@ func (s *Socket) onEventLocked(e *engine, p *codec.SocketPacket, size int64) {
 
 // eventTaskLocked prepares the handling of an event: with connection state
 // recovery, the offset the server appended as the last argument (to
-// events without an ack id) is recorded and removed.
+// events without an ack id) is recorded. It is left in the arguments, as
+// the JS client leaves it: a volatile event carries no offset and cannot
+// be told from one whose last argument is a string, so removing it would
+// take that argument away; handlers ignore arguments past their
+// parameters anyway.
 func (s *Socket) eventTaskLocked(e *engine, p *codec.SocketPacket) func() {
 	args := p.Args
 	if s.pid != "" && !p.HasID && args != nil {
@@ -158,7 +162,6 @@ func (s *Socket) eventTaskLocked(e *engine, p *codec.SocketPacket) func() {
 			if args.Decode(n-1, &last) == nil {
 				if off, ok := last.(string); ok {
 					s.offset = off
-					args = sliceArgs{args, 0, n - 1}
 				}
 			}
 		}

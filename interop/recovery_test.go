@@ -34,11 +34,11 @@ func TestSocketIORecoveryUnderFaults(t *testing.T) {
 			budget := faultproxy.Options{MinBytes: 2 << 10, MaxBytes: 24 << 10, Seed: uint64(i + 1)}
 			switch variant {
 			case "upgrade-cut":
-				// A third of all connections cut in their first 400
+				// Two in five connections cut in their first 400
 				// bytes: polls, and WebSockets in their 101 response or
 				// their probe (the client then stays on polling for
 				// that connection).
-				budget.MinBytes, budget.MaxBytes, budget.KillRatio = 100, 400, 0.3
+				budget.MinBytes, budget.MaxBytes, budget.KillRatio = 100, 400, 0.4
 			case "polling":
 				budget.MinBytes, budget.MaxBytes, budget.KillRatio = 100, 2<<10, 0.2
 			}
