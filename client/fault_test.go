@@ -99,3 +99,65 @@ func TestRecoveryUnderFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestRecoveryWindow: cut, the Go client that reconnects within the
+// server's MaxDisconnectionDuration is recovered (same id, the event sent
+// meanwhile replayed); one that reconnects after it is a new socket.
+func TestRecoveryWindow(t *testing.T) {
+	cases := []struct {
+		name   string
+		window time.Duration
+		delay  time.Duration // the client's reconnection delay
+		want   bool
+	}{
+		{"within", 10 * time.Second, 5 * time.Millisecond, true},
+		{"past", 200 * time.Millisecond, 600 * time.Millisecond, false},
+	}
+	forModes(t, func(t *testing.T, md mode) {
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				gone := make(chan struct{}, 1)
+				srv := newServer(t, &socketio.Options{ConnectionStateRecovery: &socketio.ConnectionStateRecovery{MaxDisconnectionDuration: tc.window}},
+					func(s *socketio.Server) {
+						s.OnConnection(func(s *socketio.Socket) {
+							s.OnDisconnect(func(string) { gone <- struct{}{} })
+						})
+					})
+				opts := &client.Options{ReconnectionDelay: tc.delay, ReconnectionDelayMax: tc.delay, RandomizationFactor: 0.01}
+				m, up := newManager(t, srv.url, md, opts)
+				closes := make(chan string, 4)
+				m.OnClose(func(r string, _ error) { closes <- r })
+				events := make(chan int, 8)
+				connects := make(chan string, 4)
+				s := m.Socket("/", nil)
+				s.On("n", func(n int) { events <- n })
+				s.OnConnect(func() { connects <- fmt.Sprint(s.ID(), " ", s.Recovered()) })
+				connect(t, s, md, up)
+				first := recv(t, connects, "the connection")
+				if err := srv.srv.Emit("n", 1); err != nil {
+					t.Fatal(err)
+				}
+				recv(t, events, "event 1") // the client holds an offset
+				cut(t, srv, closes)
+				recv(t, gone, "the server-side disconnect")
+				if err := srv.srv.Emit("n", 2); err != nil { // while away
+					t.Fatal(err)
+				}
+				second := recv(t, connects, "the reconnection")
+				id := strings.Fields(first)[0]
+				if !tc.want {
+					if strings.HasPrefix(second, id) || strings.HasSuffix(second, "true") {
+						t.Fatalf("reconnected past the window as %q (was %q), want a new socket", second, first)
+					}
+					return
+				}
+				if second != id+" true" {
+					t.Fatalf("reconnected as %q, want %q", second, id+" true")
+				}
+				if n := recv(t, events, "the missed event"); n != 2 {
+					t.Fatalf("replayed %d, want 2", n)
+				}
+			})
+		}
+	})
+}

@@ -90,3 +90,39 @@ func TestChatRecovery(t *testing.T) {
 		t.Fatalf("after the drop (%v): recovered %v, same id %v", res["reason"], res["recovered"], res["sameId"])
 	}
 }
+
+// TestSocketIORecoveryExpires: the official client that comes back
+// within MaxDisconnectionDuration is recovered; past it, it connects as a
+// new socket (recovered false, a new id).
+func TestSocketIORecoveryExpires(t *testing.T) {
+	env := requireSIO(t)
+	cases := []struct {
+		name   string
+		window time.Duration
+		away   string
+		want   bool
+	}{
+		{"within", 10 * time.Second, "50", true},
+		{"past", 300 * time.Millisecond, "800", false},
+	}
+	for _, mode := range sioModes {
+		for _, tc := range cases {
+			t.Run(mode+"/"+tc.name, func(t *testing.T) {
+				h := newSIOServer(t, mode, func(o *socketio.Options) {
+					o.ConnectionStateRecovery = &socketio.ConnectionStateRecovery{MaxDisconnectionDuration: tc.window}
+				})
+				p := env.start(t, "recovery-expire.js", h.url, mode, "--away="+tc.away)
+				p.waitLine("ready", 20*time.Second)
+				if err := h.srv.Emit("n", 1); err != nil {
+					t.Fatal(err)
+				}
+				res := p.result()
+				sameID := res.str("id2") == res.str("id1")
+				if res["recovered"] != tc.want || sameID != tc.want || res.str("id2") == "" {
+					t.Fatalf("away %s ms with a window of %v (left with %q): recovered %v, ids %v then %v; want recovered=%v",
+						tc.away, tc.window, res["reason"], res["recovered"], res["id1"], res["id2"], tc.want)
+				}
+			})
+		}
+	}
+}
