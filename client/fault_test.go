@@ -10,6 +10,7 @@ import (
 	socketio "github.com/gosio/socketio"
 	"github.com/gosio/socketio/client"
 	"github.com/gosio/socketio/internal/faultproxy"
+	"github.com/gosio/socketio/session"
 )
 
 // TestRecoveryUnderFaults: the Go client with connection state recovery
@@ -111,13 +112,20 @@ func TestRecoveryWindow(t *testing.T) {
 		want   bool
 	}{
 		{"within", 10 * time.Second, 5 * time.Millisecond, true},
-		{"past", 200 * time.Millisecond, 600 * time.Millisecond, false},
+		// Back after the server has seen the disconnection and the window
+		// has run out. A polling cut between two polls is seen by the
+		// heartbeat only (100 ms + 100 ms here): until then the socket is
+		// connected, and a client back that soon takes it over (recovered).
+		{"past", 200 * time.Millisecond, time.Second, false},
 	}
 	forModes(t, func(t *testing.T, md mode) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				gone := make(chan struct{}, 1)
-				srv := newServer(t, &socketio.Options{ConnectionStateRecovery: &socketio.ConnectionStateRecovery{MaxDisconnectionDuration: tc.window}},
+				srv := newServer(t, &socketio.Options{
+					Options:                 session.Options{PingInterval: 100 * time.Millisecond, PingTimeout: 100 * time.Millisecond},
+					ConnectionStateRecovery: &socketio.ConnectionStateRecovery{MaxDisconnectionDuration: tc.window},
+				},
 					func(s *socketio.Server) {
 						s.OnConnection(func(s *socketio.Socket) {
 							s.OnDisconnect(func(string) { gone <- struct{}{} })
