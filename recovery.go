@@ -393,10 +393,16 @@ func (n *Namespace) restore(c *client, sock *Socket, sa SessionAwareAdapter, pid
 const takeoverWait = 5 * time.Second
 
 // connectRecovered gives sock rs's identity, rooms and data, queues the
-// missed packets, then the CONNECT reply (the order Node writes them in:
-// the official client holds events that come before CONNECT and emits them
-// first). It runs while the adapter keeps recorded packets from rs's rooms
-// (see SessionAwareAdapter.RestoreSession), so none is missed or doubled.
+// CONNECT reply, then the missed packets. It runs while the adapter keeps
+// recorded packets from rs's rooms (see SessionAwareAdapter.RestoreSession),
+// so none is missed or doubled.
+//
+// Node writes the missed packets first. socket.io-client holds events that
+// come before a CONNECT reply and emits them when it comes; if the
+// connection dies in between, it keeps them, and emits them with the next
+// connection's replay of the same packets: duplicates (seen under the
+// fault tests). After the reply, each replayed event is emitted, and its
+// offset recorded, as it arrives.
 func (n *Namespace) connectRecovered(c *client, sock *Socket, rs *RestoredSession) bool {
 	var count int
 	var bytes int64
@@ -427,11 +433,11 @@ func (n *Namespace) connectRecovered(c *client, sock *Socket, rs *RestoredSessio
 	n.addSocket(sock)
 	n.adapter.AddAll(sock.id, rs.Rooms)
 	sock.markConnected()
+	_ = c.sendPacket(&codec.SocketPacket{Type: codec.Connect, Nsp: n.name, Data: connectPayload{SID: sock.id, PID: sock.pid}})
 	for _, pkts := range rs.MissedPackets {
 		if c.conn.Send(pkts...) != nil {
 			break // closed: the socket is disconnected with the session
 		}
 	}
-	_ = c.sendPacket(&codec.SocketPacket{Type: codec.Connect, Nsp: n.name, Data: connectPayload{SID: sock.id, PID: sock.pid}})
 	return true
 }

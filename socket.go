@@ -103,8 +103,8 @@ func (s *Socket) Context() context.Context { return s.client.conn.Request().Cont
 
 // Recovered reports whether the socket is a recovered one: with
 // Options.ConnectionStateRecovery, a client that came back in time got
-// back its id, rooms and Data, and the events it missed were sent to it
-// before its CONNECT reply.
+// back its id, rooms and Data, and the events it missed are sent to it
+// right after its CONNECT reply.
 func (s *Socket) Recovered() bool { return s.recovered }
 
 // Connected reports whether the socket is connected.

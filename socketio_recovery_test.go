@@ -44,6 +44,16 @@ func connectRaw(t *testing.T, c *siotest.Client, auth string) ([]siotest.Packet,
 	}
 }
 
+// recvN returns the next n packets c receives.
+func recvN(t *testing.T, c *siotest.Client, n int) []siotest.Packet {
+	t.Helper()
+	out := make([]siotest.Packet, n)
+	for i := range out {
+		out[i] = recv(t, c)
+	}
+	return out
+}
+
 // eventArgs returns an event's name and its arguments as JSON texts.
 func eventArgs(t *testing.T, p siotest.Packet) (string, []string) {
 	t.Helper()
@@ -175,11 +185,11 @@ func TestRecoveryRestores(t *testing.T) {
 			back := r.dial(mode)
 			auth := fmt.Sprintf(`{"token":"t","pid":%q,"offset":%q}`, reply.PID, off)
 			before, reply2 := connectRaw(t, back, auth)
-			if reply2.SID != reply.SID || reply2.PID != reply.PID {
-				t.Fatalf("recovered as %+v, want %+v", reply2, reply)
+			if reply2.SID != reply.SID || reply2.PID != reply.PID || len(before) != 0 {
+				t.Fatalf("recovered as %+v after %q, want %+v first", reply2, before, reply)
 			}
 			var got []string
-			for _, p := range before {
+			for _, p := range recvN(t, back, 3) { // the missed packets follow the reply
 				name, args := eventArgs(t, p)
 				got = append(got, name+args[0])
 			}
@@ -298,9 +308,10 @@ func TestRecoveryTakeover(t *testing.T) {
 	}
 	second := r.dial(eiotest.ModeWebSocket)
 	before, got := connectRaw(t, second, auth)
-	if got.SID != reply.SID {
-		t.Fatalf("takeover: %+v, want sid %s", got, reply.SID)
+	if got.SID != reply.SID || len(before) != 0 {
+		t.Fatalf("takeover: %+v after %q, want sid %s first", got, before, reply.SID)
 	}
+	before = recvN(t, second, 1)
 	if reason := recvChan(t, gone, "old socket's disconnect"); reason != socketio.ReasonTransportClose {
 		t.Fatalf("old socket's disconnect reason %q", reason)
 	}
@@ -408,8 +419,11 @@ func TestRecoveryFromConnect(t *testing.T) {
 			}
 			back := r.dial(eiotest.ModeWebSocket)
 			before, reply2 := connectRaw(t, back, auth)
-			if reply2.SID != reply.SID || names(before) != "missed" {
-				t.Fatalf("sid %s (was %s), replayed %q; want the same sid and [missed]", reply2.SID, reply.SID, names(before))
+			if reply2.SID != reply.SID || len(before) != 0 {
+				t.Fatalf("sid %s (was %s) after %q; want the same sid first", reply2.SID, reply.SID, before)
+			}
+			if got := names(recvN(t, back, 1)); got != "missed" {
+				t.Fatalf("replayed %q, want [missed]", got)
 			}
 			recvChan(t, r.socks, "socket")
 		})

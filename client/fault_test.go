@@ -114,7 +114,7 @@ func TestRecoveryWindow(t *testing.T) {
 		{"within", 10 * time.Second, 5 * time.Millisecond, true},
 		// Back after the server has seen the disconnection and the window
 		// has run out. A polling cut between two polls is seen by the
-		// heartbeat only (100 ms + 100 ms here): until then the socket is
+		// heartbeat only (100 ms + 300 ms here): until then the socket is
 		// connected, and a client back that soon takes it over (recovered).
 		{"past", 200 * time.Millisecond, time.Second, false},
 	}
@@ -122,17 +122,18 @@ func TestRecoveryWindow(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				gone := make(chan struct{}, 1)
-				srv := newServer(t, &socketio.Options{
-					Options:                 session.Options{PingInterval: 100 * time.Millisecond, PingTimeout: 100 * time.Millisecond},
-					ConnectionStateRecovery: &socketio.ConnectionStateRecovery{MaxDisconnectionDuration: tc.window},
-				},
+				opts := &socketio.Options{ConnectionStateRecovery: &socketio.ConnectionStateRecovery{MaxDisconnectionDuration: tc.window}}
+				if !tc.want {
+					opts.Options = session.Options{PingInterval: 100 * time.Millisecond, PingTimeout: 300 * time.Millisecond}
+				}
+				srv := newServer(t, opts,
 					func(s *socketio.Server) {
 						s.OnConnection(func(s *socketio.Socket) {
 							s.OnDisconnect(func(string) { gone <- struct{}{} })
 						})
 					})
-				opts := &client.Options{ReconnectionDelay: tc.delay, ReconnectionDelayMax: tc.delay, RandomizationFactor: 0.01}
-				m, up := newManager(t, srv.url, md, opts)
+				copts := &client.Options{ReconnectionDelay: tc.delay, ReconnectionDelayMax: tc.delay, RandomizationFactor: 0.01}
+				m, up := newManager(t, srv.url, md, copts)
 				closes := make(chan string, 4)
 				m.OnClose(func(r string, _ error) { closes <- r })
 				events := make(chan int, 8)

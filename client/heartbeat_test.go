@@ -14,7 +14,7 @@ import (
 // connection outlives many ping intervals.
 func TestHeartbeat(t *testing.T) {
 	forModes(t, func(t *testing.T, md mode) {
-		srv := newServer(t, &socketio.Options{Options: session.Options{PingInterval: 20 * time.Millisecond, PingTimeout: 150 * time.Millisecond}}, nil)
+		srv := newServer(t, &socketio.Options{Options: session.Options{PingInterval: 50 * time.Millisecond, PingTimeout: time.Second}}, nil) // wide pong margin for a loaded machine
 		m, up := newManager(t, srv.url, md, nil)
 		pings := make(chan struct{}, 100)
 		m.OnPing(func() { pings <- struct{}{} })
@@ -71,7 +71,9 @@ func TestPingTimeout(t *testing.T) {
 func TestPingsAnswered(t *testing.T) {
 	for _, md := range modes[:2] {
 		t.Run(md.name, func(t *testing.T) {
-			f := newFakeServer(t, 60, 60, 1000)
+			// A 600 ms window, pinged every 150 ms for 900 ms: margins wide
+			// enough for a loaded machine (120 ms windows flaked in CI).
+			f := newFakeServer(t, 300, 300, 1000)
 			m, _ := newManager(t, f.ts.URL, md, &client.Options{DisableReconnection: true})
 			closes := make(chan string, 4)
 			m.OnClose(func(reason string, _ error) { closes <- reason })
@@ -81,8 +83,8 @@ func TestPingsAnswered(t *testing.T) {
 			if p := c.next(t, false); p != "40" {
 				t.Fatalf("first packet %q", p)
 			}
-			for range 6 { // 6 × 40 ms: well past 120 ms
-				time.Sleep(40 * time.Millisecond) // the server's own rhythm, not a synchronisation
+			for range 6 { // 6 × 150 ms: well past 600 ms
+				time.Sleep(150 * time.Millisecond) // the server's own rhythm, not a synchronisation
 				c.send(t, "2")
 				if p := c.next(t, false); p != "3" {
 					t.Fatalf("got %q, want a pong", p)
