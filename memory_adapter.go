@@ -341,16 +341,32 @@ func (a *MemoryAdapter) broadcast(p *codec.SocketPacket, opts BroadcastOptions, 
 		// the log's lock, so that every socket gets recorded packets in
 		// offset order and a restore sees each packet either missed or
 		// delivered, never both.
+		// Outgoing listeners (user code) run after the lock is released.
 		a.log.mu.Lock()
-		defer a.log.mu.Unlock()
 		q := *p
 		q.Data = withOffset(p.Data, a.log.offsetLocked())
 		pkts, err := a.nsp.srv.parser.Encode(nil, &q)
 		if err != nil {
+			a.log.mu.Unlock()
 			return err
 		}
 		a.log.appendLocked(pkts, opts, time.Now())
-		return a.deliverTo(pkts, &q, opts, prepare)
+		socks := a.selectSockets(opts)
+		deferred := len(socks) > 1
+		var notify []*Socket
+		for _, s := range socks {
+			if s.deliverQuiet(pkts, false, deferred) {
+				notify = append(notify, s)
+			}
+		}
+		a.log.mu.Unlock()
+		if len(notify) > 0 {
+			event, args := splitEvent(q.Data)
+			for _, s := range notify {
+				s.notifyOutgoing(event, args)
+			}
+		}
+		return nil
 	}
 	pkts, err := a.nsp.srv.parser.Encode(nil, p)
 	if err != nil {

@@ -556,6 +556,25 @@ func (s *Socket) deliver(pkts []codec.Packet, volatile, deferred bool, event str
 		return
 	}
 	s.notifyOutgoing(event, args)
+	s.hand(pkts, volatile, deferred)
+}
+
+// deliverQuiet is deliver without the outgoing listeners, for a caller
+// holding a lock they must not run under (they are user code); it
+// reports whether the socket has listeners to notify afterwards.
+func (s *Socket) deliverQuiet(pkts []codec.Packet, volatile, deferred bool) (notify bool) {
+	s.mu.Lock()
+	connected, hooked := s.connected, s.hooks != nil && len(s.hooks.anyOut) > 0
+	s.mu.Unlock()
+	if !connected {
+		return false
+	}
+	s.hand(pkts, volatile, deferred)
+	return hooked
+}
+
+// hand gives encoded packets to the socket's session.
+func (s *Socket) hand(pkts []codec.Packet, volatile, deferred bool) {
 	conn := s.client.conn
 	switch {
 	case volatile && deferred:

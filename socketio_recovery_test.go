@@ -429,3 +429,26 @@ func TestRecoveryFromConnect(t *testing.T) {
 		})
 	}
 }
+
+// Outgoing listeners are user code: with recovery on they run after the
+// packet log's lock is released, so one that broadcasts does not
+// deadlock.
+func TestRecoveryOutgoingListenerBroadcasts(t *testing.T) {
+	r := newRecoveryEnv(t, &socketio.ConnectionStateRecovery{}, nil)
+	c := r.dial(eiotest.ModeWebSocket)
+	connectRaw(t, c, "")
+	sock := recvChan(t, r.socks, "socket")
+	sock.OnAnyOutgoing(func(event string, _ []any) {
+		if event == "ping-all" {
+			_ = r.srv.Emit("echoed") // a recorded broadcast from inside the listener
+		}
+	})
+	if err := r.srv.Emit("ping-all"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"ping-all", "echoed"} {
+		if name, _ := eventArgs(t, recv(t, c)); name != want {
+			t.Fatalf("got %q, want %q", name, want)
+		}
+	}
+}
