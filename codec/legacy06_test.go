@@ -50,7 +50,7 @@ func TestLegacy06Decode(t *testing.T) {
 		"abc",
 		"~m~",
 		"~m~5",
-		"~m~5~m~abcd",                  // short
+		"~m~5~m~abcd",                    // short
 		"~m~5~m~abcde~m\uffffsdaasdfd9~", // the 0.6 test's bad second frame
 		"~m~~m~",
 		"~m~-1~m~",
