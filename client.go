@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"net/http"
 	"slices"
 	"sync"
 	"time"
@@ -20,7 +21,7 @@ import (
 // reading (input.go).
 type client struct {
 	srv  *Server
-	conn *session.Session
+	conn conn
 	dec  codec.Decoder // used by the session's reading goroutine only
 
 	inPartial bool // reading goroutine only; a binary packet is missing attachments (partial may be nonzero)
@@ -45,7 +46,28 @@ type client struct {
 	attTimer     *time.Timer   // guarded by qmu; AttachmentTimeout of the partial packet; nil until the first binary packet
 }
 
-func (s *Server) onEngineConnection(conn *session.Session) {
+// conn is what a client needs of the connection carrying it: an Engine.IO
+// *session.Session, or a Socket.IO 0.6 connection translated by
+// legacyConn (legacy06.go). Its methods are Session's, with its contract.
+type conn interface {
+	OnMessage(fn func(data []byte, binary bool))
+	OnClose(fn func(reason string, err error))
+	Send(pkts ...codec.Packet) error
+	SendVolatile(pkts ...codec.Packet) bool
+	Enqueue(pkts ...codec.Packet) error
+	EnqueueVolatile(pkts ...codec.Packet) bool
+	Close() error
+	CloseWithReason(reason string, err error)
+	HoldReading() (release func())
+	Request() *http.Request
+}
+
+var _ conn = (*session.Session)(nil)
+
+func (s *Server) onEngineConnection(sess *session.Session) { s.newClient(sess) }
+
+// newClient starts the Socket.IO side of a connection.
+func (s *Server) newClient(conn conn) *client {
 	c := &client{
 		srv:  s,
 		conn: conn,
@@ -57,6 +79,7 @@ func (s *Server) onEngineConnection(conn *session.Session) {
 	c.timer = time.AfterFunc(s.opts.ConnectTimeout, c.onConnectTimeout)
 	conn.OnMessage(c.onMessage)
 	conn.OnClose(func(reason string, _ error) { c.onClose(reason) })
+	return c
 }
 
 func (c *client) onConnectTimeout() {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gosio/socketio/codec"
+	"github.com/gosio/socketio/legacy"
 	"github.com/gosio/socketio/session"
 )
 
@@ -83,6 +84,15 @@ type Options struct {
 	// the events it missed (Socket.Recovered), as Node's option of that
 	// name. Nil means off (as in Node). See ConnectionStateRecovery.
 	ConnectionStateRecovery *ConnectionStateRecovery
+	// Legacy06, when set, serves clients of Socket.IO 0.6 (the protocol of
+	// the original go-socket.io) on the same Server, on the 0.6 URLs
+	// (/socket.io/<transport>/<sessionid>/... under any prefix; requests
+	// without an EIO parameter). A 0.6 client is a socket of namespace "/"
+	// whose messages are "message" events; see package legacy and the
+	// README. Its MaxPayload, buffer limits, BodyTimeout and AllowRequest
+	// default to the Engine.IO options above. Nil (the default) means
+	// off: those URLs are answered as Engine.IO requests (400).
+	Legacy06 *legacy.Options
 	// ErrorHandler receives errors that have no caller to return to:
 	// panics in handlers, payloads that do not fit a handler, refused
 	// packets. Nil means log.Printf.
@@ -115,6 +125,9 @@ type Server struct {
 	buffered atomic.Int64
 
 	main *Namespace
+
+	legacy        *legacy.Server // nil unless Options.Legacy06
+	legacyHandler http.Handler   // legacy, behind CORS when configured
 }
 
 // NewServer returns a Server configured by opts (nil means defaults).
@@ -147,12 +160,19 @@ func NewServer(opts *Options) *Server {
 	}
 	s.engine = session.NewServer(&s.opts.Options)
 	s.engine.OnConnection(s.onEngineConnection)
+	s.newLegacy()
 	s.main = s.Of("/")
 	return s
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.isLegacyRequest(r) {
+		s.legacyHandler.ServeHTTP(w, r)
+		return
+	}
+	s.engine.ServeHTTP(w, r)
+}
 
 // Engine returns the underlying Engine.IO server.
 func (s *Server) Engine() *session.Server { return s.engine }
@@ -272,7 +292,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
+	legacyDone := s.shutdownLegacy(ctx)
 	err := s.engine.Shutdown(ctx)
+	if lerr := legacyDone(); err == nil {
+		err = lerr
+	}
 	if err == nil {
 		err = s.inflight.wait(ctx)
 	}

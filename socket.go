@@ -93,8 +93,12 @@ func (s *Socket) Namespace() *Namespace { return s.nsp }
 func (s *Socket) Handshake() *Handshake { return s.handshake }
 
 // Session returns the Engine.IO session carrying the socket (shared by the
-// socket's other namespaces).
-func (s *Socket) Session() *session.Session { return s.client.conn }
+// socket's other namespaces), or nil for a Socket.IO 0.6 client, which has
+// no Engine.IO session (see Options.Legacy06 and LegacySession).
+func (s *Socket) Session() *session.Session {
+	sess, _ := s.client.conn.(*session.Session)
+	return sess
+}
 
 // Context returns the handshake request's context values (such as an
 // identity set by HTTP auth middleware); it is not cancelled when the

@@ -38,3 +38,10 @@ func (c *config) wsConfigFor(maxPayload int64) transports.WebSocketConfig {
 	wc.MaxPayload = maxPayload
 	return wc
 }
+
+// MaxPayloadFrom returns the limit WithMaxPayload put in ctx, if any: the
+// Socket.IO 0.6 transports (package legacy) apply the same per-route limit.
+func MaxPayloadFrom(ctx context.Context) (int64, bool) {
+	n, ok := ctx.Value(maxPayloadKey{}).(int64)
+	return n, ok
+}
