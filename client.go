@@ -22,6 +22,7 @@ type client struct {
 	srv  *Server
 	conn *session.Session
 	dec  codec.Decoder // used by the session's reading goroutine only
+	v3   bool          // Socket.IO protocol 4 over Engine.IO 3 (socket.io-client 2.x): see eio3.go
 
 	inPartial bool // reading goroutine only; a binary packet is missing attachments (partial may be nonzero)
 
@@ -50,6 +51,7 @@ func (s *Server) onEngineConnection(conn *session.Session) {
 		srv:  s,
 		conn: conn,
 		dec:  s.parser.NewDecoder(codec.DecoderLimits{MaxAttachments: s.opts.MaxAttachments}),
+		v3:   conn.Protocol() == 3,
 	}
 	// Until its sockets have disconnected (the end of the connection is
 	// handled on the worker, see onClose), Shutdown waits for it.
@@ -57,6 +59,11 @@ func (s *Server) onEngineConnection(conn *session.Session) {
 	c.timer = time.AfterFunc(s.opts.ConnectTimeout, c.onConnectTimeout)
 	conn.OnMessage(c.onMessage)
 	conn.OnClose(func(reason string, _ error) { c.onClose(reason) })
+	if c.v3 {
+		// Protocol 4 clients are connected to "/" without asking, as the
+		// reference server does (its middleware runs as for a CONNECT).
+		c.enqueue(&codec.SocketPacket{Type: codec.Connect, Nsp: "/"}, 0)
+	}
 }
 
 func (c *client) onConnectTimeout() {
@@ -93,6 +100,9 @@ func (c *client) onMessage(data []byte, binary bool) {
 	if p == nil {
 		c.addPartial(len(data)) // waiting for attachments
 		return
+	}
+	if c.v3 {
+		v3Namespace(p)
 	}
 	size := c.takePartial(len(data))
 	// Acks to server emits resolve at once: a handler blocked in
@@ -219,7 +229,7 @@ func (c *client) handle(p *codec.SocketPacket) {
 	switch {
 	case p.Type == codec.Connect && sock == nil:
 		c.connect(p)
-	case p.Type != codec.Connect && sock != nil:
+	case p.Type != codec.Connect && p.Type != codec.ConnectError && sock != nil:
 		sock.onPacket(p)
 	default:
 		c.closeWith(ReasonParseError, nil)
@@ -245,6 +255,8 @@ func (c *client) connect(p *codec.SocketPacket) {
 		return
 	}
 	if nsp == nil {
+		// The same object for protocol 4 clients, as the reference server
+		// sends it.
 		c.sendPacket(&codec.SocketPacket{Type: codec.ConnectError, Nsp: p.Nsp,
 			Data: connectErrorPayload{Message: "Invalid namespace"}})
 		return
