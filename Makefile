@@ -9,6 +9,7 @@
 
 deps:
 	npm ci --prefix interop --no-audit --no-fund
+	npm ci --prefix interop/v2 --no-audit --no-fund
 	npm ci --prefix chi_example --no-audit --no-fund
 	npm ci --prefix adapter/redis/node --no-audit --no-fund
 	npm ci --prefix client/node --no-audit --no-fund
