@@ -28,8 +28,17 @@ func requireV2(t *testing.T) nodeEnv {
 	return nodeEnv{node: node, dir: dir, scripts: "v2", debug: "socket.io-client:*,engine.io-client:*"}
 }
 
-// newV2Server is the server the v2 scenarios expect (see v2/scenario.js).
+// newV2Server serves newV2Handler on an httptest server.
 func newV2Server(t *testing.T, opts session.Options) *httptest.Server {
+	t.Helper()
+	ts := httptest.NewServer(newV2Handler(t, opts))
+	t.Cleanup(func() { closeTestServer(t, ts) })
+	return ts
+}
+
+// newV2Handler is the server the v2 scenarios expect (see v2/scenario.js
+// and browser/v2.html); it is shut down when the test ends.
+func newV2Handler(t *testing.T, opts session.Options) *socketio.Server {
 	t.Helper()
 	opts.AllowEIO3 = true
 	srv := socketio.NewServer(&socketio.Options{Options: opts})
@@ -82,12 +91,8 @@ func newV2Server(t *testing.T, opts session.Options) *httptest.Server {
 			_ = ack(map[string]any{"id": s.ID(), "auth": s.Handshake().Auth})
 		})
 	})
-	ts := httptest.NewServer(srv)
-	t.Cleanup(func() {
-		shutdownServer(t, srv)
-		closeTestServer(t, ts)
-	})
-	return ts
+	t.Cleanup(func() { shutdownServer(t, srv) })
+	return srv
 }
 
 const sioV2Wait = 10 * time.Second
