@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"testing"
 
@@ -246,5 +248,52 @@ func TestEIO3Off(t *testing.T) {
 	var se *eiotest.StatusError
 	if !errors.As(err, &se) || se.Resp.Status != 400 || !bytes.Contains(se.Resp.Body, []byte(`"code":5`)) {
 		t.Fatalf("dial: %v, want 400 code 5", err)
+	}
+}
+
+// JSONP polls carry no Origin header: CheckOrigin reads the page's origin
+// from the Referer, and refuses a cross-site load that hides it.
+func TestEIO3JSONPOrigin(t *testing.T) {
+	srv := socketio.NewServer(&socketio.Options{Options: session.Options{AllowEIO3: true}})
+	h := socketio.CheckOrigin(socketio.OriginPolicy{AllowedOrigins: []string{"https://app.example.com"}})(srv)
+	ts := httptest.NewServer(h)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), sioWait)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		ts.Close()
+	})
+	for _, tc := range []struct {
+		name   string
+		query  string
+		header map[string]string
+		status int
+	}{
+		{"no headers (not a browser)", "j=0", nil, 200},
+		{"same-origin fetch", "j=0", map[string]string{"Sec-Fetch-Site": "same-origin", "Referer": "https://evil.test/"}, 200},
+		{"allowed referer", "j=0", map[string]string{"Sec-Fetch-Site": "cross-site", "Referer": "https://app.example.com/chat"}, 200},
+		{"foreign referer", "j=0", map[string]string{"Referer": "https://evil.test/page"}, 403},
+		{"cross-site, referer hidden", "j=0", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+		{"same host referer", "j=0", map[string]string{"Referer": ts.URL + "/page"}, 200},
+		{"not jsonp: no origin, no check", "", map[string]string{"Referer": "https://evil.test/page"}, 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			target := ts.URL + "/socket.io/?EIO=3&transport=polling&b64=1"
+			if tc.query != "" {
+				target += "&" + tc.query
+			}
+			req, _ := http.NewRequest(http.MethodGet, target, nil)
+			for k, v := range tc.header {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tc.status)
+			}
+		})
 	}
 }
