@@ -1,6 +1,7 @@
-// Package session is the Engine.IO v4 server: the handshake, the session
-// state machine, heartbeats, the polling → WebSocket upgrade and each
-// session's bounded outgoing queue. Server is an http.Handler usable on its
+// Package session is the Engine.IO v4 server (and, with
+// Options.AllowEIO3, v3): the handshake, the session state machine,
+// heartbeats, the polling → WebSocket upgrade and each session's bounded
+// outgoing queue. Server is an http.Handler usable on its
 // own, like Node's engine.io package; the Socket.IO server is built on it.
 //
 // # Concurrency
