@@ -1,10 +1,14 @@
 package session_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -303,4 +307,39 @@ func TestEIO3BadInput(t *testing.T) {
 		}
 		e.session(t, h.SID).waitClosed(t, session.ReasonTransportError)
 	})
+}
+
+// PollingBodyTimeout bounds v3 bodies too, binary payloads included: a
+// POST that declares a body and stalls gets 408 and closes its session.
+func TestEIO3PollingBodyTimeout(t *testing.T) {
+	e := v3Env(t, &session.Options{PollingBodyTimeout: 200 * time.Millisecond})
+	for _, ct := range []string{"text/plain;charset=UTF-8", "application/octet-stream", "application/x-www-form-urlencoded"} {
+		t.Run(ct, func(t *testing.T) {
+			v3 := &eiotest.V3{JSONP: strings.HasPrefix(ct, "application/x-www"), B64: true}
+			p, _, _, err := eiotest.HandshakePollingV3(context.Background(), e.httpClient(), e.base, v3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, _ := url.Parse(p.URL())
+			conn, err := net.DialTimeout("tcp", u.Host, wait)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			req := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: %s\r\nContent-Length: 500\r\n\r\n\x00", u.RequestURI(), u.Host, ct)
+			if _, err := conn.Write([]byte(req)); err != nil {
+				t.Fatal(err)
+			}
+			_ = conn.SetReadDeadline(time.Now().Add(wait))
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusRequestTimeout {
+				t.Fatalf("status %d, want 408", resp.StatusCode)
+			}
+			e.session(t, p.SID).waitClosed(t, session.ReasonTransportError)
+		})
+	}
 }
