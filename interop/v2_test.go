@@ -7,9 +7,11 @@ package interop
 
 import (
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,10 +30,31 @@ func requireV2(t *testing.T) nodeEnv {
 	return nodeEnv{node: node, dir: dir, scripts: "v2", debug: "socket.io-client:*,engine.io-client:*"}
 }
 
-// newV2Server serves newV2Handler on an httptest server.
-func newV2Server(t *testing.T, opts session.Options) *httptest.Server {
+// v2Wire counts what the client's requests looked like.
+type v2Wire struct {
+	b64Handshakes, binaryHandshakes atomic.Int32 // polling handshakes with and without b64
+	binaryPosts                     atomic.Int32 // application/octet-stream POSTs
+}
+
+// newV2Server serves newV2Handler on an httptest server, recording the
+// shape of the client's requests in w.
+func newV2Server(t *testing.T, opts session.Options, w *v2Wire) *httptest.Server {
 	t.Helper()
-	ts := httptest.NewServer(newV2Handler(t, opts))
+	h := newV2Handler(t, opts)
+	ts := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if q.Get("transport") == "polling" && q.Get("sid") == "" {
+			if q.Get("b64") != "" {
+				w.b64Handshakes.Add(1)
+			} else {
+				w.binaryHandshakes.Add(1)
+			}
+		}
+		if r.Method == http.MethodPost && r.Header.Get("Content-Type") == "application/octet-stream" {
+			w.binaryPosts.Add(1)
+		}
+		h.ServeHTTP(rw, r)
+	}))
 	t.Cleanup(func() { closeTestServer(t, ts) })
 	return ts
 }
@@ -119,7 +142,8 @@ func TestSocketIOClientV2(t *testing.T) {
 				if scenario == "heartbeat" {
 					opts.PingInterval, opts.PingTimeout = 200*time.Millisecond, 200*time.Millisecond
 				}
-				ts := newV2Server(t, opts)
+				var wire v2Wire
+				ts := newV2Server(t, opts, &wire)
 				args := []string{"--transport=" + r.mode, "--scenario=" + scenario}
 				if r.jsonp {
 					args = append(args, "--jsonp")
@@ -127,6 +151,13 @@ func TestSocketIOClientV2(t *testing.T) {
 				res := env.runScenario(t, "scenario.js", ts.URL, args...)
 				if res.str("scenario") != scenario {
 					t.Fatalf("result %v", res)
+				}
+				// What socket.io-client 2.5 does in Node: its XHR has no
+				// binary support, so it asks for base64 (b64=1) and never
+				// posts a binary payload.
+				if r.mode != "websocket" && (wire.b64Handshakes.Load() == 0 || wire.binaryHandshakes.Load() != 0 || wire.binaryPosts.Load() != 0) {
+					t.Errorf("polling handshakes with b64 %d, without %d; binary posts %d: want b64 only",
+						wire.b64Handshakes.Load(), wire.binaryHandshakes.Load(), wire.binaryPosts.Load())
 				}
 			})
 		}
