@@ -23,6 +23,7 @@ type client struct {
 	srv  *Server
 	conn conn
 	dec  codec.Decoder // used by the session's reading goroutine only
+	v3   bool          // Socket.IO protocol 4 over Engine.IO 3 (socket.io-client 2.x): see eio3.go
 
 	inPartial bool // reading goroutine only; a binary packet is missing attachments (partial may be nonzero)
 
@@ -60,6 +61,8 @@ type conn interface {
 	CloseWithReason(reason string, err error)
 	HoldReading() (release func())
 	Request() *http.Request
+	Protocol() int // the Engine.IO protocol: 4, or 3 (AllowEIO3); 0 for a 0.6 connection
+	ID() string    // the connection's id (Engine.IO sid, 0.6 session id)
 }
 
 var _ conn = (*session.Session)(nil)
@@ -72,6 +75,7 @@ func (s *Server) newClient(conn conn) *client {
 		srv:  s,
 		conn: conn,
 		dec:  s.parser.NewDecoder(codec.DecoderLimits{MaxAttachments: s.opts.MaxAttachments}),
+		v3:   conn.Protocol() == 3,
 	}
 	// Until its sockets have disconnected (the end of the connection is
 	// handled on the worker, see onClose), Shutdown waits for it.
@@ -79,6 +83,11 @@ func (s *Server) newClient(conn conn) *client {
 	c.timer = time.AfterFunc(s.opts.ConnectTimeout, c.onConnectTimeout)
 	conn.OnMessage(c.onMessage)
 	conn.OnClose(func(reason string, _ error) { c.onClose(reason) })
+	if c.v3 {
+		// Protocol 4 clients are connected to "/" without asking, as the
+		// reference server does (its middleware runs as for a CONNECT).
+		c.enqueue(&codec.SocketPacket{Type: codec.Connect, Nsp: "/"}, 0)
+	}
 	return c
 }
 
@@ -116,6 +125,9 @@ func (c *client) onMessage(data []byte, binary bool) {
 	if p == nil {
 		c.addPartial(len(data)) // waiting for attachments
 		return
+	}
+	if c.v3 {
+		v3Namespace(p)
 	}
 	size := c.takePartial(len(data))
 	// Acks to server emits resolve at once: a handler blocked in
@@ -242,7 +254,7 @@ func (c *client) handle(p *codec.SocketPacket) {
 	switch {
 	case p.Type == codec.Connect && sock == nil:
 		c.connect(p)
-	case p.Type != codec.Connect && sock != nil:
+	case p.Type != codec.Connect && p.Type != codec.ConnectError && sock != nil:
 		sock.onPacket(p)
 	default:
 		c.closeWith(ReasonParseError, nil)
@@ -268,6 +280,8 @@ func (c *client) connect(p *codec.SocketPacket) {
 		return
 	}
 	if nsp == nil {
+		// The same object for protocol 4 clients, as the reference server
+		// sends it.
 		c.sendPacket(&codec.SocketPacket{Type: codec.ConnectError, Nsp: p.Nsp,
 			Data: connectErrorPayload{Message: "Invalid namespace"}})
 		return

@@ -112,6 +112,8 @@ type legacyConn struct {
 }
 
 func (l *legacyConn) Request() *http.Request                   { return l.lc.Request() }
+func (l *legacyConn) Protocol() int                            { return 0 }
+func (l *legacyConn) ID() string                               { return l.lc.ID() }
 func (l *legacyConn) Close() error                             { return l.lc.Close() }
 func (l *legacyConn) CloseWithReason(reason string, err error) { l.lc.CloseWithReason(reason, err) }
 func (l *legacyConn) HoldReading() func()                      { return l.lc.HoldReading() }

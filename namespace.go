@@ -114,6 +114,9 @@ func (n *Namespace) Socket(id string) *Socket {
 // socket: CONNECT reply, then the connection handlers.
 func (n *Namespace) add(c *client, auth codec.Args) {
 	id, err := session.NewID()
+	if c.v3 {
+		id = v3SocketID(n.name, c.conn.ID())
+	}
 	if err != nil {
 		c.closeWith(ReasonTransportError, err)
 		return
@@ -128,7 +131,7 @@ func (n *Namespace) add(c *client, auth codec.Args) {
 	// Connection state recovery: a client back with its pid and offset.
 	var sa SessionAwareAdapter
 	var pid, offset string
-	if csr := n.srv.opts.ConnectionStateRecovery; csr != nil {
+	if csr := n.srv.opts.ConnectionStateRecovery; csr != nil && !c.v3 {
 		if sock.pid, err = session.NewID(); err != nil {
 			c.closeWith(ReasonTransportError, err)
 			return
@@ -162,7 +165,11 @@ func (n *Namespace) add(c *client, auth codec.Args) {
 			if errors.As(err, &ce) {
 				payload.Data = ce.Data
 			}
-			_ = c.sendPacket(&codec.SocketPacket{Type: codec.ConnectError, Nsp: n.name, Data: payload})
+			var data any = payload
+			if c.v3 {
+				data = v3ConnectError(payload)
+			}
+			_ = c.sendPacket(&codec.SocketPacket{Type: codec.ConnectError, Nsp: n.name, Data: data})
 			return
 		}
 	}
@@ -185,7 +192,11 @@ func (n *Namespace) add(c *client, auth codec.Args) {
 	}
 	n.adapter.AddAll(sock.id, []string{sock.id})
 	sock.markConnected()
-	_ = c.sendPacket(&codec.SocketPacket{Type: codec.Connect, Nsp: n.name, Data: connectPayload{SID: sock.id, PID: sock.pid}})
+	if c.v3 {
+		_ = c.sendPacket(&codec.SocketPacket{Type: codec.Connect, Nsp: n.name}) // no payload in protocol 4
+	} else {
+		_ = c.sendPacket(&codec.SocketPacket{Type: codec.Connect, Nsp: n.name, Data: connectPayload{SID: sock.id, PID: sock.pid}})
+	}
 	n.connected(sock, handlers)
 }
 

@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/rs/cors"
@@ -37,12 +38,50 @@ type OriginPolicy struct {
 }
 
 // Allowed reports whether the request's origin is allowed.
+//
+// A JSONP poll (Engine.IO v3, see session.Options.AllowEIO3) is a <script>
+// load, for which browsers send no Origin header: its origin is read from
+// the Referer header instead, and one that browsers mark cross-site
+// (Sec-Fetch-Site) while hiding its Referer is refused. Over plain HTTP,
+// where browsers send no Sec-Fetch-Site, a page that hides its Referer
+// cannot be told apart from a non-browser client and is allowed.
 func (p *OriginPolicy) Allowed(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
+	if origin == "" && isJSONP(r) {
+		var known bool
+		if origin, known = scriptOrigin(r); !known {
+			return false
+		}
+	}
 	if origin == "" || sameOrigin(origin, r) {
 		return true
 	}
 	return p.allowedCrossOrigin(origin, r)
+}
+
+// isJSONP reports whether r is an Engine.IO v3 JSONP poll (a j query
+// parameter on a GET).
+func isJSONP(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.Contains(r.URL.RawQuery, "j=") && r.URL.Query().Has("j")
+}
+
+// scriptOrigin is the origin of the page that loaded a script: "" for a
+// same-origin or direct load (or a client that says nothing: not a
+// browser, or plain HTTP without a Referer), the Referer's origin
+// otherwise. known is false for a cross-site load whose origin is hidden.
+func scriptOrigin(r *http.Request) (origin string, known bool) {
+	site := r.Header.Get("Sec-Fetch-Site")
+	if site == "same-origin" || site == "none" {
+		return "", true
+	}
+	if ref := r.Header.Get("Referer"); ref != "" {
+		u, err := url.Parse(ref)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return "", false
+		}
+		return u.Scheme + "://" + u.Host, true
+	}
+	return "", site == ""
 }
 
 func (p *OriginPolicy) allowedCrossOrigin(origin string, r *http.Request) bool {

@@ -80,7 +80,9 @@ func newSocket(n *Namespace, c *client, id string, hs *Handshake) *Socket {
 	return &Socket{id: id, nsp: n, client: c, handshake: hs}
 }
 
-// ID returns the socket id (distinct from the Engine.IO session id).
+// ID returns the socket id: distinct from the Engine.IO session id, except
+// for socket.io-client 2.x (AllowEIO3), where it is, as in the reference
+// server, the Engine.IO id for "/" and "<nsp>#<engine id>" otherwise.
 func (s *Socket) ID() string { return s.id }
 
 // String returns the socket id, so a *Socket prints as its id.

@@ -14,8 +14,38 @@ func (s *Session) startHeartbeat() {
 	if s.state != stateOpen || s.timer != nil {
 		return
 	}
-	s.timerAt = time.Now().Add(s.srv.cfg.pingInterval)
-	s.timer = time.AfterFunc(s.srv.cfg.pingInterval, s.onTimer)
+	d := s.srv.cfg.pingInterval
+	if s.v3 {
+		// v3: the client pings; the session waits for its pings the way a
+		// v4 session waits for pongs (see onClientPing).
+		s.awaitingPong = true
+		d = s.heartbeatWindow()
+	}
+	s.timerAt = time.Now().Add(d)
+	s.timer = time.AfterFunc(d, s.onTimer)
+}
+
+// heartbeatWindow is how long the client has to answer (v4: a pong within
+// PingTimeout) or to ping (v3: PingInterval + PingTimeout after its last
+// ping, as in the reference server).
+func (s *Session) heartbeatWindow() time.Duration {
+	if s.v3 {
+		return s.srv.cfg.pingInterval + s.srv.cfg.pingTimeout
+	}
+	return s.srv.cfg.pingTimeout
+}
+
+// onClientPing handles a v3 client's ping: a pong goes out ahead of the
+// queue and the client has another heartbeat window for its next ping.
+func (s *Session) onClientPing() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != stateOpen {
+		return
+	}
+	s.armTimerLocked(s.heartbeatWindow())
+	s.pingDue = true
+	s.kickLocked()
 }
 
 // armTimerLocked (re)starts the timer to fire after d.
@@ -49,8 +79,8 @@ func (s *Session) onTimer() {
 		// The pong may be waiting, unread, behind messages our consumer
 		// has no room for: not the client's fault. Check again later;
 		// releasing the hold restarts the pong window.
-		s.timerAt = time.Now().Add(s.srv.cfg.pingTimeout)
-		s.timer.Reset(s.srv.cfg.pingTimeout)
+		s.timerAt = time.Now().Add(s.heartbeatWindow())
+		s.timer.Reset(s.heartbeatWindow())
 		s.mu.Unlock()
 	case s.awaitingPong:
 		s.mu.Unlock()
@@ -113,7 +143,7 @@ func (s *Session) HoldReading() (release func()) {
 		defer s.mu.Unlock()
 		s.readHeld--
 		if s.readHeld == 0 && s.state == stateOpen && s.awaitingPong {
-			s.armTimerLocked(s.srv.cfg.pingTimeout)
+			s.armTimerLocked(s.heartbeatWindow())
 		}
 	}
 }

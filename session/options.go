@@ -74,6 +74,15 @@ type Options struct {
 	// only while bytes arrive); WriteBufferSize is the upgrade's write
 	// buffer. Zero means 512 and 4096 bytes.
 	ReadBufferSize, WriteBufferSize int
+	// AllowEIO3 accepts clients of Engine.IO protocol 3 (socket.io-client
+	// 2.x, engine.io-client 3.x), as the reference server's allowEIO3
+	// option does: their handshake (any EIO query value other than "4"),
+	// client-sent pings answered with pongs, the v3 polling framing
+	// (length-prefixed text payloads, binary payloads, JSONP) and v3
+	// WebSocket frames. Every limit applies to them as to v4 sessions. The
+	// default (false) refuses them with 400 {"code":5,"message":
+	// "Unsupported protocol version"}, as the reference server does.
+	AllowEIO3 bool
 	// IdleParkAfter is how long a WebSocket session may receive nothing
 	// before its reading goroutine is released: the connection is then
 	// watched by one epoll set shared by the whole process, and a new
@@ -97,6 +106,7 @@ type config struct {
 	maxBytes                                  int64
 	wsConfig                                  transports.WebSocketConfig
 	idleParkAfter                             time.Duration // 0: never
+	allowEIO3                                 bool
 }
 
 func newConfig(o *Options) config {
@@ -112,6 +122,7 @@ func newConfig(o *Options) config {
 		generateID:     o.GenerateID,
 		maxPackets:     o.MaxBufferedPackets,
 		maxBytes:       o.MaxBufferedBytes,
+		allowEIO3:      o.AllowEIO3,
 	}
 	if c.maxPayload <= 0 {
 		c.maxPayload = 1_000_000

@@ -111,7 +111,15 @@ func (s *Session) poll(w http.ResponseWriter, r *http.Request) {
 	reason := s.closeReason
 	s.mu.Unlock()
 
-	err := transports.WritePayload(w, batch)
+	var err error
+	switch {
+	case !s.v3:
+		err = transports.WritePayload(w, batch)
+	case s.jsonp:
+		err = transports.WriteJSONP(w, batch, s.jsonpIndex)
+	default:
+		err = transports.WritePayloadV3(w, batch, !s.b64)
+	}
 	clear(batch)
 	if closing {
 		s.closeNow(reason, nil, true)
@@ -139,7 +147,13 @@ func (s *Session) receive(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}()
 
-	body, err := transports.ReadPayloadWithin(w, r, s.maxPayload, s.srv.cfg.pollingBodyTimeout)
+	var body []byte
+	var err error
+	if s.v3 {
+		body, err = transports.ReadBodyWithin(w, r, s.maxPayload, s.srv.cfg.pollingBodyTimeout)
+	} else {
+		body, err = transports.ReadPayloadWithin(w, r, s.maxPayload, s.srv.cfg.pollingBodyTimeout)
+	}
 	if err != nil {
 		switch {
 		case errors.Is(err, transports.ErrBodyTooLarge):
@@ -154,25 +168,47 @@ func (s *Session) receive(w http.ResponseWriter, r *http.Request) {
 		s.closeNow(ReasonTransportError, err, true)
 		return
 	}
-	// The reference server reads a polling body as a JS string: ill-formed
-	// UTF-8 becomes U+FFFD. Doing the same here keeps what handlers get,
-	// and any text frame it is later written in, valid UTF-8 (a WebSocket
-	// client would fail the connection on an invalid text frame).
-	body = codec.ToValidUTF8(body)
-	err = codec.DecodePayload(body, func(p codec.Packet) error {
+	onPacket := func(p codec.Packet) error {
 		if p.Type == codec.PacketClose {
 			s.closeFromPoll()
 			return nil
 		}
 		s.onPacket(p)
 		return nil
-	})
+	}
+	if s.v3 {
+		err = s.decodeV3(r, body, onPacket)
+	} else {
+		// The reference server reads a polling body as a JS string:
+		// ill-formed UTF-8 becomes U+FFFD. Doing the same here keeps what
+		// handlers get, and any text frame it is later written in, valid
+		// UTF-8 (a WebSocket client would fail the connection on an
+		// invalid text frame).
+		body = codec.ToValidUTF8(body)
+		err = codec.DecodePayload(body, onPacket)
+	}
 	if err != nil {
 		writeError(w, http.StatusBadRequest, CodeBadRequest, "")
 		s.closeNow(ReasonParseError, err, true)
 		return
 	}
 	transports.WriteOK(w)
+}
+
+// decodeV3 decodes the body of a v3 POST: a JSONP form, a binary payload
+// (application/octet-stream, from XHR2 clients) or a text payload.
+func (s *Session) decodeV3(r *http.Request, body []byte, fn func(codec.Packet) error) error {
+	switch {
+	case s.jsonp:
+		d, err := codec.DecodeJSONPForm(body)
+		if err != nil {
+			return err
+		}
+		return codec.DecodePayloadV3(codec.ToValidUTF8(d), fn)
+	case transports.IsBinaryBody(r):
+		return codec.DecodeBinaryPayloadV3(body, fn)
+	}
+	return codec.DecodePayloadV3(codec.ToValidUTF8(body), fn)
 }
 
 // pollCloseTimeout bounds how long a graceful close on polling waits for

@@ -1,6 +1,7 @@
-// Package session is the Engine.IO v4 server: the handshake, the session
-// state machine, heartbeats, the polling → WebSocket upgrade and each
-// session's bounded outgoing queue. Server is an http.Handler usable on its
+// Package session is the Engine.IO v4 server (and, with
+// Options.AllowEIO3, v3): the handshake, the session state machine,
+// heartbeats, the polling → WebSocket upgrade and each session's bounded
+// outgoing queue. Server is an http.Handler usable on its
 // own, like Node's engine.io package; the Socket.IO server is built on it.
 //
 // # Concurrency
@@ -101,6 +102,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	isWS := transports.IsWebSocketRequest(r)
+	// As in the reference server, anything but EIO=4 is protocol 3.
+	v3 := q.Get("EIO") != "4"
 	if sid := q.Get("sid"); sid != "" {
 		sess := s.Session(sid)
 		if sess != nil && sess.pongOverdue() {
@@ -109,6 +112,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		if sess == nil {
 			writeError(w, http.StatusBadRequest, CodeUnknownSID, "")
+			return
+		}
+		if sess.v3 != v3 {
+			// A request of the other protocol on this session.
+			writeError(w, http.StatusBadRequest, CodeBadRequest, "")
 			return
 		}
 		if transport == transports.NameWebSocket {
@@ -126,7 +134,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, CodeBadHandshakeMethod, "")
 		return
 	}
-	if q.Get("EIO") != "4" {
+	if v3 && !s.cfg.allowEIO3 {
 		writeError(w, http.StatusBadRequest, CodeUnsupportedVersion, "")
 		return
 	}
@@ -140,7 +148,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.handshake(w, r, transport)
+	s.handshake(w, r, transport, v3)
 }
 
 func (s *Server) transportAllowed(t string) bool {
@@ -157,7 +165,7 @@ func (s *Server) transportAllowed(t string) bool {
 // connection callback runs (so whatever it sends follows the open packet),
 // then the request goes on as the session's first poll or as the
 // WebSocket reader.
-func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport string) {
+func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport string, v3 bool) {
 	id, err := s.cfg.generateID(r)
 	if err != nil || id == "" {
 		writeError(w, http.StatusBadRequest, CodeBadRequest, "")
@@ -173,6 +181,9 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 	}
 	sess := newSession(s, id, r, transport, ws)
 	sess.maxPayload = maxPayload
+	if v3 {
+		sess.setV3(r, ws)
+	}
 	if err := s.add(sess); err != nil {
 		status, msg := http.StatusBadRequest, ""
 		if err == ErrServerClosed {
@@ -188,7 +199,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 	// The open packet is the session's own: it is queued outside the
 	// limits, which bound what the application sends.
 	sess.mu.Lock()
-	sess.queue = append(sess.queue, codec.Packet{Type: codec.PacketOpen, Data: s.openPayload(id, transport, maxPayload)})
+	sess.queue = append(sess.queue, codec.Packet{Type: codec.PacketOpen, Data: s.openPayload(id, transport, maxPayload, v3)})
 	sess.kickLocked()
 	sess.mu.Unlock()
 	if fn := s.onConnection.Load(); fn != nil && *fn != nil {
@@ -202,10 +213,21 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 	sess.servePolling(w, r)
 }
 
-func (s *Server) openPayload(id, transport string, maxPayload int64) []byte {
+func (s *Server) openPayload(id, transport string, maxPayload int64, v3 bool) []byte {
 	upgrades := []string{}
 	if transport == transports.NamePolling && s.cfg.upgrades {
 		upgrades = append(upgrades, transports.NameWebSocket)
+	}
+	if v3 {
+		// The v3 handshake has no maxPayload (engine.io 6 sends it to v3
+		// clients too; socket.io-client 2.x ignores it).
+		b, _ := json.Marshal(struct {
+			SID          string   `json:"sid"`
+			Upgrades     []string `json:"upgrades"`
+			PingInterval int64    `json:"pingInterval"`
+			PingTimeout  int64    `json:"pingTimeout"`
+		}{id, upgrades, s.cfg.pingInterval.Milliseconds(), s.cfg.pingTimeout.Milliseconds()})
+		return b
 	}
 	b, _ := json.Marshal(struct {
 		SID          string   `json:"sid"`

@@ -32,6 +32,12 @@ type Session struct {
 
 	maxPayload int64 // set at the handshake; see WithMaxPayload
 
+	// Engine.IO v3 (AllowEIO3), set at the handshake.
+	v3         bool   // protocol 3: the client pings, v3 framing
+	b64        bool   // polling: the client takes no binary payload (b64 query)
+	jsonp      bool   // polling: JSONP (j query)
+	jsonpIndex string // digits of the j query
+
 	recvMu sync.Mutex // held while delivering a message: keeps OnMessage serial across transports
 
 	mu        sync.Mutex
@@ -43,7 +49,7 @@ type Session struct {
 
 	queue      []codec.Packet // guarded by mu; accepted by Send, not yet handed to a transport
 	queueBytes int64          // guarded by mu
-	pingDue    bool           // guarded by mu; a ping goes out ahead of the queue
+	pingDue    bool           // guarded by mu; a ping (v3: a pong) goes out ahead of the queue
 	flushing   bool           // guarded by mu; a WebSocket writer goroutine is running
 	flushWake  chan struct{}  // capacity 1: wakes a lingering writer
 	writing    bool           // guarded by mu; a batch is being written (by the writer or inline by Send)
@@ -87,6 +93,31 @@ func newSession(srv *Server, id string, r *http.Request, transport string, ws *t
 		s.wake = make(chan struct{}, 1)
 	}
 	return s
+}
+
+// setV3 makes a new session speak Engine.IO v3, with the options of its
+// handshake request r: b64 (no binary payloads or frames) and j (JSONP).
+func (s *Session) setV3(r *http.Request, ws *transports.WebSocket) {
+	q := r.URL.Query()
+	s.v3 = true
+	s.b64 = q.Get("b64") != ""
+	if ws != nil {
+		ws.SetV3(s.b64)
+		return
+	}
+	if j, ok := q["j"]; ok {
+		s.jsonp = true
+		s.jsonpIndex = codec.JSONPIndex(j[0])
+	}
+}
+
+// Protocol returns the Engine.IO protocol revision of the session: 4, or 3
+// for a client accepted by Options.AllowEIO3.
+func (s *Session) Protocol() int {
+	if s.v3 {
+		return 3
+	}
+	return 4
 }
 
 // ID returns the session id ("sid").
@@ -283,7 +314,11 @@ func (s *Session) CloseWithReason(reason string, err error) {
 func (s *Session) takeLocked(buf []codec.Packet) []codec.Packet {
 	if s.pingDue {
 		s.pingDue = false
-		buf = append(buf, codec.Packet{Type: codec.PacketPing})
+		t := codec.PacketPing
+		if s.v3 {
+			t = codec.PacketPong
+		}
+		buf = append(buf, codec.Packet{Type: t})
 	}
 	if len(s.queue) > 0 {
 		buf = append(buf, s.queue...)

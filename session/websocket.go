@@ -22,10 +22,19 @@ func (s *Session) onPacket(p codec.Packet) {
 		}
 		s.recvMu.Unlock()
 	case codec.PacketPong:
+		if s.v3 {
+			// v3 clients ping, servers pong.
+			s.closeNow(ReasonTransportError, errPingDirection, true)
+			return
+		}
 		s.onPong()
 	case codec.PacketClose:
 		s.closeNow(ReasonTransportClose, nil, false)
 	case codec.PacketPing:
+		if s.v3 {
+			s.onClientPing()
+			return
+		}
 		// v4 servers ping, clients pong; a client ping is a protocol error.
 		s.closeNow(ReasonTransportError, errPingDirection, true)
 	}
@@ -166,6 +175,9 @@ func (s *Session) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 	ws, err := transports.Upgrade(w, r, s.srv.cfg.wsConfigFor(s.maxPayload))
 	if err != nil {
 		return
+	}
+	if s.v3 {
+		ws.SetV3(r.URL.Query().Get("b64") != "")
 	}
 	s.mu.Lock()
 	if s.state != stateOpen || s.transport != transports.NamePolling || s.probe != nil {

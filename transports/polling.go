@@ -48,9 +48,19 @@ const firstBodyBuf = 4 << 10
 // as it fills (up to the declared length), so a body that stalls holds at
 // most twice what it delivered, and never less than 4 KiB.
 func ReadPayload(r *http.Request, max int64) ([]byte, error) {
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream") {
+	if IsBinaryBody(r) {
 		return nil, ErrBinaryBody
 	}
+	return readBody(r, max)
+}
+
+// IsBinaryBody reports whether a POST declares an application/octet-stream
+// body: an Engine.IO v3 binary payload.
+func IsBinaryBody(r *http.Request) bool {
+	return strings.HasPrefix(r.Header.Get("Content-Type"), "application/octet-stream")
+}
+
+func readBody(r *http.Request, max int64) ([]byte, error) {
 	if max > 0 && r.ContentLength > max {
 		return nil, ErrBodyTooLarge
 	}
@@ -107,14 +117,23 @@ func ReadPayload(r *http.Request, max int64) ([]byte, error) {
 // read of an HTTP/2 body, but net/http's HTTP/1 body lets Close wait for
 // the pending read, so there only http.Server.ReadTimeout bounds it.
 func ReadPayloadWithin(w http.ResponseWriter, r *http.Request, max int64, d time.Duration) ([]byte, error) {
+	if IsBinaryBody(r) {
+		return nil, ErrBinaryBody
+	}
+	return ReadBodyWithin(w, r, max, d)
+}
+
+// ReadBodyWithin is ReadPayloadWithin for any content type (an Engine.IO
+// v3 client may post a binary payload; IsBinaryBody tells which).
+func ReadBodyWithin(w http.ResponseWriter, r *http.Request, max int64, d time.Duration) ([]byte, error) {
 	if d <= 0 {
-		return ReadPayload(r, max)
+		return readBody(r, max)
 	}
 	rc := http.NewResponseController(w)
 	deadline := time.Now().Add(d)
 	if err := rc.SetReadDeadline(deadline); err == nil {
 		defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
-		body, err := ReadPayload(r, max)
+		body, err := readBody(r, max)
 		if err != nil && isTimeout(err) {
 			return nil, ErrBodyTimeout
 		}
@@ -125,7 +144,7 @@ func ReadPayloadWithin(w http.ResponseWriter, r *http.Request, max int64, d time
 		expired.Store(true)
 		_ = r.Body.Close()
 	})
-	body, err := ReadPayload(r, max)
+	body, err := readBody(r, max)
 	t.Stop()
 	if err != nil && (expired.Load() || isTimeout(err)) {
 		return nil, ErrBodyTimeout
@@ -146,6 +165,37 @@ func WritePayload(w http.ResponseWriter, pkts []codec.Packet) error {
 	body := codec.AppendPayload(make([]byte, 0, codec.PayloadLen(pkts)), pkts)
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=UTF-8")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(body)
+	return err
+}
+
+// WritePayloadV3 answers an Engine.IO v3 polling GET: a binary payload
+// (application/octet-stream) when binaryOK and a packet is binary, else a
+// text payload with binary messages in base64.
+func WritePayloadV3(w http.ResponseWriter, pkts []codec.Packet, binaryOK bool) error {
+	if binaryOK && codec.HasBinary(pkts) {
+		body := codec.AppendBinaryPayloadV3(make([]byte, 0, codec.BinaryPayloadLenV3(pkts)), pkts)
+		return writeBody(w, "application/octet-stream", body)
+	}
+	body := codec.AppendPayloadV3(make([]byte, 0, codec.PayloadLenV3(pkts)), pkts)
+	return writeBody(w, "text/plain; charset=UTF-8", body)
+}
+
+// WriteJSONP answers a JSONP poll (Engine.IO v3): a script calling
+// ___eio[index] with the v3 text payload of pkts. As the reference server
+// does, it is served as text/plain.
+func WriteJSONP(w http.ResponseWriter, pkts []codec.Packet, index string) error {
+	payload := codec.AppendPayloadV3(make([]byte, 0, codec.PayloadLenV3(pkts)), pkts)
+	body := codec.AppendJSONP(make([]byte, 0, len(payload)+len(payload)/8+len(index)+16), index, payload)
+	return writeBody(w, "text/plain; charset=UTF-8", body)
+}
+
+func writeBody(w http.ResponseWriter, contentType string, body []byte) error {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)

@@ -41,6 +41,9 @@ type WebSocket struct {
 	closeOnce sync.Once
 	closing   atomic.Bool // Close was called: the write deadline is no longer extended
 
+	// Engine.IO v3 framing (SetV3), set before the connection is used.
+	v3, b64 bool
+
 	// Non-blocking writes (TryWritePackets), plain sockets only.
 	raw        syscall.RawConn       // nil: TryWritePackets never takes packets
 	rawWriteFn func(fd uintptr) bool // rawWrite, bound once
@@ -103,6 +106,14 @@ func Upgrade(w http.ResponseWriter, r *http.Request, cfg WebSocketConfig) (*WebS
 	return ws, nil
 }
 
+// SetV3 switches the connection to Engine.IO v3 framing: binary frames
+// carry a leading type byte, and a text frame "b4<base64>" is a binary
+// message. With b64 (the client asked for it with the b64 query
+// parameter: it cannot take binary frames) binary messages are written as
+// such text frames. It must be called before the connection is read or
+// written.
+func (ws *WebSocket) SetV3(b64 bool) { ws.v3, ws.b64 = true, b64 }
+
 // ErrMessageTooBig reports a frame over the configured MaxPayload.
 var ErrMessageTooBig = errors.New("transports: websocket message over MaxPayload")
 
@@ -119,6 +130,12 @@ func (ws *WebSocket) ReadPacket() (codec.Packet, error) {
 			ws.sendClose(code, "")
 		}
 		return codec.Packet{}, err
+	}
+	if ws.v3 {
+		if op == opBinary {
+			return codec.DecodeBinaryFrameV3(data)
+		}
+		return codec.DecodePacketV3(data)
 	}
 	if op == opBinary {
 		return codec.DecodeBinaryFrame(data), nil

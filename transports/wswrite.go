@@ -62,17 +62,14 @@ func (ws *WebSocket) WritePackets(pkts []codec.Packet) error {
 	ws.rest = nil
 	var err error
 	for _, p := range pkts {
-		n := len(p.Data)
-		if !p.Binary {
-			n++
-		}
+		n := ws.payloadLen(p)
 		if len(buf) > 0 && len(buf)+n+maxFrameHeader > frameBatch {
 			if _, err = ws.netConn.Write(buf); err != nil {
 				break
 			}
 			buf = buf[:0]
 		}
-		buf = appendPacketFrame(buf, p)
+		buf = ws.appendPacketFrame(buf, p)
 	}
 	if err == nil && len(buf) > 0 {
 		_, err = ws.netConn.Write(buf)
@@ -104,7 +101,7 @@ func (ws *WebSocket) TryWritePackets(pkts []codec.Packet) (taken, pending bool, 
 	}
 	size := 0
 	for _, p := range pkts {
-		size += maxFrameHeader + 1 + len(p.Data)
+		size += maxFrameHeader + ws.payloadLen(p)
 	}
 	if size > frameBatch {
 		return false, false, nil
@@ -124,7 +121,7 @@ func (ws *WebSocket) TryWritePackets(pkts []codec.Packet) (taken, pending bool, 
 	bp := frameBufPool.Get().(*[]byte)
 	buf := (*bp)[:0]
 	for _, p := range pkts {
-		buf = appendPacketFrame(buf, p)
+		buf = ws.appendPacketFrame(buf, p)
 	}
 	n, err := ws.rawWriteLocked(buf)
 	ws.broken = err != nil
@@ -200,8 +197,28 @@ func (ws *WebSocket) extendWriteDeadline() error {
 	return ws.netConn.SetWriteDeadline(ws.deadline) // gorilla's own deadline only covers its writes
 }
 
+// payloadLen is the length of p's frame payload.
+func (ws *WebSocket) payloadLen(p codec.Packet) int {
+	switch {
+	case ws.v3 && p.Binary && ws.b64:
+		return codec.EncodedLenV3(p)
+	case !p.Binary || ws.v3:
+		return len(p.Data) + 1
+	}
+	return len(p.Data)
+}
+
 // appendPacketFrame appends p as one frame.
-func appendPacketFrame(buf []byte, p codec.Packet) []byte {
+func (ws *WebSocket) appendPacketFrame(buf []byte, p codec.Packet) []byte {
+	if ws.v3 && p.Binary {
+		if ws.b64 {
+			buf = appendFrameHeader(buf, opText, codec.EncodedLenV3(p))
+			return codec.AppendPacketV3(buf, p)
+		}
+		buf = appendFrameHeader(buf, opBinary, len(p.Data)+1)
+		buf = append(buf, byte(codec.PacketMessage))
+		return append(buf, p.Data...)
+	}
 	if p.Binary {
 		buf = appendFrameHeader(buf, opBinary, len(p.Data))
 	} else {

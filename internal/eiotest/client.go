@@ -39,6 +39,10 @@ type Config struct {
 	ManualPong bool
 	// Timeout bounds each step of the handshake and upgrade. Zero: 10s.
 	Timeout time.Duration
+	// V3, when set, speaks Engine.IO protocol 3 (socket.io-client 2.x):
+	// the server answers the client's pings (Ping) and its pongs are
+	// counted (Pongs), not delivered. JSONP applies to polling only.
+	V3 *V3
 }
 
 // UpgradeHooks are called at the steps of Client.Upgrade, so that a test
@@ -106,7 +110,7 @@ func Dial(ctx context.Context, cfg Config, mode Mode) (*Client, error) {
 	defer cancel()
 	switch mode {
 	case ModePolling, ModeUpgrade:
-		p, h, rest, err := HandshakePolling(hctx, cfg.HTTP, cfg.Base)
+		p, h, rest, err := HandshakePollingV3(hctx, cfg.HTTP, cfg.Base, cfg.V3)
 		if err != nil {
 			c.cancel()
 			return nil, err
@@ -125,7 +129,7 @@ func Dial(ctx context.Context, cfg Config, mode Mode) (*Client, error) {
 			}
 		}
 	case ModeWebSocket:
-		ws, h, err := HandshakeWebSocket(hctx, cfg.Dialer, cfg.Base, cfg.Timeout)
+		ws, h, err := HandshakeWebSocketV3(hctx, cfg.Dialer, cfg.Base, cfg.Timeout, cfg.V3)
 		if err != nil {
 			c.cancel()
 			return nil, err
@@ -186,6 +190,13 @@ func (c *Client) Recv(timeout time.Duration) (Packet, error) {
 // (false) from now on; see Config.ManualPong.
 func (c *Client) SetManualPong(manual bool) { c.manualPong.Store(manual) }
 
+// Ping sends a ping (protocol 3: the client pings, the server answers
+// with a pong that Pongs counts).
+func (c *Client) Ping() error { return c.Send(Text(Ping, "")) }
+
+// Pongs returns how many pongs a protocol 3 server sent.
+func (c *Client) Pongs() int64 { return c.pings.Load() }
+
 // Pings returns how many pings were received.
 func (c *Client) Pings() int64 { return c.pings.Load() }
 
@@ -214,7 +225,14 @@ func (c *Client) deliver(p Packet) {
 	switch {
 	case p.Type == Noop && !p.Binary:
 		return
-	case p.Type == Ping && !p.Binary:
+	case c.cfg.V3 != nil && p.Type == Pong && !p.Binary:
+		c.pings.Add(1) // v3: the server's answers to Ping
+		select {
+		case c.pingsCh <- struct{}{}:
+		default:
+		}
+		return
+	case p.Type == Ping && !p.Binary && c.cfg.V3 == nil:
 		c.pings.Add(1)
 		select {
 		case c.pingsCh <- struct{}{}:
@@ -242,7 +260,7 @@ func (c *Client) pollLoop() {
 			c.endPoll(&StatusError{resp})
 			return
 		}
-		pkts, err := DecodePayload(resp.Body)
+		pkts, err := c.polling.decode(resp)
 		if err != nil {
 			c.in.End(err)
 			return
@@ -284,11 +302,11 @@ func (c *Client) readLoop(ws *WebSocket) {
 			c.in.End(err)
 			return
 		}
-		if typ == websocket.BinaryMessage {
+		if typ == websocket.BinaryMessage && c.cfg.V3 == nil {
 			c.in.Push(Bin(data))
 			continue
 		}
-		p, err := DecodePacket(data)
+		p, err := ws.decode(typ, data)
 		if err != nil {
 			c.in.End(err)
 			return
@@ -312,7 +330,11 @@ func (c *Client) Upgrade(ctx context.Context, hooks *UpgradeHooks) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	ws, resp, err := DialWebSocket(ctx, c.cfg.Dialer, c.cfg.Base, c.SID())
+	var v3 *V3
+	if c.cfg.V3 != nil {
+		v3 = &V3{B64: c.cfg.V3.B64} // JSONP is for polling only
+	}
+	ws, resp, err := DialWebSocketV3(ctx, c.cfg.Dialer, c.cfg.Base, c.SID(), v3)
 	if err != nil {
 		if resp != nil {
 			return fmt.Errorf("upgrade: dial: %w (%s)", err, resp)

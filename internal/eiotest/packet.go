@@ -131,6 +131,16 @@ type Handshake struct {
 
 // ParseOpen decodes an open packet, checking that every field is present.
 func ParseOpen(p Packet) (Handshake, error) {
+	return parseOpen(p, false)
+}
+
+// ParseOpenV3 decodes a protocol 3 open packet: sid, upgrades,
+// pingInterval and pingTimeout, and no maxPayload.
+func ParseOpenV3(p Packet) (Handshake, error) {
+	return parseOpen(p, true)
+}
+
+func parseOpen(p Packet, v3 bool) (Handshake, error) {
 	var h Handshake
 	if p.Type != Open || p.Binary {
 		return h, fmt.Errorf("eiotest: want an open packet, got %q", p)
@@ -139,7 +149,14 @@ func ParseOpen(p Packet) (Handshake, error) {
 	if err := json.Unmarshal(p.Data, &raw); err != nil {
 		return h, fmt.Errorf("eiotest: open packet %q: %v", p, err)
 	}
-	for _, k := range []string{"sid", "upgrades", "pingInterval", "pingTimeout", "maxPayload"} {
+	keys := []string{"sid", "upgrades", "pingInterval", "pingTimeout", "maxPayload"}
+	if v3 {
+		if _, ok := raw["maxPayload"]; ok {
+			return h, fmt.Errorf("eiotest: v3 open packet %q has a maxPayload", p)
+		}
+		keys = keys[:4]
+	}
+	for _, k := range keys {
 		if _, ok := raw[k]; !ok {
 			return h, fmt.Errorf("eiotest: open packet %q has no %q", p, k)
 		}

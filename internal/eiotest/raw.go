@@ -96,31 +96,61 @@ type Polling struct {
 	HTTP *http.Client
 	Base string
 	SID  string
+	V3   *V3 // nil: protocol 4
 }
 
 // HandshakePolling opens a session over polling. It returns the open
 // packet's contents and any packets that followed it in the same payload.
 func HandshakePolling(ctx context.Context, c *http.Client, base string) (*Polling, Handshake, []Packet, error) {
-	resp, err := Do(ctx, c, http.MethodGet, URL(base, "polling", ""), nil, nil)
+	return HandshakePollingV3(ctx, c, base, nil)
+}
+
+// HandshakePollingV3 is HandshakePolling for protocol 3 (v3 nil: 4).
+func HandshakePollingV3(ctx context.Context, c *http.Client, base string, v3 *V3) (*Polling, Handshake, []Packet, error) {
+	p := &Polling{HTTP: c, Base: base, V3: v3}
+	resp, err := Do(ctx, c, http.MethodGet, p.URL(), nil, nil)
 	if err != nil {
 		return nil, Handshake{}, nil, err
 	}
 	if resp.Status != http.StatusOK {
 		return nil, Handshake{}, nil, &StatusError{resp}
 	}
-	pkts, err := DecodePayload(resp.Body)
+	pkts, err := p.decode(resp)
 	if err != nil {
 		return nil, Handshake{}, nil, err
 	}
-	h, err := ParseOpen(pkts[0])
+	if len(pkts) == 0 {
+		return nil, Handshake{}, nil, fmt.Errorf("%w: empty handshake payload", ErrBadPacket)
+	}
+	h, err := p.parseOpen(pkts[0])
 	if err != nil {
 		return nil, h, nil, err
 	}
-	return &Polling{HTTP: c, Base: base, SID: h.SID}, h, pkts[1:], nil
+	p.SID = h.SID
+	return p, h, pkts[1:], nil
 }
 
 // URL is the polling URL of the session.
-func (p *Polling) URL() string { return URL(p.Base, "polling", p.SID) }
+func (p *Polling) URL() string {
+	if p.V3 != nil {
+		return URLV3(p.Base, "polling", p.SID, p.V3)
+	}
+	return URL(p.Base, "polling", p.SID)
+}
+
+func (p *Polling) parseOpen(pk Packet) (Handshake, error) {
+	if p.V3 != nil {
+		return ParseOpenV3(pk)
+	}
+	return ParseOpen(pk)
+}
+
+func (p *Polling) decode(r *Response) ([]Packet, error) {
+	if p.V3 != nil {
+		return decodePollV3(r, p.V3)
+	}
+	return DecodePayload(r.Body)
+}
 
 // Get sends one poll and returns the response as is.
 func (p *Polling) Get(ctx context.Context) (*Response, error) {
@@ -142,12 +172,19 @@ func (p *Polling) Poll(ctx context.Context) ([]Packet, error) {
 	if resp.Status != http.StatusOK {
 		return nil, &StatusError{resp}
 	}
-	return DecodePayload(resp.Body)
+	return p.decode(resp)
 }
 
 // Send POSTs pkts as one payload and expects 200 "ok".
 func (p *Polling) Send(ctx context.Context, pkts ...Packet) error {
-	resp, err := p.Post(ctx, EncodePayload(pkts...))
+	var resp *Response
+	var err error
+	if p.V3 != nil {
+		body, ct := encodePostV3(p.V3, pkts)
+		resp, err = Do(ctx, p.HTTP, http.MethodPost, p.URL(), bytes.NewReader(body), http.Header{"Content-Type": {ct}})
+	} else {
+		resp, err = p.Post(ctx, EncodePayload(pkts...))
+	}
 	if err != nil {
 		return err
 	}
@@ -160,6 +197,7 @@ func (p *Polling) Send(ctx context.Context, pkts ...Packet) error {
 // WebSocket is the raw WebSocket transport of one session.
 type WebSocket struct {
 	Conn *websocket.Conn
+	V3   *V3 // nil: protocol 4
 }
 
 // writeWait bounds every frame written, so a test never hangs on a peer
@@ -170,10 +208,19 @@ const writeWait = 10 * time.Second
 // session when sid is empty). On a refused handshake the HTTP response is
 // returned with its body read into the returned Response.
 func DialWebSocket(ctx context.Context, d *websocket.Dialer, base, sid string) (*WebSocket, *Response, error) {
+	return DialWebSocketV3(ctx, d, base, sid, nil)
+}
+
+// DialWebSocketV3 is DialWebSocket for protocol 3 (v3 nil: 4).
+func DialWebSocketV3(ctx context.Context, d *websocket.Dialer, base, sid string, v3 *V3) (*WebSocket, *Response, error) {
 	if d == nil {
 		d = websocket.DefaultDialer
 	}
-	conn, resp, err := d.DialContext(ctx, WebSocketURL(base, sid), nil)
+	target := WebSocketURL(base, sid)
+	if v3 != nil {
+		target = "ws" + strings.TrimPrefix(URLV3(base, "websocket", sid, v3), "http")
+	}
+	conn, resp, err := d.DialContext(ctx, target, nil)
 	var r *Response
 	if resp != nil {
 		r = &Response{Status: resp.StatusCode, Header: resp.Header}
@@ -185,13 +232,18 @@ func DialWebSocket(ctx context.Context, d *websocket.Dialer, base, sid string) (
 	if err != nil {
 		return nil, r, err
 	}
-	return &WebSocket{Conn: conn}, r, nil
+	return &WebSocket{Conn: conn, V3: v3}, r, nil
 }
 
 // HandshakeWebSocket opens a session over WebSocket and reads its open
 // packet.
 func HandshakeWebSocket(ctx context.Context, d *websocket.Dialer, base string, timeout time.Duration) (*WebSocket, Handshake, error) {
-	ws, resp, err := DialWebSocket(ctx, d, base, "")
+	return HandshakeWebSocketV3(ctx, d, base, timeout, nil)
+}
+
+// HandshakeWebSocketV3 is HandshakeWebSocket for protocol 3 (v3 nil: 4).
+func HandshakeWebSocketV3(ctx context.Context, d *websocket.Dialer, base string, timeout time.Duration, v3 *V3) (*WebSocket, Handshake, error) {
+	ws, resp, err := DialWebSocketV3(ctx, d, base, "", v3)
 	if err != nil {
 		if resp != nil {
 			return nil, Handshake{}, fmt.Errorf("%w (%s)", err, resp)
@@ -203,7 +255,11 @@ func HandshakeWebSocket(ctx context.Context, d *websocket.Dialer, base string, t
 		ws.Conn.Close()
 		return nil, Handshake{}, err
 	}
-	h, err := ParseOpen(p)
+	parse := ParseOpen
+	if v3 != nil {
+		parse = ParseOpenV3
+	}
+	h, err := parse(p)
 	if err != nil {
 		ws.Conn.Close()
 		return nil, h, err
@@ -232,15 +288,33 @@ func (w *WebSocket) Read(timeout time.Duration) (Packet, error) {
 		}
 		return Packet{}, err
 	}
-	if typ == websocket.BinaryMessage {
+	return w.decode(typ, data)
+}
+
+func (w *WebSocket) decode(typ int, data []byte) (Packet, error) {
+	switch {
+	case w.V3 == nil && typ == websocket.BinaryMessage:
 		return Bin(data), nil
+	case w.V3 == nil:
+		return DecodePacket(data)
+	case typ == websocket.BinaryMessage:
+		if len(data) == 0 || data[0] != Message {
+			return Packet{}, fmt.Errorf("%w: v3 binary frame % x", ErrBadPacket, data)
+		}
+		return Bin(data[1:]), nil
 	}
-	return DecodePacket(data)
+	return DecodePacketV3(data)
 }
 
 // Write sends p as one frame: a binary frame for a binary message, a text
 // frame otherwise.
 func (w *WebSocket) Write(p Packet) error {
+	if p.Binary && w.V3 != nil {
+		if w.V3.B64 {
+			return w.WriteFrame(websocket.TextMessage, p.EncodeV3())
+		}
+		return w.WriteFrame(websocket.BinaryMessage, append([]byte{Message}, p.Data...))
+	}
 	if p.Binary {
 		return w.WriteFrame(websocket.BinaryMessage, p.Data)
 	}

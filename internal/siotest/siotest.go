@@ -144,6 +144,19 @@ func Dial(ctx context.Context, base string, mode eiotest.Mode) (*Client, error) 
 	return &Client{EIO: c}, nil
 }
 
+// DialV3 is Dial for a socket.io-client 2.x connection: Socket.IO
+// protocol 4 over Engine.IO 3 with the given framing. The server joins
+// such a connection to "/" by itself; its first packet is that CONNECT
+// reply ("0").
+func DialV3(ctx context.Context, base string, mode eiotest.Mode, v3 eiotest.V3) (*Client, error) {
+	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	c, err := eiotest.Dial(ctx, eiotest.Config{Base: base, HTTP: hc, V3: &v3}, mode)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{EIO: c}, nil
+}
+
 // Send writes one packet given in its text form, followed by its binary
 // attachments (one POST on polling, one frame each on WebSocket).
 func (c *Client) Send(text string, attachments ...[]byte) error {
