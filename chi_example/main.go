@@ -25,6 +25,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"log"
 	"net"
 	"net/http"
@@ -41,6 +42,7 @@ import (
 
 	socketio "github.com/gosio/socketio"
 	redisadapter "github.com/gosio/socketio/adapter/redis"
+	"github.com/gosio/socketio/legacy"
 	"github.com/gosio/socketio/session"
 )
 
@@ -67,6 +69,7 @@ func main() {
 	redisAddr := flag.String("redis", "", "join a cluster on this Redis (host:port) through the Redis adapter")
 	redisKey := flag.String("redis-key", "socket.io", "the Redis adapter's channel prefix (the same on every node, Node.js ones included)")
 	redisSharded := flag.String("redis-sharded", "", "with -redis: use the sharded adapter (Redis 7) in this subscription mode: dynamic, static or dynamic-private")
+	legacyClients := flag.Bool("legacy", true, "also serve socket.io-client 2.x (/v2, Engine.IO 3) and Socket.IO 0.6 clients (/legacy)")
 	recoverFor := flag.Duration("recover", 0, "connection state recovery: a client whose connection drops and comes back within this long keeps its id and gets the messages it missed (0: off)")
 	flag.Parse()
 
@@ -92,7 +95,7 @@ func main() {
 		}
 		log.Printf("cluster: Redis at %s, key %q, sharded %q", *redisAddr, *redisKey, *redisSharded)
 	}
-	io := newChat(*token, adapter, *recoverFor)
+	io := newChat(*token, adapter, *recoverFor, *legacyClients)
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer)
 	r.Get("/", func(w http.ResponseWriter, _ *http.Request) {
@@ -103,6 +106,28 @@ func main() {
 		w.Header().Set("Content-Type", "application/javascript")
 		http.ServeFile(w, r, js)
 	})
+	if *legacyClients {
+		// The same page for every generation: it loads its client.
+		for _, page := range []string{"/v2", "/legacy"} {
+			r.Get(page, func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				_, _ = w.Write(indexHTML)
+			})
+		}
+		for route, file := range map[string]string{
+			"/socket.io-v2.js": filepath.Join("socket.io-client-v2", "dist", "socket.io.js"),
+			"/socket.io-06.js": filepath.Join("socket.io-legacy", "support", "socket.io-client", "socket.io.js"),
+		} {
+			path, err := findNodeModule(filepath.Dir(filepath.Dir(filepath.Dir(js))), file)
+			if err != nil {
+				log.Fatal(err)
+			}
+			r.Get(route, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/javascript")
+				http.ServeFile(w, r, path)
+			})
+		}
+	}
 	r.Get("/crossdomain.xml", socketio.FlashPolicyHandler(policy).ServeHTTP)
 	r.Get("/api/stats", func(w http.ResponseWriter, r *http.Request) {
 		// Counted through the server API (FetchSockets goes through the
@@ -155,8 +180,12 @@ func main() {
 }
 
 // newChat is the seed's chat server, line for line in the seed API.
-func newChat(token string, adapter func(*socketio.Namespace) (socketio.Adapter, error), recoverFor time.Duration) *socketio.Server {
+func newChat(token string, adapter func(*socketio.Namespace) (socketio.Adapter, error), recoverFor time.Duration, legacyClients bool) *socketio.Server {
 	opts := &socketio.Options{Options: session.Options{MaxPayload: maxMessageSize}, Adapter: adapter}
+	if legacyClients {
+		opts.AllowEIO3 = true             // socket.io-client 2.x
+		opts.Legacy06 = &legacy.Options{} // the seed's Socket.IO 0.6
+	}
 	if recoverFor > 0 {
 		opts.ConnectionStateRecovery = &socketio.ConnectionStateRecovery{MaxDisconnectionDuration: recoverFor}
 	}
@@ -203,6 +232,16 @@ func tokenAuth(token string) socketio.AuthFunc {
 }
 
 // findClientJS locates the official browser client installed by npm.
+// findNodeModule returns the path of file in the node_modules directory
+// that holds socket.io-client (modules, found by findClientJS).
+func findNodeModule(modules, file string) (string, error) {
+	p := filepath.Join(modules, file)
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("%s not found (%v): run `npm ci --prefix chi_example`, or start with -legacy=false", p, err)
+	}
+	return p, nil
+}
+
 func findClientJS(flagPath string) (string, error) {
 	candidates := []string{flagPath,
 		filepath.Join("chi_example", "node_modules", "socket.io-client", "dist", "socket.io.min.js"),

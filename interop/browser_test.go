@@ -271,3 +271,36 @@ func brInOrder(got, want []string) bool {
 	}
 	return i == len(want)
 }
+
+// TestBrowserChatAllGenerations: the chi example's chat with a
+// socket.io-client 4 page, a 2.5 page (Engine.IO 3) and a Socket.IO 0.6
+// page (over xhr-polling, then websocket) in one Chromium: every page
+// shows every page's message (browser/chat-all.mjs).
+func TestBrowserChatAllGenerations(t *testing.T) {
+	root := brRequire(t)
+	node, dir := findNode(t, "playwright-core")
+	url, stop := brStartChat(t, root)
+	defer stop()
+	for _, tr := range []string{"xhr-polling", "websocket"} {
+		t.Run(tr, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, node, filepath.Join(dir, "browser", "chat-all.mjs"), url,
+				"--legacy-transport="+tr, "--chromium="+chromiumPath())
+			cmd.Dir = dir
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("node browser/chat-all.mjs: %v\n--- stderr ---\n%s\n--- stdout ---\n%s", err, stderr.String(), stdout.String())
+			}
+			var res struct {
+				OK  bool              `json:"ok"`
+				IDs map[string]string `json:"ids"`
+			}
+			if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), &res); err != nil || !res.OK || len(res.IDs) != 3 {
+				t.Fatalf("result %q: %v", stdout.String(), err)
+			}
+			t.Logf("one chat: %v", res.IDs)
+		})
+	}
+}
