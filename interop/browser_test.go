@@ -274,14 +274,14 @@ func brInOrder(got, want []string) bool {
 
 // TestBrowserChatAllGenerations: the chi example's chat with a
 // socket.io-client 4 page, a 2.5 page (Engine.IO 3) and a Socket.IO 0.6
-// page (over xhr-polling, then websocket) in one Chromium: every page
+// page (over xhr-polling, jsonp-polling, then websocket) in one Chromium: every page
 // shows every page's message (browser/chat-all.mjs).
 func TestBrowserChatAllGenerations(t *testing.T) {
 	root := brRequire(t)
 	node, dir := findNode(t, "playwright-core")
 	url, stop := brStartChat(t, root)
 	defer stop()
-	for _, tr := range []string{"xhr-polling", "websocket"} {
+	for _, tr := range []string{"xhr-polling", "jsonp-polling", "websocket"} {
 		t.Run(tr, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
