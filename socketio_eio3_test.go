@@ -297,3 +297,39 @@ func TestEIO3JSONPOrigin(t *testing.T) {
 		})
 	}
 }
+
+// The seed API serves a socket.io-client 2.x connection as any other: a
+// v2 and a v4 client talk through OnMessage, BroadcastExcept, GetConn and
+// Conn.Send.
+func TestEIO3SeedAPI(t *testing.T) {
+	conns := make(chan *socketio.Conn, 4)
+	gone := make(chan string, 4)
+	e := newV3Env(t, func(s *socketio.Server) {
+		s.OnConnect(func(c *socketio.Conn) { conns <- c })
+		s.OnDisconnect(func(c *socketio.Conn) { gone <- c.ID() })
+		s.OnMessage(func(c *socketio.Conn, m socketio.Message) { _ = s.BroadcastExcept(c, m.Data()) })
+	})
+	v2 := e.dialV3(eiotest.ModeWebSocket, eiotest.V3{})
+	expectText(t, v2, "0") // the implicit "/" connection
+	v2id := recvChan(t, conns, "OnConnect (v2)").ID()
+	v4, v4id := e.connect("/")
+	recvChan(t, conns, "OnConnect (v4)")
+
+	send(t, v2, `2["message","from v2"]`)
+	expect(t, v4, `2["message","from v2"]`)
+	send(t, v4, `2["message","from v4"]`)
+	expectText(t, v2, `2["message","from v4"]`)
+	if c := e.srv.GetConn(v2id); c == nil || c.Send("direct") != nil {
+		t.Fatalf("GetConn(%s) = %v", v2id, c)
+	}
+	expectText(t, v2, `2["message","direct"]`)
+	if err := e.srv.Broadcast("all"); err != nil {
+		t.Fatal(err)
+	}
+	expectText(t, v2, `2["message","all"]`)
+	expect(t, v4, `2["message","all"]`)
+	send(t, v2, "1")
+	if id := recvChan(t, gone, "OnDisconnect"); id != v2id || id == v4id {
+		t.Fatalf("OnDisconnect %s, want %s", id, v2id)
+	}
+}
