@@ -118,9 +118,12 @@ func main() {
 			"/socket.io-v2.js": filepath.Join("socket.io-client-v2", "dist", "socket.io.js"),
 			"/socket.io-06.js": filepath.Join("socket.io-legacy", "support", "socket.io-client", "socket.io.js"),
 		} {
-			path, err := findNodeModule(filepath.Dir(filepath.Dir(filepath.Dir(js))), file)
+			path, err := findNodeModule(file)
 			if err != nil {
-				log.Fatal(err)
+				// The server still accepts these clients; only the
+				// example's pages for them lack their script.
+				log.Printf("%v: /v2 and /legacy will not load", err)
+				continue
 			}
 			r.Get(route, func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/javascript")
@@ -232,14 +235,16 @@ func tokenAuth(token string) socketio.AuthFunc {
 }
 
 // findClientJS locates the official browser client installed by npm.
-// findNodeModule returns the path of file in the node_modules directory
-// that holds socket.io-client (modules, found by findClientJS).
-func findNodeModule(modules, file string) (string, error) {
-	p := filepath.Join(modules, file)
-	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("%s not found (%v): run `npm ci --prefix chi_example`, or start with -legacy=false", p, err)
+// findNodeModule returns the path of file in chi_example's node_modules
+// (from the repository root or from chi_example/).
+func findNodeModule(file string) (string, error) {
+	for _, dir := range []string{filepath.Join("chi_example", "node_modules"), "node_modules"} {
+		p := filepath.Join(dir, file)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
 	}
-	return p, nil
+	return "", fmt.Errorf("%s not found in chi_example/node_modules (run `npm ci --prefix chi_example`)", file)
 }
 
 func findClientJS(flagPath string) (string, error) {
