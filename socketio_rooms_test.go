@@ -100,11 +100,14 @@ func TestRoomsJoinLeave(t *testing.T) {
 	}
 	// Disconnecting leaves every room; OnDisconnecting still sees them.
 	rooms := make(chan []string, 1)
+	done := make(chan struct{})
 	s.OnDisconnecting(func(string) { rooms <- sortedRooms(s) })
+	s.OnDisconnect(func(string) { close(done) })
 	send(t, r.clients[0], `1`)
 	if got := recvChan(t, rooms, "disconnecting"); !slices.Equal(got, want) {
 		t.Fatalf("rooms while disconnecting = %v, want %v", got, want)
 	}
+	recvChan(t, done, "disconnect") // the rooms are left between the two
 	if got := ad.Sockets(socketio.BroadcastOptions{Rooms: []string{"b"}}); len(got) != 0 {
 		t.Fatalf("room b after disconnect = %v", got)
 	}
