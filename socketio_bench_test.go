@@ -86,11 +86,17 @@ func (d *benchDrainer) close() {
 // benchServer starts a server whose sockets of "/" are delivered on the
 // returned channel.
 func benchServer(b *testing.B) (*socketio.Server, string, <-chan *socketio.Socket) {
+	return benchServerWith(b, nil)
+}
+
+// benchServerWith is benchServer with csr as ConnectionStateRecovery.
+func benchServerWith(b *testing.B, csr *socketio.ConnectionStateRecovery) (*socketio.Server, string, <-chan *socketio.Socket) {
 	b.Helper()
 	socks := make(chan *socketio.Socket, 1024)
 	srv := socketio.NewServer(&socketio.Options{
-		Options:      session.Options{PingInterval: time.Minute, PingTimeout: time.Minute},
-		ErrorHandler: func(err error) { b.Errorf("server error: %v", err) },
+		Options:                 session.Options{PingInterval: time.Minute, PingTimeout: time.Minute},
+		ErrorHandler:            func(err error) { b.Errorf("server error: %v", err) },
+		ConnectionStateRecovery: csr,
 	})
 	srv.OnConnection(func(s *socketio.Socket) { socks <- s })
 	ts := httptest.NewServer(srv)
@@ -149,9 +155,18 @@ func BenchmarkEmitOneSocket(b *testing.B) {
 // one broadcast (encoded once, queued on 1000 sessions and written by
 // their writers); every 16 broadcasts the benchmark waits until every
 // client has received them all.
-func BenchmarkBroadcast1000(b *testing.B) {
+func BenchmarkBroadcast1000(b *testing.B) { benchBroadcast1000(b, nil) }
+
+// BenchmarkBroadcast1000Recovery is BenchmarkBroadcast1000 with connection
+// state recovery on: each broadcast also gets an offset and is recorded in
+// the packet log, under its lock.
+func BenchmarkBroadcast1000Recovery(b *testing.B) {
+	benchBroadcast1000(b, &socketio.ConnectionStateRecovery{})
+}
+
+func benchBroadcast1000(b *testing.B, csr *socketio.ConnectionStateRecovery) {
 	const clients = 1000
-	srv, base, socks := benchServer(b)
+	srv, base, socks := benchServerWith(b, csr)
 	d := &websocket.Dialer{
 		NetDialContext:   (&net.Dialer{}).DialContext,
 		HandshakeTimeout: 30 * time.Second,
