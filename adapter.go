@@ -9,10 +9,12 @@ import (
 
 // BroadcastFlags modify a broadcast.
 type BroadcastFlags struct {
-	Volatile bool          // drop for clients not ready to receive
-	Local    bool          // this node only
-	Compress bool          // a hint; compression is not implemented yet
-	Timeout  time.Duration // ack timeout of a broadcast with ack
+	Volatile bool // drop for clients not ready to receive
+	Local    bool // this node only
+	// NoCompress sends the packets uncompressed (Compress(false)): no
+	// per-message deflate, no HTTP compression asked for.
+	NoCompress bool
+	Timeout    time.Duration // ack timeout of a broadcast with ack
 	// ExpectSingleResponse marks a broadcast with ack that targets one
 	// socket (RemoteSocket.EmitWithAck): it completes with the first
 	// answer, from whichever node holds the socket.

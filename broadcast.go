@@ -60,11 +60,12 @@ func (b *BroadcastOperator) Local() *BroadcastOperator {
 	return c
 }
 
-// Compress sets the compress flag (a hint; compression is not
-// implemented yet).
+// Compress(false) sends the event uncompressed, whatever the transport
+// negotiated; compression is on by default, as in Node (Compress(true)
+// only undoes an earlier Compress(false)).
 func (b *BroadcastOperator) Compress(v bool) *BroadcastOperator {
 	c := b.clone()
-	c.flags.Compress = v
+	c.flags.NoCompress = !v
 	return c
 }
 

@@ -340,7 +340,11 @@ func (c *client) detach(sock *Socket) {
 }
 
 // sendPacket encodes p and queues it on the session.
-func (c *client) sendPacket(p *codec.SocketPacket) error {
+func (c *client) sendPacket(p *codec.SocketPacket) error { return c.send(p, false) }
+
+// send encodes p and queues it on the session; noCompress marks its
+// messages to be sent uncompressed.
+func (c *client) send(p *codec.SocketPacket, noCompress bool) error {
 	var (
 		one  [1]codec.Packet // the usual outcome, without a binary attachment
 		pkts []codec.Packet
@@ -358,7 +362,17 @@ func (c *client) sendPacket(p *codec.SocketPacket) error {
 	if err != nil {
 		return err
 	}
+	if noCompress {
+		markNoCompress(pkts)
+	}
 	return c.conn.Send(pkts...)
+}
+
+// markNoCompress flags freshly encoded messages to be sent uncompressed.
+func markNoCompress(pkts []codec.Packet) {
+	for i := range pkts {
+		pkts[i].NoCompress = true
+	}
 }
 
 // closeWith disconnects every socket with reason and closes the session

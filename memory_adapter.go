@@ -350,6 +350,9 @@ func (a *MemoryAdapter) broadcast(p *codec.SocketPacket, opts BroadcastOptions, 
 			a.log.mu.Unlock()
 			return err
 		}
+		if opts.Flags.NoCompress {
+			markNoCompress(pkts)
+		}
 		a.log.appendLocked(pkts, opts, time.Now())
 		socks := a.selectSockets(opts)
 		deferred := len(socks) > 1
@@ -371,6 +374,9 @@ func (a *MemoryAdapter) broadcast(p *codec.SocketPacket, opts BroadcastOptions, 
 	pkts, err := a.nsp.srv.parser.Encode(nil, p)
 	if err != nil {
 		return err
+	}
+	if opts.Flags.NoCompress {
+		markNoCompress(pkts)
 	}
 	return a.deliverTo(pkts, p, opts, prepare)
 }

@@ -448,7 +448,7 @@ func nonNilArgs(args []any) []any {
 // first parameter is an error, it is called with ErrAckTimeout or
 // ErrDisconnected when no answer comes, else it is dropped then.
 func (s *Socket) Emit(event string, args ...any) error {
-	return s.emit(event, args, 0)
+	return s.emit(event, args, 0, false)
 }
 
 // Send emits the "message" event (what the JS client's socket.send and
@@ -460,29 +460,60 @@ func (s *Socket) Timeout(d time.Duration) *SocketEmitter {
 	return &SocketEmitter{s: s, timeout: d}
 }
 
-// SocketEmitter emits to one socket with an ack timeout; see
-// Socket.Timeout.
+// Compress(false) returns an emitter whose events are sent uncompressed
+// (no per-message deflate, no HTTP compression asked for), as Node's
+// socket.compress(false). Compression is on by default.
+func (s *Socket) Compress(v bool) *SocketEmitter {
+	return &SocketEmitter{s: s, noCompress: !v}
+}
+
+// SocketEmitter emits to one socket with flags: an ack timeout
+// (Socket.Timeout) and compression (Socket.Compress). It is a value the
+// methods copy, safe to share between goroutines.
 type SocketEmitter struct {
-	s       *Socket
-	timeout time.Duration
+	s          *Socket
+	timeout    time.Duration
+	noCompress bool
 }
 
-// Emit is Socket.Emit with the emitter's ack timeout.
+// Timeout returns a copy of e whose acks time out after d.
+func (e *SocketEmitter) Timeout(d time.Duration) *SocketEmitter {
+	c := *e
+	c.timeout = d
+	return &c
+}
+
+// Compress returns a copy of e with compression on or off.
+func (e *SocketEmitter) Compress(v bool) *SocketEmitter {
+	c := *e
+	c.noCompress = !v
+	return &c
+}
+
+// Emit is Socket.Emit with the emitter's flags.
 func (e *SocketEmitter) Emit(event string, args ...any) error {
-	return e.s.emit(event, args, e.timeout)
+	return e.s.emit(event, args, e.timeout, e.noCompress)
 }
 
-// EmitWithAck is Socket.EmitWithAck bounded by the emitter's timeout.
+// EmitWithAck is Socket.EmitWithAck with the emitter's flags, bounded by
+// its timeout when it has one.
 func (e *SocketEmitter) EmitWithAck(ctx context.Context, event string, args ...any) (codec.Args, error) {
-	ctx, cancel := context.WithTimeout(ctx, e.timeout)
-	defer cancel()
-	return e.s.EmitWithAck(ctx, event, args...)
+	if e.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.timeout)
+		defer cancel()
+	}
+	return e.s.emitWithAck(ctx, event, args, e.noCompress)
 }
 
 // EmitWithAck sends an event and waits for the client's ack, until ctx is
 // done (then it returns ErrAckTimeout, which also wraps ctx's error) or the
 // socket disconnects (ErrDisconnected).
 func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (codec.Args, error) {
+	return s.emitWithAck(ctx, event, args, false)
+}
+
+func (s *Socket) emitWithAck(ctx context.Context, event string, args []any, noCompress bool) (codec.Args, error) {
 	if codec.IsReservedEvent(event) {
 		return nil, ErrReservedEvent
 	}
@@ -491,7 +522,7 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (co
 	if err := s.addAck(id, &pendingAck{ch: ch}, 0); err != nil {
 		return nil, err
 	}
-	if err := s.write(event, args, id, true); err != nil {
+	if err := s.write(event, args, id, true, noCompress); err != nil {
 		s.takeAck(id)
 		return nil, err
 	}
@@ -508,7 +539,7 @@ func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (co
 	}
 }
 
-func (s *Socket) emit(event string, args []any, timeout time.Duration) error {
+func (s *Socket) emit(event string, args []any, timeout time.Duration, noCompress bool) error {
 	if codec.IsReservedEvent(event) {
 		return ErrReservedEvent
 	}
@@ -524,7 +555,7 @@ func (s *Socket) emit(event string, args []any, timeout time.Duration) error {
 		if err := s.addAck(id, &pendingAck{h: h, event: event}, timeout); err != nil {
 			return err
 		}
-		if err := s.write(event, args[:n-1], id, true); err != nil {
+		if err := s.write(event, args[:n-1], id, true, noCompress); err != nil {
 			if a := s.takeAck(id); a != nil && a.timer != nil {
 				a.timer.Stop()
 			}
@@ -532,11 +563,11 @@ func (s *Socket) emit(event string, args []any, timeout time.Duration) error {
 		}
 		return nil
 	}
-	return s.write(event, args, 0, false)
+	return s.write(event, args, 0, false, noCompress)
 }
 
 // write encodes and queues one event packet.
-func (s *Socket) write(event string, args []any, id uint64, hasID bool) error {
+func (s *Socket) write(event string, args []any, id uint64, hasID, noCompress bool) error {
 	if !s.Connected() {
 		return ErrDisconnected
 	}
@@ -548,11 +579,11 @@ func (s *Socket) write(event string, args []any, id uint64, hasID bool) error {
 		if _, ok := s.nsp.adapter.(SessionAwareAdapter); ok {
 			// Recorded with an offset, as Node does: a broadcast to
 			// the socket's own room (this node only).
-			return s.nsp.adapter.Broadcast(context.Background(), p, BroadcastOptions{Rooms: []string{s.id}, Flags: BroadcastFlags{Local: true}})
+			return s.nsp.adapter.Broadcast(context.Background(), p, BroadcastOptions{Rooms: []string{s.id}, Flags: BroadcastFlags{Local: true, NoCompress: noCompress}})
 		}
 	}
 	s.notifyOutgoing(event, args)
-	return s.client.sendPacket(p)
+	return s.client.send(p, noCompress)
 }
 
 // deliver queues an encoded broadcast packet on the socket's session;

@@ -54,12 +54,19 @@ func (t PacketType) String() string {
 // packet is a binary message and Data holds the raw bytes; only
 // PacketMessage packets can be binary.
 //
+// NoCompress asks the transports to send the packet as it is: no
+// per-message deflate on a WebSocket, and on polling the packet does not
+// ask for the response to be compressed (Compress(false) in the Socket.IO
+// API; the zero value lets the transport compress, as Node's does by
+// default).
+//
 // Packets are values; Data is shared, never copied, by the encoders and the
 // session queues, so it must not be modified once handed over.
 type Packet struct {
-	Type   PacketType
-	Data   []byte
-	Binary bool
+	Type       PacketType
+	Data       []byte
+	Binary     bool
+	NoCompress bool
 }
 
 // ErrInvalidPacket is wrapped by every decoding error.

@@ -21,13 +21,13 @@ import (
 // Volatile and Of return new Emitters. Its operations publish at once and
 // return the publish error.
 type Emitter struct {
-	rdb      goredis.UniversalClient
-	key      string
-	nsp      string
-	rooms    []string
-	except   []string
-	volatile bool
-	compress bool
+	rdb        goredis.UniversalClient
+	key        string
+	nsp        string
+	rooms      []string
+	except     []string
+	volatile   bool
+	noCompress bool
 }
 
 // emitterUID is the uid the Node.js emitter writes; servers treat it as
@@ -84,16 +84,16 @@ func (e *Emitter) Volatile() *Emitter {
 	return c
 }
 
-// Compress sets the compress flag.
+// Compress(false) asks the nodes to send the events uncompressed.
 func (e *Emitter) Compress(v bool) *Emitter {
 	c := e.clone()
-	c.compress = v
+	c.noCompress = !v
 	return c
 }
 
 func (e *Emitter) opts() socketio.BroadcastOptions {
 	return socketio.BroadcastOptions{Rooms: e.rooms, Except: e.except,
-		Flags: socketio.BroadcastFlags{Volatile: e.volatile, Compress: e.compress}}
+		Flags: socketio.BroadcastFlags{Volatile: e.volatile, NoCompress: e.noCompress}}
 }
 
 // Emit sends an event to the targeted sockets of every node. Acks are not

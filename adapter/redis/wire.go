@@ -49,8 +49,8 @@ func toWireOpts(o socketio.BroadcastOptions, withFlags bool) wireOpts {
 		if f.Volatile {
 			w.Flags["volatile"] = true
 		}
-		if f.Compress {
-			w.Flags["compress"] = true
+		if f.NoCompress {
+			w.Flags["compress"] = false // Node writes the flag only when set
 		}
 		if f.Timeout > 0 {
 			w.Flags["timeout"] = f.Timeout.Milliseconds()
@@ -70,8 +70,8 @@ func fromWireOpts(rooms, except []any, flags map[string]any) socketio.BroadcastO
 	if v, _ := flags["volatile"].(bool); v {
 		o.Flags.Volatile = true
 	}
-	if v, _ := flags["compress"].(bool); v {
-		o.Flags.Compress = true
+	if v, ok := flags["compress"].(bool); ok && !v {
+		o.Flags.NoCompress = true
 	}
 	if ms, ok := number(flags["timeout"]); ok && ms > 0 {
 		o.Flags.Timeout = time.Duration(ms * float64(time.Millisecond))
