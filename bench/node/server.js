@@ -14,7 +14,24 @@
 //                             (gc=1 needs node --expose-gc)
 //
 //   node --expose-gc server.js --port 3001 [--host 127.0.0.1]
-//        [--redis redis://127.0.0.1:6379 --key socket.io]
+//        [--parser json|msgpack] [--deflate] [--http-compression on|off]
+//        [--pad x|text] [--redis redis://127.0.0.1:6379 --key socket.io]
+//
+// Wire options (issue 13; bench/server takes the same flags):
+//   --parser msgpack          socket.io-msgpack-parser 3.0.2 instead of the
+//                             default JSON parser (socket.io-parser)
+//   --deflate                 permessage-deflate on the WebSocket transport:
+//                             perMessageDeflate {threshold: 1024}, which
+//                             engine.io hands to ws as is (zlib defaults;
+//                             ws accepts the client's no-context-takeover
+//                             offer, which the load generator makes)
+//   --http-compression off    no gzip/deflate of long-polling responses
+//                             (on, the default: httpCompression
+//                             {threshold: 1024}, as engine.io's default);
+//                             also applies to the /engine.io/ echo
+//   --pad text                broadcasts are padded with the JSON-like text
+//                             of textpad.js (seeded by the sequence number)
+//                             instead of 'x' bytes
 //
 // With --redis the server is a cluster node on @socket.io/redis-adapter
 // (bench/cluster: cross-node fan-out); without, nothing else changes.
@@ -27,13 +44,36 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { Server } = require('socket.io');
 const eio = require('engine.io');
+const { textPad } = require('./textpad.js');
 
 function arg(name, def) {
   const i = process.argv.indexOf('--' + name);
   return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
 }
+function has(name) {
+  return process.argv.includes('--' + name);
+}
+function oneOf(name, def, values) {
+  const v = arg(name, def);
+  if (!values.includes(v)) {
+    console.error(`--${name} must be one of ${values.join(', ')}, not ${JSON.stringify(v)}`);
+    process.exit(2);
+  }
+  return v;
+}
 const port = Number(arg('port', '3001'));
 const host = arg('host', '127.0.0.1');
+const parserName = oneOf('parser', 'json', ['json', 'msgpack']);
+const deflate = has('deflate');
+const httpCompression = oneOf('http-compression', 'on', ['on', 'off']);
+const padKind = oneOf('pad', 'x', ['x', 'text']);
+
+// The options both servers (Socket.IO and the Engine.IO echo) get.
+const engineOptions = {};
+if (deflate) engineOptions.perMessageDeflate = { threshold: 1024 };
+if (httpCompression === 'off') engineOptions.httpCompression = false;
+const sioOptions = { ...engineOptions };
+if (parserName === 'msgpack') sioOptions.parser = require('socket.io-msgpack-parser');
 
 // ---- broadcast driver -------------------------------------------------------
 
@@ -58,7 +98,9 @@ const SIO_FRAMING = '42["bcast",'.length + 1 + 2 + 2; // see bench/internal/prot
 function broadcastOnce(size) {
   const ts = Number(process.hrtime.bigint());
   seq++;
-  const pad = 'x'.repeat(Math.max(1, size - SIO_FRAMING - digits(ts) - digits(seq)));
+  // The pad is sized for the JSON encoding; msgpack sends the same pad.
+  const n = Math.max(1, size - SIO_FRAMING - digits(ts) - digits(seq));
+  const pad = padKind === 'text' ? textPad(n, seq) : 'x'.repeat(n);
   io.to('all').emit('bcast', ts, seq, pad);
 }
 
@@ -150,7 +192,8 @@ function control(req, res) {
 
 const httpServer = http.createServer(control);
 
-const io = new Server(httpServer); // all defaults: path /socket.io/, polling + websocket
+// Defaults (path /socket.io/, polling + websocket), but for the wire options.
+const io = new Server(httpServer, sioOptions);
 const redisURL = arg('redis', '');
 let ready = Promise.resolve();
 if (redisURL) {
@@ -171,12 +214,15 @@ io.on('connection', (socket) => {
 });
 
 // The Engine.IO echo of the polling scenario, beside Socket.IO.
-const engine = eio.attach(httpServer, { path: '/engine.io/', destroyUpgrade: false });
+const engine = eio.attach(httpServer, { ...engineOptions, path: '/engine.io/', destroyUpgrade: false });
 engine.on('connection', (socket) => {
   socket.on('message', (data) => socket.send(data));
 });
 
 ready.then(() => httpServer.listen(port, host, () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, 'node_modules/socket.io/package.json'), 'utf8'));
-  console.log(`bench server (node socket.io ${pkg.version}) on http://${host}:${port}`);
+  console.log(
+    `bench server (node socket.io ${pkg.version}) on http://${host}:${port}: parser ${parserName}, ` +
+      `deflate ${deflate ? 'on' : 'off'}, http compression ${httpCompression}, pad ${padKind}`,
+  );
 }));

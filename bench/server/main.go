@@ -18,6 +18,12 @@
 //
 //	go run ./bench/server -addr 127.0.0.1:3000 -pprof 127.0.0.1:6060
 //	go tool pprof http://127.0.0.1:6060/debug/pprof/profile?seconds=10
+//
+// The wire options of the "Wire options" benchmarks (see options.go; the
+// Node server takes the same flags): -parser json|msgpack, -deflate,
+// -http-compression=on|off, and -pad x|text, the broadcasts' filler
+// ('x' bytes, or the JSON-like text of proto.TextPad seeded by the
+// sequence number).
 package main
 
 import (
@@ -39,12 +45,24 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:3000", "listen address")
 	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address (empty: off)")
+	var wf wireFlags
+	flag.StringVar(&wf.parser, "parser", "json", "Socket.IO parser: json or msgpack")
+	flag.BoolVar(&wf.deflate, "deflate", false, "permessage-deflate on the WebSocket transport (threshold 1024 bytes)")
+	flag.StringVar(&wf.httpCompression, "http-compression", "on", "gzip/deflate long-polling responses of 1024 bytes and more: on or off")
+	padKind := flag.String("pad", proto.PadX, "broadcast filler: x or text")
 	flag.Parse()
+	if !proto.ValidPad(*padKind) {
+		log.Fatalf("-pad must be x or text, not %q", *padKind)
+	}
+	sioOpts, eioOpts, err := wireOptions(wf)
+	if err != nil {
+		log.Fatal(err)
+	}
 	benchsrv.RaiseFileLimit()
 
 	credits := benchsrv.NewCredits()
 
-	io := socketio.NewServer(nil)
+	io := socketio.NewServer(sioOpts)
 	io.OnConnection(func(s *socketio.Socket) {
 		s.Join("all")
 		s.On("ping", func(arg any, ack socketio.AckFunc) {
@@ -55,7 +73,7 @@ func main() {
 		s.On("bdone", func(n int) { credits.Release(n) })
 	})
 
-	eio := session.NewServer(nil)
+	eio := session.NewServer(eioOpts)
 	eio.OnConnection(func(s *session.Session) {
 		s.OnMessage(func(data []byte, binary bool) {
 			// The callee owns data: send it back as is.
@@ -66,7 +84,8 @@ func main() {
 	bcast := func(size int) {
 		ts := mono.Now()
 		seq := credits.NextSeq()
-		pad := proto.Pad(proto.PadLen(size, proto.SIOFraming, ts, seq))
+		// Sized for the JSON encoding; msgpack sends the same pad.
+		pad := proto.PadOf(*padKind, proto.PadLen(size, proto.SIOFraming, ts, seq), seq)
 		_ = io.To("all").Emit("bcast", ts, seq, pad)
 	}
 
@@ -83,7 +102,8 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	log.Printf("bench server (ours) on http://%s", ln.Addr())
+	log.Printf("bench server (ours) on http://%s: parser %s, deflate %v, http compression %s, pad %s",
+		ln.Addr(), wf.parser, wf.deflate, wf.httpCompression, *padKind)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 30 * time.Second}
 	log.Fatal(srv.Serve(ln))
 }
