@@ -10,11 +10,14 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/gosio/socketio/bench/internal/mpack"
 )
 
 // ipBindAddressNoPort is IP_BIND_ADDRESS_NO_PORT (<linux/in.h>): binding a
@@ -34,7 +37,10 @@ type dialers struct {
 	ds []*websocket.Dialer
 }
 
-func newDialers(n, first int) (*dialers, error) {
+// newDialers makes the dialers; with deflate they offer permessage-deflate
+// (gorilla offers no context takeover both ways). writeBuf is the largest
+// message sent in one frame (gorilla fragments larger ones).
+func newDialers(n, first int, deflate bool, writeBuf int) (*dialers, error) {
 	if n < 1 || first < 1 || first+n-1 > 254 {
 		return nil, fmt.Errorf("source addresses 127.0.0.%d … 127.0.0.%d out of range", first, first+n-1)
 	}
@@ -46,11 +52,19 @@ func newDialers(n, first int) (*dialers, error) {
 			Control:   bindNoPort,
 		}
 		d.ds = append(d.ds, &websocket.Dialer{
-			NetDialContext:   nd.DialContext,
-			HandshakeTimeout: 15 * time.Second,
-			ReadBufferSize:   4096,
-			WriteBufferSize:  1024,
-			WriteBufferPool:  writePool,
+			// Every connection counts its bytes (conn.wire).
+			NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				c, err := nd.DialContext(ctx, network, addr)
+				if err != nil {
+					return nil, err
+				}
+				return &wireConn{Conn: c, w: &wireCount{}}, nil
+			},
+			HandshakeTimeout:  15 * time.Second,
+			ReadBufferSize:    4096,
+			WriteBufferSize:   max(1024, writeBuf),
+			WriteBufferPool:   writePool,
+			EnableCompression: deflate,
 		})
 	}
 	return d, nil
@@ -73,17 +87,21 @@ func (d *dialers) pick(i int) *websocket.Dialer { return d.ds[i%len(d.ds)] }
 // conn is one WebSocket client connection: a reusable read buffer and the
 // protocol-level state the scenarios need.
 type conn struct {
-	ws  *websocket.Conn
-	buf []byte
-	idx int
+	ws   *websocket.Conn
+	buf  []byte
+	idx  int
+	bin  bool       // the last message read was binary
+	wire *wireCount // bytes on this connection's socket
 }
 
-// read returns the next message, in a buffer reused by the next read.
+// read returns the next message, in a buffer reused by the next read;
+// c.bin tells whether it was a binary message.
 func (c *conn) read() ([]byte, error) {
-	_, r, err := c.ws.NextReader()
+	mt, r, err := c.ws.NextReader()
 	if err != nil {
 		return nil, err
 	}
+	c.bin = mt == websocket.BinaryMessage
 	b := c.buf[:0]
 	if cap(b) == 0 {
 		b = make([]byte, 0, 256)
@@ -106,6 +124,17 @@ func (c *conn) read() ([]byte, error) {
 
 func (c *conn) write(b []byte) error { return c.ws.WriteMessage(websocket.TextMessage, b) }
 
+func (c *conn) writeBinary(b []byte) error { return c.ws.WriteMessage(websocket.BinaryMessage, b) }
+
+// writePacket sends a Socket.IO packet as its parser frames it: text for
+// JSON, a binary message for msgpack.
+func (c *conn) writePacket(msgpack bool, b []byte) error {
+	if msgpack {
+		return c.writeBinary(b)
+	}
+	return c.write(b)
+}
+
 // pongPacket answers an Engine.IO ping.
 var pongPacket = []byte("3")
 
@@ -114,11 +143,13 @@ func isPing(b []byte) bool { return len(b) == 1 && b[0] == '2' }
 
 // endpoint knows how to open a connected client of one kind of server.
 type endpoint struct {
-	raw   bool
-	wsURL string
+	raw     bool
+	msgpack bool // Socket.IO packets in socket.io-msgpack-parser's format
+	deflate bool // permessage-deflate must be negotiated
+	wsURL   string
 }
 
-func newEndpoint(base string, raw bool) (*endpoint, error) {
+func newEndpoint(base string, raw, msgpack, deflate bool) (*endpoint, error) {
 	u, err := url.Parse(base)
 	if err != nil {
 		return nil, err
@@ -136,20 +167,37 @@ func newEndpoint(base string, raw bool) (*endpoint, error) {
 	} else {
 		u.Path, u.RawQuery = "/socket.io/", "EIO=4&transport=websocket"
 	}
-	return &endpoint{raw: raw, wsURL: u.String()}, nil
+	return &endpoint{raw: raw, msgpack: msgpack, deflate: deflate, wsURL: u.String()}, nil
 }
 
-var errConnectRefused = errors.New("socket.io CONNECT refused")
+var (
+	errConnectRefused = errors.New("socket.io CONNECT refused")
+	errNoDeflate      = errors.New("-deflate: the server did not negotiate permessage-deflate")
+)
 
 // open dials connection i and, for Socket.IO, completes the Engine.IO open
 // and the Socket.IO CONNECT to "/": it returns once the server's CONNECT
 // reply ("40{…}") has arrived, the moment the client's socket is connected.
+//
+// With deflate, the server must have accepted permessage-deflate: the
+// client then reads compressed messages but sends its own uncompressed
+// (what is measured is the server's cost of compressing).
 func (e *endpoint) open(ctx context.Context, d *dialers, i int) (*conn, error) {
-	ws, _, err := d.pick(i).DialContext(ctx, e.wsURL, nil)
+	ws, resp, err := d.pick(i).DialContext(ctx, e.wsURL, nil)
 	if err != nil {
 		return nil, err
 	}
+	if e.deflate {
+		if resp == nil || !strings.Contains(resp.Header.Get("Sec-WebSocket-Extensions"), "permessage-deflate") {
+			_ = ws.Close()
+			return nil, errNoDeflate
+		}
+		ws.EnableWriteCompression(false)
+	}
 	c := &conn{ws: ws, idx: i}
+	if wc, ok := ws.NetConn().(*wireConn); ok {
+		c.wire = wc.w
+	}
 	if e.raw {
 		return c, nil
 	}
@@ -163,7 +211,11 @@ func (e *endpoint) open(ctx context.Context, d *dialers, i int) (*conn, error) {
 		_ = ws.Close()
 		return nil, fmt.Errorf("expected the Engine.IO open packet, got %q", b)
 	}
-	if err := c.write([]byte("40")); err != nil {
+	connect := []byte("40")
+	if e.msgpack {
+		connect = mpack.AppendConnect(nil)
+	}
+	if err := c.writePacket(e.msgpack, connect); err != nil {
 		_ = ws.Close()
 		return nil, err
 	}
@@ -172,6 +224,21 @@ func (e *endpoint) open(ctx context.Context, d *dialers, i int) (*conn, error) {
 		if err != nil {
 			_ = ws.Close()
 			return nil, err
+		}
+		if c.bin && e.msgpack {
+			p, err := mpack.DecodePacket(b)
+			switch {
+			case err != nil:
+				_ = ws.Close()
+				return nil, fmt.Errorf("msgpack packet % x: %w", b[:min(len(b), 32)], err)
+			case p.Type == mpack.Connect:
+				_ = ws.SetReadDeadline(time.Time{})
+				return c, nil
+			case p.Type == mpack.ConnectError:
+				_ = ws.Close()
+				return nil, fmt.Errorf("%w: % x", errConnectRefused, b)
+			}
+			continue
 		}
 		switch {
 		case bytes.HasPrefix(b, []byte("40")):

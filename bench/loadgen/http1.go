@@ -5,11 +5,15 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -17,16 +21,35 @@ import (
 // polling scenario: net/http's client costs several times more CPU per
 // request, and the load generator must stay well below the server's cost.
 // It writes one request at a time and reads the response whole
-// (Content-Length, chunked, or until close).
+// (Content-Length, chunked, or until close). With acceptEnc it sends that
+// Accept-Encoding and decodes gzip and deflate bodies. Every byte on its
+// sockets is added to wire.
 type httpConn struct {
 	addr, host string
+	acceptEnc  string
+	wire       *wireCount
 	c          net.Conn
 	br         *bufio.Reader
 	wbuf       []byte
 	body       []byte
+
+	// Decoding compressed bodies, reused.
+	plain []byte
+	zr    bytes.Reader
+	gz    *gzip.Reader
+	fl    io.ReadCloser // zlib or raw deflate
+
+	// Responses whose body is 1 KiB or more (the threshold of HTTP
+	// compression), and those of them that came compressed.
+	large, compressed atomic.Int64
 }
 
-func newHTTPConn(addr string) *httpConn { return &httpConn{addr: addr, host: addr} }
+func newHTTPConn(addr, acceptEnc string, wire *wireCount) *httpConn {
+	if wire == nil {
+		wire = &wireCount{}
+	}
+	return &httpConn{addr: addr, host: addr, acceptEnc: acceptEnc, wire: wire}
+}
 
 func (h *httpConn) close() {
 	if h.c != nil {
@@ -46,11 +69,11 @@ func (h *httpConn) do(target string, body []byte) (int, []byte, error) {
 			if err != nil {
 				return 0, nil, err
 			}
-			h.c = c
+			h.c = &wireConn{Conn: c, w: h.wire}
 			if h.br == nil {
-				h.br = bufio.NewReaderSize(c, 4096)
+				h.br = bufio.NewReaderSize(h.c, 4096)
 			} else {
-				h.br.Reset(c)
+				h.br.Reset(h.c)
 			}
 		}
 		w := h.wbuf[:0]
@@ -62,6 +85,10 @@ func (h *httpConn) do(target string, body []byte) (int, []byte, error) {
 		w = append(w, target...)
 		w = append(w, " HTTP/1.1\r\nHost: "...)
 		w = append(w, h.host...)
+		if h.acceptEnc != "" {
+			w = append(w, "\r\nAccept-Encoding: "...)
+			w = append(w, h.acceptEnc...)
+		}
 		if body != nil {
 			w = append(w, "\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: "...)
 			w = strconv.AppendInt(w, int64(len(body)), 10)
@@ -112,6 +139,7 @@ func (h *httpConn) readResponse() (status int, body []byte, keep, got bool, err 
 	}
 	keep = line[7] == '1'
 	length, chunked := -1, false
+	var encoding string
 	for {
 		line, err = h.br.ReadSlice('\n')
 		if err != nil {
@@ -137,6 +165,8 @@ func (h *httpConn) readResponse() (status int, body []byte, keep, got bool, err 
 			if bytes.EqualFold(v, []byte("close")) {
 				keep = false
 			}
+		case asciiEqualFold(k, "content-encoding"):
+			encoding = string(bytes.ToLower(v))
 		}
 	}
 	b := h.body[:0]
@@ -189,7 +219,73 @@ func (h *httpConn) readResponse() (status int, body []byte, keep, got bool, err 
 		b = append(b, buf.Bytes()...)
 	}
 	h.body = b
+	switch encoding {
+	case "", "identity":
+	case "gzip", "x-gzip", "deflate":
+		if b, err = h.decode(encoding, b); err != nil {
+			return 0, nil, false, got, fmt.Errorf("http1: %s body: %w", encoding, err)
+		}
+	default:
+		return 0, nil, false, got, fmt.Errorf("http1: unknown Content-Encoding %q", encoding)
+	}
+	if len(b) >= 1024 {
+		h.large.Add(1)
+		if encoding != "" && encoding != "identity" {
+			h.compressed.Add(1)
+		}
+	}
 	return status, b, keep, got, nil
+}
+
+// decode inflates a gzip or deflate body into h.plain. HTTP's "deflate"
+// is the zlib format; a raw deflate stream, which some servers send
+// instead, is accepted too.
+func (h *httpConn) decode(encoding string, b []byte) ([]byte, error) {
+	h.zr.Reset(b)
+	var r io.Reader
+	switch {
+	case encoding != "deflate":
+		if h.gz == nil {
+			gz, err := gzip.NewReader(&h.zr)
+			if err != nil {
+				return nil, err
+			}
+			h.gz = gz
+		} else if err := h.gz.Reset(&h.zr); err != nil {
+			return nil, err
+		}
+		r = h.gz
+	case len(b) >= 2 && b[0]&0x0f == 8 && (uint16(b[0])<<8|uint16(b[1]))%31 == 0: // a zlib header
+		if h.fl == nil {
+			zl, err := zlib.NewReader(&h.zr)
+			if err != nil {
+				return nil, err
+			}
+			h.fl = zl
+		} else if err := h.fl.(zlib.Resetter).Reset(&h.zr, nil); err != nil {
+			h.fl = nil
+			return nil, err
+		}
+		r = h.fl
+	default:
+		r = flate.NewReader(&h.zr)
+	}
+	p := h.plain[:0]
+	for {
+		if len(p) == cap(p) {
+			p = append(p, 0)[:len(p)]
+		}
+		n, err := r.Read(p[len(p):cap(p)])
+		p = p[:len(p)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	h.plain = p
+	return p, nil
 }
 
 func readN(r io.Reader, b []byte, n int) ([]byte, error) {

@@ -26,6 +26,17 @@
 //
 // Connections are spread over source addresses 127.0.0.1 … 127.0.0.N
 // (-src-ips) to pass the ~28k ports of one source address.
+//
+// Wire options (the "Wire options" benchmarks): -parser msgpack speaks
+// socket.io-msgpack-parser's format (each Socket.IO packet one binary
+// message); -deflate offers permessage-deflate and fails a connection the
+// server does not accept it on (the client reads compressed messages and
+// sends its own uncompressed: what is measured is the server);
+// -accept-encoding gzip asks for compressed long-polling responses; -pad
+// text makes the ack and echo payloads JSON-like text (proto.TextPad)
+// instead of a repeated a–z0–9. Every scenario reports the bytes on the
+// server's sockets over the window per op: rx_bytes_per_op (server to
+// client) and tx_bytes_per_op (client to server), in Result.Extra.
 package main
 
 import (
@@ -58,6 +69,10 @@ type config struct {
 	window      int
 	echoes      int
 	hold        bool
+	parser      string
+	deflate     bool
+	acceptEnc   string
+	pad         string
 }
 
 func main() {
@@ -78,6 +93,10 @@ func main() {
 	flag.IntVar(&c.window, "window", 8, "broadcast at max rate: broadcasts in flight")
 	flag.IntVar(&c.echoes, "echoes", 10, "polling: echo round trips per session")
 	flag.BoolVar(&c.hold, "hold", false, "idle: hold the connections until stdin is closed")
+	flag.StringVar(&c.parser, "parser", "json", "Socket.IO parser: json, or msgpack (socket.io-msgpack-parser's format)")
+	flag.BoolVar(&c.deflate, "deflate", false, "offer permessage-deflate and require it (reads compressed messages, sends uncompressed)")
+	flag.StringVar(&c.acceptEnc, "accept-encoding", "", "polling: send this Accept-Encoding (e.g. gzip) and decode gzip/deflate responses")
+	flag.StringVar(&c.pad, "pad", proto.PadX, "ack and echo payload filler: x (a–z0–9 repeated) or text (JSON-like text)")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("loadgen: ")
@@ -88,6 +107,15 @@ func main() {
 
 	if c.mode != "sio" && c.mode != "raw" {
 		log.Fatalf("unknown -mode %q", c.mode)
+	}
+	if c.parser != "json" && c.parser != "msgpack" {
+		log.Fatalf("-parser must be json or msgpack, not %q", c.parser)
+	}
+	if c.mode == "raw" && (c.parser != "json" || c.deflate) {
+		log.Fatal("-parser msgpack and -deflate need -mode sio")
+	}
+	if !proto.ValidPad(c.pad) {
+		log.Fatalf("-pad must be x or text, not %q", c.pad)
 	}
 	var (
 		res *proto.Result

@@ -25,7 +25,9 @@ import (
 // session always has a GET pending (answering the server's pings with a
 // POSTed pong) while messages go out as POSTs, one at a time; an echo round
 // trip is from POSTing "4<msg>" to the pending GET returning it. Echoes are
-// the ops; handshakes are counted and timed beside them.
+// the ops; handshakes are counted and timed beside them. Bytes per op are
+// every byte of the window (handshakes, pongs and closes included) over
+// the echoes.
 
 const recordSep = 0x1e // Engine.IO v4 payload separator
 
@@ -156,22 +158,30 @@ func runPolling(cfg *config) (*proto.Result, error) {
 		return nil, fmt.Errorf("bad url %q", cfg.url)
 	}
 	target := "/engine.io/?EIO=4&transport=polling"
-	payload := payloadString(cfg.payload)
+	pls := payloads(cfg)
 
 	var measuring, stop atomic.Bool
-	var errs, handshakes atomic.Int64
+	var errs, handshakes, large, compressed atomic.Int64
 	var firstErr sync.Once
 	echoH := make([]*hist.H, cfg.clients)
 	hsH := make([]*hist.H, cfg.clients)
+	wires := make([]*wireCount, cfg.clients)
 	var wg sync.WaitGroup
 	for w := range cfg.clients {
 		echoH[w], hsH[w] = &hist.H{}, &hist.H{}
+		wires[w] = &wireCount{}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			post, get := newHTTPConn(u.Host), newHTTPConn(u.Host)
-			defer func() { post.close(); get.close() }()
-			msg := make([]byte, 0, 32+len(payload))
+			newConn := func() *httpConn { return newHTTPConn(u.Host, cfg.acceptEnc, wires[w]) }
+			post, get := newConn(), newConn()
+			count := func() {
+				// The poller may still be reading on get (a stuck session).
+				large.Add(post.large.Swap(0) + get.large.Swap(0))
+				compressed.Add(post.compressed.Swap(0) + get.compressed.Swap(0))
+			}
+			defer func() { count(); post.close(); get.close() }()
+			msg := make([]byte, 0, 32+len(pls[0]))
 			fail := func(err error) {
 				if !stop.Load() {
 					errs.Add(1)
@@ -197,7 +207,7 @@ func runPolling(cfg *config) (*proto.Result, error) {
 					msg = append(msg[:0], '4')
 					msg = strconv.AppendUint(msg, n, 10)
 					msg = append(msg, '-')
-					msg = append(msg, payload...)
+					msg = append(msg, pls[n%uint64(len(pls))]...)
 					t1 := time.Now()
 					if err := sess.echo(msg); err != nil {
 						fail(err)
@@ -209,7 +219,10 @@ func runPolling(cfg *config) (*proto.Result, error) {
 				}
 				if !sess.close() {
 					// A stuck poller still holds both connections: leave them to it.
-					get, post = newHTTPConn(u.Host), newHTTPConn(u.Host)
+					count()
+					get, post = newConn(), newConn()
+				} else {
+					count()
 				}
 			}
 		}()
@@ -218,11 +231,13 @@ func runPolling(cfg *config) (*proto.Result, error) {
 	time.Sleep(cfg.warmup)
 	phase("measure")
 	cpu := proc.StartCPU(cfg.serverPID)
+	rx0, tx0 := wireTotals(wires)
 	t0 := time.Now()
 	measuring.Store(true)
 	time.Sleep(cfg.duration)
 	measuring.Store(false)
 	secs := time.Since(t0).Seconds()
+	rx1, tx1 := wireTotals(wires)
 	mcpu := cpu.Machine()
 	lcpu, scpu := cpu.Stop()
 	stop.Store(true)
@@ -234,19 +249,24 @@ func runPolling(cfg *config) (*proto.Result, error) {
 		hh.Merge(hsH[w])
 	}
 	hsum := hh.Summary()
+	extra := map[string]float64{
+		"handshakes_per_s": float64(handshakes.Load()) / secs,
+		"handshake_p50_ns": float64(hsum.P50),
+		"handshake_p99_ns": float64(hsum.P99),
+	}
+	if n := large.Load(); n > 0 {
+		// Over the whole run: did the server compress what it could?
+		extra["compressed_share"] = float64(compressed.Load()) / float64(n)
+	}
 	return &proto.Result{
-		Mode:      "eio",
-		Connected: cfg.clients,
-		Errors:    errs.Load(),
-		Seconds:   secs,
-		Ops:       int64(eh.Count),
-		Rate:      float64(eh.Count) / secs,
-		Lat:       eh.Summary(),
-		Extra: map[string]float64{
-			"handshakes_per_s": float64(handshakes.Load()) / secs,
-			"handshake_p50_ns": float64(hsum.P50),
-			"handshake_p99_ns": float64(hsum.P99),
-		},
+		Mode:       "eio",
+		Connected:  cfg.clients,
+		Errors:     errs.Load(),
+		Seconds:    secs,
+		Ops:        int64(eh.Count),
+		Rate:       float64(eh.Count) / secs,
+		Lat:        eh.Summary(),
+		Extra:      wireExtra(extra, rx1-rx0, tx1-tx0, int64(eh.Count)),
 		LoadgenCPU: lcpu,
 		ServerCPU:  scpu,
 		MachineCPU: mcpu,

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gosio/socketio/bench/internal/hist"
 	"github.com/gosio/socketio/bench/internal/mono"
+	"github.com/gosio/socketio/bench/internal/mpack"
 	"github.com/gosio/socketio/bench/internal/proc"
 	"github.com/gosio/socketio/bench/internal/proto"
 )
@@ -114,11 +115,12 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
 }
 
 func setup(cfg *config) (*endpoint, *dialers, error) {
-	ep, err := newEndpoint(cfg.url, cfg.mode == "raw")
+	ep, err := newEndpoint(cfg.url, cfg.mode == "raw", cfg.parser == "msgpack", cfg.deflate)
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := newDialers(cfg.srcIPs, cfg.srcFirst)
+	// An emit carrying the payload goes out in one frame.
+	d, err := newDialers(cfg.srcIPs, cfg.srcFirst, cfg.deflate, cfg.payload+256)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -151,6 +153,21 @@ func payloadString(n int) string {
 	return string(b)
 }
 
+// payloads returns the ack and echo payloads, op k using payloads[k %
+// len]: one a–z0–9 string, or with -pad text 64 different texts (seeds 1
+// … 64), made before the run so that the load generator does not spend
+// its CPU on them.
+func payloads(cfg *config) []string {
+	if cfg.pad != proto.PadText {
+		return []string{payloadString(cfg.payload)}
+	}
+	ps := make([]string, 64)
+	for i := range ps {
+		ps[i] = proto.TextPad(cfg.payload, int64(i+1))
+	}
+	return ps
+}
+
 // ---- ack round trip --------------------------------------------------------
 
 func runAck(cfg *config) (*proto.Result, error) {
@@ -163,7 +180,7 @@ func runAck(cfg *config) (*proto.Result, error) {
 	if len(cr.conns) == 0 {
 		return nil, fmt.Errorf("no connection (%d errors)", cr.errs)
 	}
-	payload := payloadString(cfg.payload)
+	pls := payloads(cfg)
 	var measuring, stop atomic.Bool
 	var errs atomic.Int64
 	hs := make([]*hist.H, len(cr.conns))
@@ -173,18 +190,21 @@ func runAck(cfg *config) (*proto.Result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ackLoop(c, ep.raw, payload, &measuring, &stop, hs[i], &errs)
+			ackLoop(c, ep, pls, &measuring, &stop, hs[i], &errs)
 		}()
 	}
+	wires := connWires(cr.conns)
 	phase("warmup")
 	time.Sleep(cfg.warmup)
 	phase("measure")
 	cpu := proc.StartCPU(cfg.serverPID)
+	rx0, tx0 := wireTotals(wires)
 	t0 := time.Now()
 	measuring.Store(true)
 	time.Sleep(cfg.duration)
 	measuring.Store(false)
 	secs := time.Since(t0).Seconds()
+	rx1, tx1 := wireTotals(wires)
 	mcpu := cpu.Machine()
 	lcpu, scpu := cpu.Stop()
 	stop.Store(true)
@@ -204,6 +224,7 @@ func runAck(cfg *config) (*proto.Result, error) {
 		Ops:        int64(h.Count),
 		Rate:       float64(h.Count) / secs,
 		Lat:        h.Summary(),
+		Extra:      wireExtra(nil, rx1-rx0, tx1-tx0, int64(h.Count)),
 		LoadgenCPU: lcpu,
 		ServerCPU:  scpu,
 		MachineCPU: mcpu,
@@ -211,8 +232,9 @@ func runAck(cfg *config) (*proto.Result, error) {
 }
 
 // ackLoop emits, waits for the ack, and again, until stop.
-func ackLoop(c *conn, raw bool, payload string, measuring, stop *atomic.Bool, h *hist.H, errs *atomic.Int64) {
-	msg := make([]byte, 0, 48+len(payload))
+func ackLoop(c *conn, ep *endpoint, pls []string, measuring, stop *atomic.Bool, h *hist.H, errs *atomic.Int64) {
+	raw := ep.raw
+	msg := make([]byte, 0, 64+len(pls[0]))
 	var id uint64
 	fail := func() {
 		if !stop.Load() {
@@ -221,11 +243,15 @@ func ackLoop(c *conn, raw bool, payload string, measuring, stop *atomic.Bool, h 
 	}
 	for !stop.Load() {
 		id++
-		if raw {
+		payload := pls[id%uint64(len(pls))]
+		switch {
+		case raw:
 			msg = strconv.AppendUint(msg[:0], id, 10)
 			msg = append(msg, ':')
 			msg = append(msg, payload...)
-		} else {
+		case ep.msgpack:
+			msg = mpack.AppendPing(msg[:0], id, payload)
+		default:
 			msg = append(msg[:0], "42"...)
 			msg = strconv.AppendUint(msg, id, 10)
 			msg = append(msg, `["ping","`...)
@@ -233,7 +259,7 @@ func ackLoop(c *conn, raw bool, payload string, measuring, stop *atomic.Bool, h 
 			msg = append(msg, `"]`...)
 		}
 		t0 := time.Now()
-		if err := c.write(msg); err != nil {
+		if err := c.writePacket(ep.msgpack, msg); err != nil {
 			fail()
 			return
 		}
@@ -249,10 +275,19 @@ func ackLoop(c *conn, raw bool, payload string, measuring, stop *atomic.Bool, h 
 				}
 				continue
 			}
-			if isPing(b) {
+			if !c.bin && isPing(b) {
 				if err := c.write(pongPacket); err != nil {
 					fail()
 					return
+				}
+				continue
+			}
+			if ep.msgpack {
+				// The ack: {type:3, nsp:"/", id:<id>, data:[…]}
+				if c.bin {
+					if p, err := mpack.DecodePacket(b); err == nil && p.Type == mpack.Ack && p.HasID && p.ID == id {
+						break
+					}
 				}
 				continue
 			}
@@ -321,16 +356,27 @@ func runBroadcast(cfg *config) (*proto.Result, error) {
 				}
 				return
 			}
-			if !ep.raw && isPing(b) {
+			if !ep.raw && !c.bin && isPing(b) {
 				if c.write(pongPacket) != nil {
 					return
 				}
 				continue
 			}
-			if !bytes.HasPrefix(b, prefix) {
-				continue
+			var ts, seq int64
+			var ok bool
+			if ep.msgpack {
+				// {type:2, nsp:"/", data:["bcast", ts, seq, pad]}
+				if !c.bin {
+					continue
+				}
+				p, err := mpack.DecodePacket(b)
+				if err != nil || p.Type != mpack.Event {
+					continue
+				}
+				ts, seq, ok = mpack.EventInts(p.Data, "bcast")
+			} else if bytes.HasPrefix(b, prefix) {
+				ts, seq, ok = proto.ParseTwoInts(b[len(prefix):])
 			}
-			ts, seq, ok := proto.ParseTwoInts(b[len(prefix):])
 			if !ok {
 				continue
 			}
@@ -372,13 +418,18 @@ func runBroadcast(cfg *config) (*proto.Result, error) {
 		defer ctlMu.Unlock()
 		return ctl.write(b)
 	}
+	ctlWritePacket := func(b []byte) error {
+		ctlMu.Lock()
+		defer ctlMu.Unlock()
+		return ctl.writePacket(ep.msgpack, b)
+	}
 	go func() {
 		for {
 			b, err := ctl.read()
 			if err != nil {
 				return
 			}
-			if !ep.raw && isPing(b) {
+			if !ep.raw && !ctl.bin && isPing(b) {
 				_ = ctlWrite(pongPacket)
 			}
 		}
@@ -392,12 +443,15 @@ func runBroadcast(cfg *config) (*proto.Result, error) {
 			defer fbWG.Done()
 			var msg []byte
 			credit := func(k int) {
-				if ep.raw {
+				switch {
+				case ep.raw:
 					msg = append(append(msg[:0], proto.RawCredit...), strconv.Itoa(k)...)
-				} else {
+				case ep.msgpack:
+					msg = mpack.AppendCredit(msg[:0], k)
+				default:
 					msg = append(append(append(msg[:0], `42["bdone",`...), strconv.Itoa(k)...), ']')
 				}
-				_ = ctlWrite(msg)
+				_ = ctlWritePacket(msg)
 			}
 			last := time.Now()
 			tick := time.NewTicker(250 * time.Millisecond)
@@ -456,14 +510,17 @@ func runBroadcast(cfg *config) (*proto.Result, error) {
 		}
 		replyCh <- rep
 	}()
+	wires := connWires(cr.conns) // the control connection is not counted
 	time.Sleep(cfg.warmup)
 	phase("measure")
 	cpu := proc.StartCPU(cfg.serverPID)
+	rx0, tx0 := wireTotals(wires)
 	t0 := time.Now()
 	measuring.Store(true)
 	time.Sleep(cfg.duration)
 	measuring.Store(false)
 	secs := time.Since(t0).Seconds()
+	rx1, tx1 := wireTotals(wires)
 	mcpu := cpu.Machine()
 	lcpu, scpu := cpu.Stop()
 
@@ -490,11 +547,11 @@ func runBroadcast(cfg *config) (*proto.Result, error) {
 	for i := range totals {
 		total += totals[i].n.Load()
 	}
-	extra := map[string]float64{
+	extra := wireExtra(map[string]float64{
 		"broadcasts_sent": float64(rep.r.Sent),
 		"stalls":          float64(stalls),
 		"alive_at_end":    float64(alive),
-	}
+	}, rx1-rx0, tx1-tx0, int64(h.Count))
 	if rep.r.Seconds > 0 {
 		extra["broadcasts_per_s"] = float64(rep.r.Sent) / rep.r.Seconds
 	}
