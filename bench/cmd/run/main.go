@@ -9,6 +9,12 @@
 //	go run ./bench/cmd/run -quick   # smoke test: small N, short runs (about 2 minutes)
 //	go run ./bench/cmd/run -servers ours -scenarios ack,broadcast -runs 1 -v
 //	go run ./bench/cmd/run -profile /tmp/prof   # also save pprof profiles of ours
+//	go run ./bench/cmd/run -servers ours,node -scenarios options   # the Wire options (about 12 minutes)
+//
+// The Wire options group (-scenarios options, or all) is not in the
+// default set: it takes about as long as the rest. A run without it keeps
+// the Wire options section of the existing report, and a run of it alone
+// replaces only that section (and leaves the chart alone).
 //
 // Every server is a fresh process for every run. See docs/benchmarks.md
 // for what each scenario measures.
@@ -42,6 +48,13 @@ type params struct {
 	idleSettle   time.Duration
 	pollClients  int
 	connectN     int
+
+	// The Wire options group.
+	optAckClients   int
+	optBcastClients int
+	optBcastRate    float64
+	optPayload      int // ack payload and broadcast size, bytes
+	optPollPayload  int // polling echo message, bytes
 }
 
 var fullParams = params{
@@ -57,6 +70,12 @@ var fullParams = params{
 	idleSettle:   5 * time.Second,
 	pollClients:  100,
 	connectN:     15000,
+
+	optAckClients:   100,
+	optBcastClients: 1000,
+	optBcastRate:    10,
+	optPayload:      2048,
+	optPollPayload:  4096,
 }
 
 var quickParams = params{
@@ -72,6 +91,12 @@ var quickParams = params{
 	idleSettle:   3 * time.Second, // past IdleParkAfter (1 s): the idle state
 	pollClients:  20,
 	connectN:     2000,
+
+	optAckClients:   100,
+	optBcastClients: 1000,
+	optBcastRate:    10,
+	optPayload:      2048,
+	optPollPayload:  4096,
 }
 
 type harness struct {
@@ -100,7 +125,7 @@ func main() {
 	quick := flag.Bool("quick", false, "smoke test: small N, short runs, 1 run (about 2 minutes)")
 	runs := flag.Int("runs", 0, "runs per cell, medians reported (default 3, quick 1)")
 	servers := flag.String("servers", "ours,node,raw", "servers to run, in order")
-	scenarios := flag.String("scenarios", "ack,broadcast,idle,polling,connect", "scenarios to run")
+	scenarios := flag.String("scenarios", defaultScenarios, "scenarios to run: ack, broadcast, idle, polling, connect, options (the Wire options group, not in the default set), or all")
 	out := flag.String("out", "docs/benchmarks.md", "report path (relative to the repository root)")
 	pngOut := flag.String("png", "docs/benchmarks.png", "chart path (relative to the repository root)")
 	// Pinned by default: Node's single JavaScript thread only saturates
@@ -135,7 +160,17 @@ func main() {
 		}
 	}
 	for _, s := range strings.Split(*scenarios, ",") {
-		h.scenarios[strings.TrimSpace(s)] = true
+		switch s = strings.TrimSpace(s); s {
+		case "all":
+			for _, d := range strings.Split(defaultScenarios+",options", ",") {
+				h.scenarios[d] = true
+			}
+		case "ack", "broadcast", "idle", "polling", "connect", "options":
+			h.scenarios[s] = true
+		case "":
+		default:
+			log.Fatalf("unknown scenario %q (-scenarios takes %s,options or all)", s, defaultScenarios)
+		}
 	}
 	h.fdLimit = int(proc.RaiseFileLimit()) // inherited by the servers and load generators
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
@@ -174,15 +209,34 @@ func main() {
 	}
 	info := h.machineInfo()
 	rel, _ := filepath.Rel(filepath.Dir(mdPath), pngPath)
-	if err := os.WriteFile(mdPath, []byte(h.report(info, plan, results, rel)), 0o644); err != nil {
+	doc := h.report(info, plan, results, rel)
+	old, _ := os.ReadFile(mdPath)
+	wireHead := "## " + gWire + "\n"
+	switch {
+	case hasMain(plan) && !hasWire(plan):
+		// Keep the Wire options of an earlier run.
+		if sec := section(string(old), wireHead); sec != "" {
+			doc = insertSection(doc, sec)
+			log.Printf("kept the %s section of the existing %s", gWire, mdPath)
+		}
+	case !hasMain(plan) && hasWire(plan) && section(string(old), "## Machine\n") != "":
+		// Only the Wire options were run: replace that section alone.
+		doc = replaceSection(string(old), section(doc, wireHead))
+		log.Printf("replaced the %s section of %s, the rest is unchanged", gWire, mdPath)
+	}
+	if err := os.WriteFile(mdPath, []byte(doc), 0o644); err != nil {
 		log.Fatal(err)
 	}
 	title := "GOSIO/SOCKETIO BENCHMARKS " + h.started.UTC().Format("2006-01-02")
 	if h.quick {
 		title += " (QUICK MODE)"
 	}
-	if err := writeChart(pngPath, title, h.servers, h.chartPanels(plan, results)); err != nil {
-		log.Fatal(err)
+	if panels := h.chartPanels(plan, results); len(panels) > 0 {
+		if err := writeChart(pngPath, title, h.servers, panels); err != nil {
+			log.Fatal(err)
+		}
+	} else {
+		pngPath = "(no chart: nothing to chart)"
 	}
 	_ = os.RemoveAll(h.bin)
 	if failed := results.failures(); failed > 0 {
@@ -191,6 +245,44 @@ func main() {
 		_ = os.RemoveAll(h.tmp)
 	}
 	log.Printf("wrote %s and %s in %s", mdPath, pngPath, time.Since(h.started).Round(time.Second))
+}
+
+// section returns the part of a markdown document from the line head
+// ("## Title\n") to the next "## " heading, or "".
+func section(doc, head string) string {
+	i := strings.Index(doc, head)
+	if i < 0 || (i > 0 && doc[i-1] != '\n') {
+		return ""
+	}
+	rest := doc[i+len(head):]
+	if j := strings.Index(rest, "\n## "); j >= 0 {
+		return doc[i : i+len(head)+j+1]
+	}
+	return doc[i:]
+}
+
+// insertSection puts sec before the "## Every run" heading (else before
+// "## How it is measured", else at the end).
+func insertSection(doc, sec string) string {
+	for _, head := range []string{"## Every run\n", "## How it is measured\n"} {
+		if i := strings.Index(doc, "\n"+head); i >= 0 {
+			return doc[:i+1] + sec + doc[i+1:]
+		}
+	}
+	if !strings.HasSuffix(doc, "\n\n") {
+		doc += "\n"
+	}
+	return doc + sec
+}
+
+// replaceSection replaces doc's section of sec's heading by sec, or
+// inserts it.
+func replaceSection(doc, sec string) string {
+	head := sec[:strings.IndexByte(sec, '\n')+1]
+	if old := section(doc, head); old != "" {
+		return strings.Replace(doc, old, sec, 1)
+	}
+	return insertSection(doc, sec)
 }
 
 // inRoot resolves a relative path against the repository root.

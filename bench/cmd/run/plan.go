@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"math"
@@ -35,8 +36,49 @@ type variant struct {
 	servers  []string
 	clients  int
 	rate     float64 // broadcast: per second, 0 = max
+	size     int     // broadcast: packet size in bytes (0: 100)
 	skip     string  // why it is not run on this machine
 	metrics  []metric
+
+	// The Wire options group: the servers' options, the extra load
+	// generator flags, the option's name in the table and the key of the
+	// same scenario without the option (empty for that one).
+	wire     wireOpts
+	lgArgs   []string
+	option   string
+	baseline string
+	title    string // the sub-table it belongs to
+}
+
+// wireOpts are the wire options a server runs with (zero: the defaults).
+type wireOpts struct {
+	msgpack    bool // the msgpack parser
+	deflate    bool // permessage-deflate
+	httpNoGzip bool // HTTP compression of long-polling responses off
+	textPad    bool // broadcasts padded with text, not 'x'
+}
+
+// serverArgs are the flags that give a server these options; ours and
+// Node take the same ones (bench/server/options.go, bench/node/server.js).
+func (w wireOpts) serverArgs(kind string) []string {
+	dash := "-"
+	if kind == "node" {
+		dash = "--"
+	}
+	var args []string
+	if w.msgpack {
+		args = append(args, dash+"parser", "msgpack")
+	}
+	if w.deflate {
+		args = append(args, dash+"deflate")
+	}
+	if w.httpNoGzip {
+		args = append(args, dash+"http-compression", "off")
+	}
+	if w.textPad {
+		args = append(args, dash+"pad", "text")
+	}
+	return args
 }
 
 func (v *variant) runsOn(server string) bool {
@@ -56,6 +98,13 @@ var (
 	mLCPU = metric{"loadgen_cpu", "load generator CPU", 0, "pct"}
 	mOCPU = metric{"other_cpu", "rest of the machine CPU", 0, "pct"}
 	mErr  = metric{"errors", "errors", -1, "count"}
+	mEff  = func(label string) metric { return metric{"rate_per_cpu_s", label, +1, "int"} }
+	mRx   = func(op string) metric {
+		return metric{"rx_bytes_per_op", "bytes server → client per " + op, -1, "bytes"}
+	}
+	mTx = func(op string) metric {
+		return metric{"tx_bytes_per_op", "bytes client → server per " + op, -1, "bytes"}
+	}
 )
 
 // group titles, in report order.
@@ -65,9 +114,15 @@ const (
 	gIdle    = "Idle memory"
 	gPolling = "Long-polling"
 	gConnect = "Connection rate"
+	// gWire is not in the default set (-scenarios options): its section of
+	// the report is written by its own runs and kept by the others.
+	gWire = "Wire options"
 )
 
 var groupOrder = []string{gAck, gBcast, gIdle, gPolling, gConnect}
+
+// defaultScenarios are what make bench runs; "all" adds "options".
+const defaultScenarios = "ack,broadcast,idle,polling,connect"
 
 func (h *harness) plan() []*variant {
 	all := []string{"ours", "node", "raw"}
@@ -140,7 +195,80 @@ func (h *harness) plan() []*variant {
 			metrics: []metric{mRate("connections/s"), mP50, mP99, mSCPU, mLCPU, mOCPU, mErr},
 		})
 	}
+	if h.scenarios["options"] {
+		vs = append(vs, h.wirePlan()...)
+	}
 	return vs
+}
+
+// wirePlan is the Wire options group (issue 13): each option's cost on
+// ours and on Node, against the same scenario without it. Payloads are
+// JSON-like text (proto.TextPad): 'x' padding compresses to almost
+// nothing. Not in the default set: it takes about as long as make bench.
+func (h *harness) wirePlan() []*variant {
+	sio := []string{"ours", "node"}
+	p := h.p
+	var vs []*variant
+	ack := fmt.Sprintf("Ack round trip, %s clients, %s text payload", thousands(float64(p.optAckClients)), kib(p.optPayload))
+	bcast := fmt.Sprintf("Broadcast, %s clients, %g/s, %s text", thousands(float64(p.optBcastClients)), p.optBcastRate, kib(p.optPayload))
+	poll := fmt.Sprintf("Long-polling echo, %d sessions, %s text messages, Accept-Encoding: gzip", p.pollClients, kib(p.optPollPayload))
+	options := []struct {
+		key, label string
+		w          wireOpts
+		lg         []string
+	}{
+		{"json", "JSON parser (default)", wireOpts{textPad: true}, nil},
+		{"msgpack", "msgpack parser", wireOpts{textPad: true, msgpack: true}, []string{"-parser", "msgpack"}},
+		{"deflate", "permessage-deflate", wireOpts{textPad: true, deflate: true}, []string{"-deflate"}},
+	}
+	for _, o := range options {
+		base := ""
+		if o.key != "json" {
+			base = "opt-ack-json"
+		}
+		vs = append(vs, &variant{
+			key: "opt-ack-" + o.key, scenario: "ack", group: gWire, title: ack, label: o.label,
+			option: o.label, baseline: base, servers: sio, clients: p.optAckClients, wire: o.w,
+			lgArgs:  append([]string{"-payload", strconv.Itoa(p.optPayload), "-pad", "text"}, o.lg...),
+			metrics: []metric{mRate("acks/s"), mP99, mSCPU, mEff("acks per server CPU-second"), mRx("ack"), mTx("ack"), mLCPU, mErr},
+		})
+	}
+	for _, o := range options {
+		base := ""
+		if o.key != "json" {
+			base = "opt-bcast-json"
+		}
+		vs = append(vs, &variant{
+			key: "opt-bcast-" + o.key, scenario: "broadcast", group: gWire, title: bcast, label: o.label,
+			option: o.label, baseline: base, servers: sio, clients: p.optBcastClients, wire: o.w,
+			rate: p.optBcastRate, size: p.optPayload, lgArgs: o.lg,
+			metrics: []metric{mRate("deliveries/s"), mP99, {"delivery_ratio", "delivered / sent", +1, "ratio"}, mSCPU,
+				mEff("deliveries per server CPU-second"), mRx("delivery"), mTx("delivery"), mLCPU},
+		})
+	}
+	for _, o := range []struct {
+		key, label, base string
+		w                wireOpts
+	}{
+		{"off", "HTTP compression off", "", wireOpts{textPad: true, httpNoGzip: true}},
+		{"gzip", "HTTP compression on (default)", "opt-poll-off", wireOpts{textPad: true}},
+	} {
+		vs = append(vs, &variant{
+			key: "opt-poll-" + o.key, scenario: "polling", group: gWire, title: poll, label: o.label,
+			option: o.label, baseline: o.base, servers: sio, clients: p.pollClients, wire: o.w,
+			lgArgs: []string{"-payload", strconv.Itoa(p.optPollPayload), "-pad", "text", "-accept-encoding", "gzip"},
+			metrics: []metric{mRate("echoes/s"), mP99, mSCPU, mEff("echoes per server CPU-second"), mRx("echo"), mTx("echo"),
+				{"compressed_share", "responses ≥ 1 KiB compressed", 0, "ratio"}, mLCPU, mErr},
+		})
+	}
+	return vs
+}
+
+func kib(n int) string {
+	if n%1024 == 0 {
+		return fmt.Sprintf("%d KiB", n/1024)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // cell is what one server measured for one variant over its runs.
@@ -232,6 +360,14 @@ func (h *harness) run(plan []*variant) results {
 				}
 				done++
 				m, err := h.runOne(v, s, run)
+				if errors.Is(err, errUnavailable) {
+					// This build of the server lacks an option: not a failure.
+					c.skip = strings.TrimPrefix(err.Error(), errUnavailable.Error()+": ")
+					cells[s] = nil
+					total -= h.p.runs - run
+					log.Printf("[%d/%d] [%s] %s %s: not run: %s", done, total, s, v.group, v.label, c.skip)
+					continue
+				}
 				if err != nil {
 					c.errs = append(c.errs, err.Error())
 					log.Printf("[%d/%d] [%s] %s %s run %d: FAILED: %v", done, total, s, v.group, v.label, run, err)
@@ -258,7 +394,7 @@ func summarize(v *variant, m map[string]float64) string {
 // runOne runs a variant once against a fresh server.
 func (h *harness) runOne(v *variant, kind string, run int) (map[string]float64, error) {
 	profiling := h.profileDir != "" && kind == "ours"
-	s, err := h.startServer(kind, profiling)
+	s, err := h.startServer(kind, profiling, v.wire.serverArgs(kind))
 	if err != nil {
 		return nil, err
 	}
@@ -325,9 +461,13 @@ func (h *harness) loadgenArgs(v *variant, s *server, mode string) []string {
 		"-src-ips", strconv.Itoa(h.srcIPs), "-concurrency", strconv.Itoa(h.concurrency),
 	}
 	if v.scenario == "broadcast" {
-		args = append(args, "-rate", strconv.FormatFloat(v.rate, 'g', -1, 64), "-window", strconv.Itoa(h.p.bcastWindow), "-size", "100")
+		size := v.size
+		if size <= 0 {
+			size = 100
+		}
+		args = append(args, "-rate", strconv.FormatFloat(v.rate, 'g', -1, 64), "-window", strconv.Itoa(h.p.bcastWindow), "-size", strconv.Itoa(size))
 	}
-	return args
+	return append(args, v.lgArgs...)
 }
 
 func resultMetrics(r *proto.Result) map[string]float64 {
@@ -343,6 +483,9 @@ func resultMetrics(r *proto.Result) map[string]float64 {
 	}
 	if r.ServerCPU >= 0 {
 		m["server_cpu"] = r.ServerCPU
+		if r.ServerCPU > 0 {
+			m["rate_per_cpu_s"] = r.Rate / (r.ServerCPU / 100)
+		}
 		if r.MachineCPU >= 0 {
 			m["machine_cpu"] = r.MachineCPU
 			m["other_cpu"] = max(0, r.MachineCPU-r.ServerCPU-r.LoadgenCPU)

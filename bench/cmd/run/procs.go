@@ -51,8 +51,15 @@ func (h *harness) pinned(cpu string, argv []string) []string {
 	return argv
 }
 
-// startServer starts a fresh server of kind and waits until it answers.
-func (h *harness) startServer(kind string, withPprof bool) (*server, error) {
+// errUnavailable is a server that exits at start because this build lacks
+// an option it was asked for (bench/server/options.go says "option X not
+// available in this build"): the harness reports it as not run, not as
+// failed.
+var errUnavailable = errors.New("not available in this build")
+
+// startServer starts a fresh server of kind with extra flags and waits
+// until it answers.
+func (h *harness) startServer(kind string, withPprof bool, extra []string) (*server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -80,7 +87,7 @@ func (h *harness) startServer(kind string, withPprof bool) (*server, error) {
 	default:
 		return nil, fmt.Errorf("unknown server %q", kind)
 	}
-	argv = h.pinned(h.serverCPUs, argv)
+	argv = h.pinned(h.serverCPUs, append(argv, extra...))
 	s.logPath = filepath.Join(h.tmp, fmt.Sprintf("%s-%d.log", kind, port))
 	logf, err := os.Create(s.logPath)
 	if err != nil {
@@ -105,6 +112,9 @@ func (h *harness) startServer(kind string, withPprof bool) (*server, error) {
 		}
 		select {
 		case <-s.done:
+			if line := grepLine(s.logPath, errUnavailable.Error()); line != "" {
+				return nil, fmt.Errorf("%w: %s", errUnavailable, line)
+			}
 			return nil, fmt.Errorf("%s server exited at start: %s", kind, tail(s.logPath, 10))
 		case <-time.After(50 * time.Millisecond):
 		}
@@ -176,6 +186,22 @@ func fetch(url, path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// grepLine returns the first line of a file that holds s, from s's
+// sentence on ("option -deflate not available in this build" out of a
+// log line), or "".
+func grepLine(path, s string) string {
+	b, _ := os.ReadFile(path)
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(line, s) {
+			if i := strings.Index(line, "option "); i >= 0 {
+				line = line[i:]
+			}
+			return strings.TrimSpace(line)
+		}
+	}
+	return ""
 }
 
 // tail returns the last n lines of a file, on one line.

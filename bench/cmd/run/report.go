@@ -17,9 +17,9 @@ import (
 )
 
 type machine struct {
-	cpu, kernel, goVersion, nodeVersion, socketio, engineio, ws, gorilla string
-	cores                                                                int
-	memGiB                                                               float64
+	cpu, kernel, goVersion, nodeVersion, socketio, engineio, ws, gorilla, msgpack string
+	cores                                                                         int
+	memGiB                                                                        float64
 }
 
 func (h *harness) machineInfo() machine {
@@ -59,6 +59,7 @@ func (h *harness) machineInfo() machine {
 		m.socketio = packageVersion(filepath.Join(mods, "socket.io"))
 		m.engineio = packageVersion(filepath.Join(mods, "engine.io"))
 		m.ws = packageVersion(filepath.Join(mods, "ws"))
+		m.msgpack = packageVersion(filepath.Join(mods, "socket.io-msgpack-parser"))
 	}
 	// The bench servers' gorilla/websocket, as go.mod requires it.
 	if b, err := os.ReadFile(filepath.Join(h.root, "go.mod")); err == nil {
@@ -141,6 +142,11 @@ func formatValue(format string, v float64) string {
 		return sig(v) + " MiB"
 	case "ratio":
 		return formatFloat(v, 3)
+	case "bytes":
+		if math.Abs(v) >= 100 {
+			return thousands(v) + " B"
+		}
+		return sig(v) + " B"
 	}
 	return sig(v)
 }
@@ -158,7 +164,13 @@ func (h *harness) report(m machine, plan []*variant, res results, pngRel string)
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	cmd := "make bench"
-	if h.quick {
+	switch {
+	case !hasMain(plan):
+		cmd = "go run ./bench/cmd/run -servers ours,node -scenarios options"
+		if h.quick {
+			cmd += " -quick"
+		}
+	case h.quick:
 		cmd = "go run ./bench/cmd/run -quick"
 	}
 	w("# Benchmarks\n\n")
@@ -171,7 +183,9 @@ func (h *harness) report(m machine, plan []*variant, res results, pngRel string)
 	w("(`bench/raw`) run one at a time, their runs interleaved, on the same machine as the load generator\n")
 	w("(`bench/loadgen`); ")
 	w("every run starts a fresh server process. How each figure is measured is at the end.\n\n")
-	w("![benchmarks](%s)\n\n", pngRel)
+	if hasMain(plan) {
+		w("![benchmarks](%s)\n\n", pngRel)
+	}
 
 	w("## Machine\n\n| | |\n|---|---|\n")
 	w("| CPU | %s |\n| cores | %d |\n| memory | %.1f GiB |\n| kernel | Linux %s |\n", m.cpu, m.cores, m.memGiB, m.kernel)
@@ -186,7 +200,9 @@ func (h *harness) report(m machine, plan []*variant, res results, pngRel string)
 	}
 	w("| CPU pinning | %s |\n| load average at start | %s |\n\n", pin, h.loadAvg)
 
-	h.writeGoals(&b, plan, res)
+	if hasMain(plan) {
+		h.writeGoals(&b, plan, res)
+	}
 
 	for _, g := range groupOrder {
 		var vs []*variant
@@ -234,9 +250,146 @@ func (h *harness) report(m machine, plan []*variant, res results, pngRel string)
 			}
 		}
 	}
-	h.writeRuns(&b, plan, res)
+	h.writeWire(&b, m, plan, res)
+	if hasMain(plan) {
+		h.writeRuns(&b, plan, res)
+	}
 	w("%s", methodDoc)
 	return b.String()
+}
+
+// hasMain reports whether the plan has any of the default groups.
+func hasMain(plan []*variant) bool {
+	for _, v := range plan {
+		if v.group != gWire {
+			return true
+		}
+	}
+	return false
+}
+
+// hasWire reports whether the plan has the Wire options group.
+func hasWire(plan []*variant) bool {
+	for _, v := range plan {
+		if v.group == gWire {
+			return true
+		}
+	}
+	return false
+}
+
+// writeWire writes the Wire options section: a table per scenario with
+// the options as rows, ours and Node side by side, and each option's cost
+// against the same scenario without it, on the same server. The section
+// says when and how it was measured, since other runs keep it as is.
+func (h *harness) writeWire(b *strings.Builder, m machine, plan []*variant, res results) {
+	var vs []*variant
+	var titles []string
+	for _, v := range plan {
+		if v.group != gWire {
+			continue
+		}
+		vs = append(vs, v)
+		if len(titles) == 0 || titles[len(titles)-1] != v.title {
+			titles = append(titles, v.title)
+		}
+	}
+	if len(vs) == 0 {
+		return
+	}
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	cmd := "go run ./bench/cmd/run -servers ours,node -scenarios options"
+	if h.quick {
+		cmd += " -quick"
+	}
+	w("## %s\n\n%s\n\n", gWire, groupDoc[gWire])
+	w("Measured by `%s` on %s: %d run(s) per cell, medians; %s, %d cores, %s", cmd,
+		h.started.UTC().Format("2006-01-02 15:04 UTC"), h.p.runs, m.cpu, m.cores, m.goVersion)
+	if m.nodeVersion != "" {
+		w(", Node.js %s (socket.io %s, engine.io %s, ws %s, socket.io-msgpack-parser %s)", m.nodeVersion, m.socketio, m.engineio, m.ws, m.msgpack)
+	}
+	if h.pin {
+		w("; servers on CPU %s, load generator on CPU %s", h.serverCPUs, h.loadgenCPUs)
+	}
+	w("; load average at start %s.\n", h.loadAvg)
+	if h.quick {
+		w("**Quick mode**: short runs, a smoke test of the harness — not numbers to publish.\n")
+	}
+	w("\n")
+	med := func(key, server, metric string) float64 { return res.get(key, server).median(metric) }
+	for _, title := range titles {
+		w("### %s\n\n", title)
+		w("| option | metric | ours | node | ours/node | ours: with / without | node: with / without |\n|---|---|---|---|---|---|---|\n")
+		var notes []string
+		for _, v := range vs {
+			if v.title != title {
+				continue
+			}
+			for _, mt := range v.metrics {
+				arrow := ""
+				switch mt.better {
+				case +1:
+					arrow = " ↑"
+				case -1:
+					arrow = " ↓"
+				}
+				w("| %s | %s%s | %s | %s |", v.option, mt.label, arrow, h.cellText(v, "ours", mt, res), h.cellText(v, "node", mt, res))
+				// No ratios of counts, nor of what only describes the run.
+				if mt.format == "count" || mt.key == "loadgen_cpu" || mt.key == "compressed_share" {
+					w(" | | |\n")
+					continue
+				}
+				o, n := med(v.key, "ours", mt.key), med(v.key, "node", mt.key)
+				w(" %s |", ratio(o, n))
+				if v.baseline == "" {
+					w(" | |\n")
+					continue
+				}
+				w(" %s | %s |\n", ratio(o, med(v.baseline, "ours", mt.key)), ratio(n, med(v.baseline, "node", mt.key)))
+			}
+			for _, s := range []string{"ours", "node"} {
+				c := res.get(v.key, s)
+				switch {
+				case c == nil:
+				case c.skip != "" && len(c.runs) == 0:
+					notes = append(notes, fmt.Sprintf("- %s, %s: not run: %s", s, v.option, c.skip))
+				case len(c.errs) > 0:
+					notes = append(notes, fmt.Sprintf("- %s, %s: %d failed run(s): %s", s, v.option, len(c.errs), c.errs[0]))
+				}
+			}
+		}
+		w("\n")
+		for _, n := range notes {
+			w("%s\n", n)
+		}
+		if len(notes) > 0 {
+			w("\n")
+		}
+	}
+	// The spread, as in "Every run", for this section alone.
+	w("Every run (the first metric of each option):\n\n| | | ours | node |\n|---|---|---|---|\n")
+	for _, v := range vs {
+		mt := v.metrics[0]
+		w("| %s: %s | %s |", strings.SplitN(v.title, ",", 2)[0], v.option, mt.label)
+		for _, s := range []string{"ours", "node"} {
+			c := res.get(v.key, s)
+			var xs []string
+			if c != nil {
+				for _, r := range c.runs {
+					xs = append(xs, formatValue(mt.format, r[mt.key]))
+				}
+				for range c.errs {
+					xs = append(xs, "failed")
+				}
+				if c.skip != "" && len(xs) == 0 {
+					xs = append(xs, "not run")
+				}
+			}
+			w(" %s |", strings.Join(xs, ", "))
+		}
+		w("\n")
+	}
+	w("\n")
 }
 
 func (h *harness) cellText(v *variant, server string, mt metric, res results) string {
@@ -250,6 +403,9 @@ func (h *harness) cellText(v *variant, server string, mt metric, res results) st
 	if len(c.runs) == 0 {
 		if len(c.errs) > 0 {
 			return "failed"
+		}
+		if c.skip != "" {
+			return "not run"
 		}
 		return "–"
 	}
@@ -273,14 +429,14 @@ func (h *harness) writeGoals(b *strings.Builder, plan []*variant, res results) {
 	med := func(key, server, metric string) float64 { return res.get(key, server).median(metric) }
 	for _, v := range plan {
 		switch {
-		case v.scenario == "ack":
+		case v.group == gAck:
 			o, n, r := med(v.key, "ours", "rate"), med(v.key, "node", "rate"), med(v.key, "raw", "rate")
 			row("ack round trip ≥ 3× Node, "+v.label, ratio(o, n), o >= 3*n, !math.IsNaN(o) && !math.IsNaN(n))
 			row("ack round trip ≥ 0.6× raw gorilla, "+v.label, ratio(o, r), o >= 0.6*r, !math.IsNaN(o) && !math.IsNaN(r))
 		case v.key == "bcast-max":
 			o, n := med(v.key, "ours", "rate"), med(v.key, "node", "rate")
 			row("broadcast deliveries/s ≥ 3× Node, "+v.label, ratio(o, n), o >= 3*n, !math.IsNaN(o) && !math.IsNaN(n))
-		case v.scenario == "idle":
+		case v.group == gIdle:
 			goal := "≤ 8 KiB server RSS per idle client, " + v.label
 			if v.skip != "" {
 				row(goal, "skipped: "+v.skip, false, false)
@@ -307,7 +463,7 @@ func (h *harness) writeGoals(b *strings.Builder, plan []*variant, res results) {
 	w("protocol work at all, so no Socket.IO server can do better than raw here; a goal above raw / Node cannot hold:\n\n")
 	w("| scenario | raw / Node | ours / raw |\n|---|---|---|\n")
 	for _, v := range plan {
-		if v.scenario != "ack" && v.key != "bcast-max" {
+		if v.group != gAck && v.key != "bcast-max" {
 			continue
 		}
 		o, n, r := med(v.key, "ours", "rate"), med(v.key, "node", "rate"), med(v.key, "raw", "rate")
@@ -327,7 +483,7 @@ func (h *harness) writeGoals(b *strings.Builder, plan []*variant, res results) {
 		lgCores = float64(cpuCount(h.loadgenCPUs))
 	}
 	for _, v := range plan {
-		if v.skip != "" || !v.runsOn("node") || (v.scenario != "ack" && v.key != "bcast-max" && v.scenario != "polling") {
+		if v.skip != "" || !v.runsOn("node") || (v.group != gAck && v.key != "bcast-max" && v.group != gPolling) {
 			continue
 		}
 		sc := med(v.key, "node", "server_cpu")
@@ -390,7 +546,7 @@ func (h *harness) writeRuns(b *strings.Builder, plan []*variant, res results) {
 	fmt.Fprintf(b, "## Every run\n\nThe first metric of each row above, run by run.\n\n| | | %s |\n|---|---|%s\n",
 		strings.Join(h.servers, " | "), strings.Repeat("---|", len(h.servers)))
 	for _, v := range plan {
-		if v.skip != "" {
+		if v.skip != "" || v.group == gWire { // the Wire options section has its own
 			continue
 		}
 		mt := v.metrics[0]
@@ -434,6 +590,9 @@ func (h *harness) chartPanels(plan []*variant, res results) []panel {
 		ps = append(ps, p)
 	}
 	for _, v := range plan {
+		if v.group == gWire {
+			continue // not charted
+		}
 		switch v.scenario {
 		case "ack":
 			add(v.key, "rate", "ACK "+v.label, "ACKS PER SECOND (HIGHER IS BETTER)")
@@ -471,6 +630,19 @@ var groupDoc = map[string]string{
 	gPolling: "Engine.IO long-polling at /engine.io/ (an echo server beside Socket.IO): each session does a handshake, " +
 		"10 echo round trips (POST a message while a GET is pending, the GET returns it), then closes. " +
 		"The raw server has no polling.",
+	gWire: "The cost of each wire option (issue 13) on each server, against the same scenario without it, with " +
+		"payloads of JSON-like text (`proto.TextPad`, the same bytes on both servers; 'x' padding would compress to " +
+		"almost nothing): the **msgpack parser** (socket.io-msgpack-parser 3.0.2 on Node; one binary message per packet), " +
+		"**permessage-deflate** (threshold 1024 bytes; the load generator offers it with no context takeover both ways, " +
+		"reads compressed messages and sends its own uncompressed, so the compressing measured is the server's), and " +
+		"**HTTP compression** of long-polling responses (gzip; threshold 1024; on by default on both servers). Ack: each client " +
+		"emits a text payload and waits for its ack. Broadcast: a fixed rate to every client, each packet text padded " +
+		"to the size of its JSON encoding (msgpack sends the same pad). Polling: the Engine.IO echo, the client sending " +
+		"`Accept-Encoding: gzip` as browsers do. Bytes are what the clients read from (server → client) and wrote to " +
+		"(client → server) the server's sockets over the window — TCP payload: HTTP and WebSocket headers included — " +
+		"divided by the ops (ack, delivery, echo). \"with / without\" divides each figure by the same figure of the " +
+		"first option of the table on the same server (the default parser, no deflate; for polling, compression off): " +
+		"below 1× for a rate, the option costs throughput; above 1× for CPU, it costs CPU; below 1× for bytes, it saves bytes.",
 	gConnect: "New WebSocket connections until a connected Socket.IO socket (the CONNECT reply `40{…}` received; raw: " +
 		"the upgrade done), kept open; rate is connections over the whole phase, latency is per connection.",
 }
@@ -497,6 +669,9 @@ const methodDoc = `## How it is measured
   generator to the other CPUs (` + "`taskset`" + `): each server gets the same one core, Node's single JavaScript thread
   can saturate it, and the load generator does not compete with it. ` + "`-pin=false`" + ` lets the OS schedule everything
   on all cores (ours and raw then use both cores, shared with the load generator).
+- **Bytes on the wire** (Wire options): the load generator wraps every socket it dials and counts the bytes it
+  reads and writes over the window (TCP payload, so frame and HTTP headers count, compression shows); per op, server
+  → client (` + "`rx_bytes_per_op`" + `) and client → server (` + "`tx_bytes_per_op`" + `).
 - **Latency** is recorded in a log-linear histogram (under 1 % error); p50 and p99 are of every op in the window.
 - **Profiling ours.** ` + "`go run ./bench/cmd/run -servers ours -profile /tmp/prof`" + ` saves a CPU profile of each
   measurement window and heap/allocs profiles after it (` + "`go tool pprof -http=: /tmp/prof/…`" + `). By hand:
