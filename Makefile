@@ -4,8 +4,10 @@
 #   make conformance  # the server the official protocol test-suites expect, on 127.0.0.1:3000
 #   make bench  # ours vs Node socket.io vs raw gorilla/websocket: writes docs/benchmarks.md and .png
 #               # (BENCHFLAGS=-quick for a smoke test; see bench/cmd/run)
+#   make bench-options  # the wire options (msgpack, permessage-deflate, HTTP compression), ours vs Node:
+#               # replaces the "Wire options" section of docs/benchmarks.md (about 12 minutes)
 
-.PHONY: test run deps conformance bench
+.PHONY: test run deps conformance bench bench-options
 
 deps:
 	npm ci --prefix interop --no-audit --no-fund
@@ -35,3 +37,6 @@ conformance:
 
 bench:
 	go run ./bench/cmd/run $(BENCHFLAGS)
+
+bench-options:
+	go run ./bench/cmd/run -servers ours,node -scenarios options $(BENCHFLAGS)
