@@ -227,7 +227,7 @@ func (h *harness) wirePlan() []*variant {
 			base = "opt-ack-json"
 		}
 		vs = append(vs, &variant{
-			key: "opt-ack-" + o.key, scenario: "ack", group: gWire, title: ack, label: o.label,
+			key: "opt-ack-" + o.key, scenario: "ack", group: gWire, title: ack, label: "ack, " + o.label,
 			option: o.label, baseline: base, servers: sio, clients: p.optAckClients, wire: o.w,
 			lgArgs:  append([]string{"-payload", strconv.Itoa(p.optPayload), "-pad", "text"}, o.lg...),
 			metrics: []metric{mRate("acks/s"), mP99, mSCPU, mEff("acks per server CPU-second"), mRx("ack"), mTx("ack"), mLCPU, mErr},
@@ -239,7 +239,7 @@ func (h *harness) wirePlan() []*variant {
 			base = "opt-bcast-json"
 		}
 		vs = append(vs, &variant{
-			key: "opt-bcast-" + o.key, scenario: "broadcast", group: gWire, title: bcast, label: o.label,
+			key: "opt-bcast-" + o.key, scenario: "broadcast", group: gWire, title: bcast, label: "broadcast, " + o.label,
 			option: o.label, baseline: base, servers: sio, clients: p.optBcastClients, wire: o.w,
 			rate: p.optBcastRate, size: p.optPayload, lgArgs: o.lg,
 			metrics: []metric{mRate("deliveries/s"), mP99, {"delivery_ratio", "delivered / sent", +1, "ratio"}, mSCPU,
@@ -254,7 +254,7 @@ func (h *harness) wirePlan() []*variant {
 		{"gzip", "HTTP compression on (default)", "opt-poll-off", wireOpts{textPad: true}},
 	} {
 		vs = append(vs, &variant{
-			key: "opt-poll-" + o.key, scenario: "polling", group: gWire, title: poll, label: o.label,
+			key: "opt-poll-" + o.key, scenario: "polling", group: gWire, title: poll, label: "polling, " + o.label,
 			option: o.label, baseline: o.base, servers: sio, clients: p.pollClients, wire: o.w,
 			lgArgs: []string{"-payload", strconv.Itoa(p.optPollPayload), "-pad", "text", "-accept-encoding", "gzip"},
 			metrics: []metric{mRate("echoes/s"), mP99, mSCPU, mEff("echoes per server CPU-second"), mRx("echo"), mTx("echo"),
