@@ -5,7 +5,7 @@
 #   make bench  # ours vs Node socket.io vs raw gorilla/websocket: writes docs/benchmarks.md and .png
 #               # (BENCHFLAGS=-quick for a smoke test; see bench/cmd/run)
 #   make bench-options  # the wire options (msgpack, permessage-deflate, HTTP compression), ours vs Node:
-#               # replaces the "Wire options" section of docs/benchmarks.md (about 12 minutes)
+#               # replaces the "Wire options" section of docs/benchmarks.md (about 10 minutes)
 
 .PHONY: test run deps conformance bench bench-options
 

@@ -9,7 +9,7 @@
 //	go run ./bench/cmd/run -quick   # smoke test: small N, short runs (about 2 minutes)
 //	go run ./bench/cmd/run -servers ours -scenarios ack,broadcast -runs 1 -v
 //	go run ./bench/cmd/run -profile /tmp/prof   # also save pprof profiles of ours
-//	go run ./bench/cmd/run -servers ours,node -scenarios options   # the Wire options (about 12 minutes)
+//	go run ./bench/cmd/run -servers ours,node -scenarios options   # the Wire options (about 10 minutes)
 //
 // The Wire options group (-scenarios options, or all) is not in the
 // default set: it takes about as long as the rest. A run without it keeps
