@@ -234,7 +234,7 @@ func newCompression(o HTTPCompression) *transports.Compression {
 		level = -1 // gzip.DefaultCompression: 6
 	}
 	c, err := transports.NewCompression(threshold, level)
-	if err != nil {
+	if err != nil || o.Level < 0 {
 		panic("session: HTTPCompression.Level " + strconv.Itoa(o.Level) + ": want 1 to 9, or 0 for the default")
 	}
 	return c
