@@ -55,7 +55,9 @@ func TestBrowserPollingCompression(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", socketio.Chain(io, record, client.Middleware))
 	mux.HandleFunc("/favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
-	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, filepath.Join(dir, "browser", "compress.html")) })
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFile(w, r, filepath.Join(dir, "browser", "compress.html"))
+	})
 	ts := httptest.NewServer(mux)
 	t.Cleanup(func() {
 		shutdownServer(t, io)

@@ -7,10 +7,10 @@ import (
 	"strings"
 )
 
-// SampleJSON is a Socket.IO event packet (42[...]) of about n bytes that looks like an
-// application's: chat lines with ids, names, timestamps and text drawn
-// from a vocabulary, the same every run: a benchmark's payload that
-// compresses as real traffic does, not as a repeated string.
+// SampleJSON is a Socket.IO event packet (42[...]) of about n bytes that
+// looks like an application's: chat lines with ids, names, timestamps and
+// text drawn from a vocabulary, the same every run. It is a payload that
+// compresses as real traffic does, not as a repeated string would.
 func SampleJSON(n int) []byte {
 	words := strings.Fields(`the a to and of in is it you that for on with this be are was have not at
 		but can just like so what all about your from they will one do we my if out more time up when how
