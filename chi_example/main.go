@@ -1,6 +1,8 @@
 // Command chi_example is the seed's chat example, modernised: one chi
-// router serves the chat page (with the official socket.io client from its
-// npm package), Socket.IO at /socket.io/ and a REST API beside it.
+// router serves the chat page, Socket.IO at /socket.io/ with the official
+// socket.io client's bundles beside it (/socket.io/socket.io.min.js, from
+// its npm package, by socketio.ClientHandler as Node's serveClient), and a
+// REST API.
 //
 //	npm ci --prefix chi_example && cd chi_example && go run . -addr 127.0.0.1:8080
 //
@@ -65,7 +67,7 @@ func main() {
 	addr := flag.String("addr", ":8080", "listen address")
 	origins := flag.String("origins", "", "comma-separated extra origins allowed (exact or https://*.example.com); same-origin only by default")
 	token := flag.String("token", "", "if set, clients must present this token (HTTP query/bearer and CONNECT auth)")
-	clientJS := flag.String("client-js", "", "path of socket.io.min.js (default: from chi_example/node_modules)")
+	clientJS := flag.String("client-js", "", "path of a socket.io-client package's dist/socket.io.min.js: the bundles of that package are served under /socket.io/ (default: chi_example/node_modules/socket.io-client)")
 	redisAddr := flag.String("redis", "", "join a cluster on this Redis (host:port) through the Redis adapter")
 	redisKey := flag.String("redis-key", "socket.io", "the Redis adapter's channel prefix (the same on every node, Node.js ones included)")
 	redisSharded := flag.String("redis-sharded", "", "with -redis: use the sharded adapter (Redis 7) in this subscription mode: dynamic, static or dynamic-private")
@@ -73,7 +75,11 @@ func main() {
 	recoverFor := flag.Duration("recover", 0, "connection state recovery: a client whose connection drops and comes back within this long keeps its id and gets the messages it missed (0: off)")
 	flag.Parse()
 
-	js, err := findClientJS(*clientJS)
+	clientDir, err := findClientPackage(*clientJS)
+	if err != nil {
+		log.Fatal(err)
+	}
+	client, err := socketio.NewClientHandler(os.DirFS(clientDir), nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -101,10 +107,6 @@ func main() {
 	r.Get("/", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write(indexHTML)
-	})
-	r.Get("/socket.io.min.js", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/javascript")
-		http.ServeFile(w, r, js)
 	})
 	if *legacyClients {
 		// The same page for every generation: it loads its client.
@@ -145,6 +147,10 @@ func main() {
 	})
 	mw := []func(http.Handler) http.Handler{
 		socketio.CORS(policy),
+		// The client bundles under /socket.io/, as Node serves them: after
+		// CORS, before the origin and token checks (a <script> load
+		// carries neither).
+		client.Middleware,
 		socketio.CheckOrigin(policy),
 	}
 	if *token != "" {
@@ -234,31 +240,36 @@ func tokenAuth(token string) socketio.AuthFunc {
 	}
 }
 
-// findClientJS locates the official browser client installed by npm.
 // findNodeModule returns the path of file in chi_example's node_modules
 // (from the repository root or from chi_example/).
 func findNodeModule(file string) (string, error) {
 	for _, dir := range []string{filepath.Join("chi_example", "node_modules"), "node_modules"} {
 		p := filepath.Join(dir, file)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
+		if _, err := os.Stat(p); err != nil {
+			continue
 		}
+		return p, nil
 	}
 	return "", fmt.Errorf("%s not found in chi_example/node_modules (run `npm ci --prefix chi_example`)", file)
 }
 
-func findClientJS(flagPath string) (string, error) {
-	candidates := []string{flagPath,
-		filepath.Join("chi_example", "node_modules", "socket.io-client", "dist", "socket.io.min.js"),
-		filepath.Join("node_modules", "socket.io-client", "dist", "socket.io.min.js"),
-	}
-	for _, c := range candidates {
-		if c == "" {
-			continue
+// findClientPackage returns the directory of the socket.io-client package
+// whose bundles are served: the package of the -client-js file (two
+// levels up from dist/socket.io.min.js; the dist directory itself if it
+// is not in a package), else the one npm installed in chi_example.
+func findClientPackage(clientJS string) (string, error) {
+	if clientJS != "" {
+		dist := filepath.Dir(clientJS)
+		if pkg := filepath.Dir(dist); filepath.Base(dist) == "dist" {
+			if _, err := os.Stat(filepath.Join(pkg, "package.json")); err == nil {
+				return pkg, nil
+			}
 		}
-		if _, err := os.Stat(c); err == nil {
-			return c, nil
-		}
+		return dist, nil
 	}
-	return "", errors.New("socket.io.min.js not found: run `npm ci --prefix chi_example` (or pass -client-js)")
+	p, err := findNodeModule(filepath.Join("socket.io-client", "package.json"))
+	if err != nil {
+		return "", err
+	}
+	return filepath.Dir(p), nil
 }

@@ -2,6 +2,7 @@ package session
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/rs/cors"
@@ -91,6 +92,42 @@ type Options struct {
 	// only (TLS connections always keep their goroutine). Zero means 1s; a
 	// negative value keeps a goroutine per connection.
 	IdleParkAfter time.Duration
+	// HTTPCompression compresses polling responses with gzip or deflate,
+	// as the reference server's httpCompression option, which is on by
+	// default: the zero value compresses bodies of 1024 bytes and more at
+	// level 6. See HTTPCompression.
+	HTTPCompression HTTPCompression
+}
+
+// HTTPCompression configures the compression of polling responses (the
+// bodies of polling GETs: Engine.IO v4 payloads, and v3 text, binary and
+// JSONP ones; WebSocket frames are not concerned). A body is compressed
+// when it is at least Threshold bytes long, at least one of its packets
+// does not refuse compression (Socket.Compress(false) and
+// BroadcastOperator.Compress(false) refuse it; the transport's own noop
+// and close packets do not ask for it), and the request's Accept-Encoding
+// accepts gzip or deflate, chosen as the reference server chooses (the
+// client's qualities, then the order of its header, then gzip before
+// deflate; no header means no compression). The response then has
+// Content-Encoding and the Content-Length of the compressed body, as the
+// reference server's.
+//
+// Compression runs on the poll's own goroutine after the session's lock
+// is released, with pooled compressors; a few run at once and a poll that
+// finds them all busy is answered uncompressed (see
+// transports.Compression).
+type HTTPCompression struct {
+	// Disable sends every polling response as it is. The default (false)
+	// compresses, as the reference server does.
+	Disable bool
+	// Threshold is the size in bytes from which a body is compressed.
+	// Zero means 1024 (the reference server's default); negative means
+	// every body.
+	Threshold int
+	// Level is the gzip and deflate compression level, from 1 (fastest)
+	// to 9 (smallest). Zero means 6, zlib's default level, which the
+	// reference server uses. NewServer panics on any other value.
+	Level int
 }
 
 // config is Options with defaults applied; the request path only reads it.
@@ -107,6 +144,7 @@ type config struct {
 	wsConfig                                  transports.WebSocketConfig
 	idleParkAfter                             time.Duration // 0: never
 	allowEIO3                                 bool
+	httpCompression                           *transports.Compression // nil: off
 }
 
 func newConfig(o *Options) config {
@@ -163,6 +201,9 @@ func newConfig(o *Options) config {
 	if o.CORS != nil {
 		c.cors = cors.New(*o.CORS)
 	}
+	if !o.HTTPCompression.Disable {
+		c.httpCompression = newCompression(o.HTTPCompression)
+	}
 	c.wsConfig = transports.WebSocketConfig{
 		MaxPayload: c.maxPayload,
 		// A write that takes longer than a whole heartbeat cycle is stuck.
@@ -178,4 +219,23 @@ func orDuration(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+func newCompression(o HTTPCompression) *transports.Compression {
+	threshold := o.Threshold
+	switch {
+	case threshold == 0:
+		threshold = 1024
+	case threshold < 0:
+		threshold = 0
+	}
+	level := o.Level
+	if level == 0 {
+		level = -1 // gzip.DefaultCompression: 6
+	}
+	c, err := transports.NewCompression(threshold, level)
+	if err != nil || o.Level < 0 {
+		panic("session: HTTPCompression.Level " + strconv.Itoa(o.Level) + ": want 1 to 9, or 0 for the default")
+	}
+	return c
 }

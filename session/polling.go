@@ -64,7 +64,7 @@ func (s *Session) poll(w http.ResponseWriter, r *http.Request) {
 	var batch []codec.Packet
 	for {
 		if s.state == stateClosed {
-			batch = append(batch[:0], codec.Packet{Type: s.finalPoll})
+			batch = append(batch[:0], codec.Packet{Type: s.finalPoll, NoCompress: true})
 			break
 		}
 		if s.transport != transports.NamePolling {
@@ -80,13 +80,13 @@ func (s *Session) poll(w http.ResponseWriter, r *http.Request) {
 			// The close packet travels alone, after everything queued: the
 			// client acts on a close at once but on the packets before it
 			// a tick later, so sharing a response would lose them.
-			batch = append(batch, codec.Packet{Type: codec.PacketClose})
+			batch = append(batch, codec.Packet{Type: codec.PacketClose, NoCompress: true})
 			break
 		}
 		if s.upgrading && grace == nil {
 			// The client pauses polling to finish the upgrade; a noop
 			// releases its last GET.
-			batch = append(batch, codec.Packet{Type: codec.PacketNoop})
+			batch = append(batch, codec.Packet{Type: codec.PacketNoop, NoCompress: true})
 			break
 		}
 		s.mu.Unlock()
@@ -112,13 +112,15 @@ func (s *Session) poll(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	var err error
+	// Encoding, and compressing, happen outside the lock.
+	hc := s.srv.cfg.httpCompression
 	switch {
 	case !s.v3:
-		err = transports.WritePayload(w, batch)
+		err = transports.WritePayload(w, r, batch, hc)
 	case s.jsonp:
-		err = transports.WriteJSONP(w, batch, s.jsonpIndex)
+		err = transports.WriteJSONP(w, r, batch, s.jsonpIndex, hc)
 	default:
-		err = transports.WritePayloadV3(w, batch, !s.b64)
+		err = transports.WritePayloadV3(w, r, batch, !s.b64, hc)
 	}
 	clear(batch)
 	if closing {

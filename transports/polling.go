@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -160,47 +159,33 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// WritePayload answers a polling GET with the payload of pkts.
-func WritePayload(w http.ResponseWriter, pkts []codec.Packet) error {
+// WritePayload answers a polling GET r with the payload of pkts,
+// compressed when c allows it (nil: never).
+func WritePayload(w http.ResponseWriter, r *http.Request, pkts []codec.Packet, c *Compression) error {
 	body := codec.AppendPayload(make([]byte, 0, codec.PayloadLen(pkts)), pkts)
-	h := w.Header()
-	h.Set("Content-Type", "text/plain; charset=UTF-8")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	_, err := w.Write(body)
-	return err
+	return writeBody(w, r, "text/plain; charset=UTF-8", body, pkts, c)
 }
 
 // WritePayloadV3 answers an Engine.IO v3 polling GET: a binary payload
 // (application/octet-stream) when binaryOK and a packet is binary, else a
-// text payload with binary messages in base64.
-func WritePayloadV3(w http.ResponseWriter, pkts []codec.Packet, binaryOK bool) error {
+// text payload with binary messages in base64. Either is compressed when
+// c allows it, as the reference server does.
+func WritePayloadV3(w http.ResponseWriter, r *http.Request, pkts []codec.Packet, binaryOK bool, c *Compression) error {
 	if binaryOK && codec.HasBinary(pkts) {
 		body := codec.AppendBinaryPayloadV3(make([]byte, 0, codec.BinaryPayloadLenV3(pkts)), pkts)
-		return writeBody(w, "application/octet-stream", body)
+		return writeBody(w, r, "application/octet-stream", body, pkts, c)
 	}
 	body := codec.AppendPayloadV3(make([]byte, 0, codec.PayloadLenV3(pkts)), pkts)
-	return writeBody(w, "text/plain; charset=UTF-8", body)
+	return writeBody(w, r, "text/plain; charset=UTF-8", body, pkts, c)
 }
 
 // WriteJSONP answers a JSONP poll (Engine.IO v3): a script calling
 // ___eio[index] with the v3 text payload of pkts. As the reference server
-// does, it is served as text/plain.
-func WriteJSONP(w http.ResponseWriter, pkts []codec.Packet, index string) error {
+// does, it is served as text/plain, and compressed when c allows it.
+func WriteJSONP(w http.ResponseWriter, r *http.Request, pkts []codec.Packet, index string, c *Compression) error {
 	payload := codec.AppendPayloadV3(make([]byte, 0, codec.PayloadLenV3(pkts)), pkts)
 	body := codec.AppendJSONP(make([]byte, 0, len(payload)+len(payload)/8+len(index)+16), index, payload)
-	return writeBody(w, "text/plain; charset=UTF-8", body)
-}
-
-func writeBody(w http.ResponseWriter, contentType string, body []byte) error {
-	h := w.Header()
-	h.Set("Content-Type", contentType)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	_, err := w.Write(body)
-	return err
+	return writeBody(w, r, "text/plain; charset=UTF-8", body, pkts, c)
 }
 
 // WriteOK answers an accepted polling POST.

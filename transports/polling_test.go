@@ -448,7 +448,7 @@ func TestWritePayload(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
-			if err := WritePayload(rec, tt.pkts); err != nil {
+			if err := WritePayload(rec, httptest.NewRequest("GET", "/", nil), tt.pkts, nil); err != nil {
 				t.Fatalf("WritePayload: %v", err)
 			}
 			res := rec.Result()
@@ -482,7 +482,7 @@ func (f *failingWriter) Write([]byte) (int, error) { return 0, f.err }
 func TestWritePayloadWriteError(t *testing.T) {
 	broken := errors.New("broken pipe")
 	w := &failingWriter{ResponseRecorder: *httptest.NewRecorder(), err: broken}
-	err := WritePayload(w, []codec.Packet{{Type: codec.PacketNoop}})
+	err := WritePayload(w, httptest.NewRequest("GET", "/", nil), []codec.Packet{{Type: codec.PacketNoop}}, nil)
 	if !errors.Is(err, broken) {
 		t.Errorf("err = %v, want the writer's error", err)
 	}
@@ -497,7 +497,7 @@ func TestWritePayloadHTTP(t *testing.T) {
 		{Type: codec.PacketNoop},
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := WritePayload(w, pkts); err != nil {
+		if err := WritePayload(w, r, pkts, nil); err != nil {
 			t.Errorf("WritePayload: %v", err)
 		}
 	}))
