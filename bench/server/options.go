@@ -36,9 +36,6 @@ type wireFlags struct {
 //   - parser msgpack: sio.Parser = <the msgpack codec.Parser>
 //   - deflate: the permessage-deflate switch (threshold 1024) on
 //     sio.Options (session.Options) and on eio
-//   - http-compression off: turn HTTP compression off on sio.Options and
-//     on eio; "on" is the default and needs nothing (if the option is an
-//     opt-out, leave it unset)
 //
 // and drop the errors; nothing else in bench/server needs to change.
 func wireOptions(f wireFlags) (sio *socketio.Options, eio *session.Options, err error) {
@@ -56,11 +53,10 @@ func wireOptions(f wireFlags) (sio *socketio.Options, eio *session.Options, err 
 	switch f.httpCompression {
 	case "", "on":
 		// The default: long-polling responses of 1024 bytes and more are
-		// compressed when the request accepts gzip or deflate. NB: this
-		// build compresses nothing yet; "on" is accepted so the default
-		// runs, and the load generator's compressed_share (0) shows it.
+		// compressed when the request accepts gzip or deflate.
 	case "off":
-		return nil, nil, unavailable("-http-compression=off")
+		sio.Options.HTTPCompression.Disable = true
+		eio.HTTPCompression.Disable = true
 	default:
 		return nil, nil, fmt.Errorf("-http-compression must be on or off, not %q", f.httpCompression)
 	}
