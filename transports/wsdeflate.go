@@ -193,6 +193,13 @@ const (
 	formBase64V3        // v3 binary as text: "b4" and base64
 )
 
+// The type byte before a packet's data, as digits (text frames) and raw
+// (v3 binary frames); read-only.
+var (
+	typeDigits = []byte("0123456")
+	typeBytes  = []byte{0, 1, 2, 3, 4, 5, 6}
+)
+
 // deflateWanted reports whether p goes out compressed on this connection.
 func (ws *WebSocket) deflateWanted(p codec.Packet) bool {
 	return ws.deflate != nil && !p.NoCompress && ws.payloadLen(p) >= ws.deflate.Threshold
@@ -203,20 +210,18 @@ func (ws *WebSocket) deflateWanted(p codec.Packet) bool {
 // it; the others copy the result.
 func (ws *WebSocket) appendDeflatedFrame(buf []byte, p codec.Packet) []byte {
 	form, op := formText, byte(opText)
-	var one [1]byte
-	prefix, data := one[:0], p.Data
+	var prefix []byte
+	data := p.Data
 	switch {
 	case ws.v3 && p.Binary && ws.b64:
 		form, data = formBase64V3, nil
 	case ws.v3 && p.Binary:
 		form, op = formBinaryV3, opBinary
-		one[0] = byte(codec.PacketMessage)
-		prefix = one[:]
+		prefix = typeBytes[codec.PacketMessage : codec.PacketMessage+1]
 	case p.Binary:
 		form, op = formBinary, opBinary
 	default:
-		one[0] = '0' + byte(p.Type)
-		prefix = one[:]
+		prefix = typeDigits[p.Type : p.Type+1]
 	}
 	compress := func(dst []byte) []byte {
 		if form == formBase64V3 {
