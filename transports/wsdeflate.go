@@ -89,7 +89,8 @@ func (s *inflateSource) ReadByte() (byte, error) {
 // ErrMessageTooBig, found while inflating: a small message that would
 // inflate to gigabytes costs at most about twice limit in allocations and
 // the work of inflating limit bytes. Data that does not inflate gives
-// ErrDeflate.
+// ErrDeflate, unless what inflates before the fault is already over the
+// limit.
 func inflate(compressed []byte, limit int64) ([]byte, error) {
 	in, _ := inflaterPool.Get().(*inflater)
 	if in == nil {
@@ -127,17 +128,18 @@ func inflate(compressed []byte, limit int64) ([]byte, error) {
 		}
 		n, err := in.r.Read(out[len(out):cap(out)])
 		out = out[:len(out)+n]
+		// Too big wins over data found corrupt further on, however
+		// the output was cut into reads.
+		if limit > 0 && int64(len(out)) > limit {
+			return nil, ErrMessageTooBig
+		}
 		if err == io.EOF {
-			break
+			return out, nil
 		}
 		if err != nil {
 			return nil, ErrDeflate
 		}
 	}
-	if limit > 0 && int64(len(out)) > limit {
-		return nil, ErrMessageTooBig
-	}
-	return out, nil
 }
 
 // deflater is a pooled compressor writing to the end of a slice.
