@@ -15,8 +15,8 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// The WebSocket reader is ours, not gorilla's (gorilla does the HTTP
-// upgrade): it is what lets an idle connection cost little. While nothing
+// The WebSocket reader is ours, not gorilla's (so is the handshake, in
+// wsaccept.go): it is what lets an idle connection cost little. While nothing
 // is buffered the reader holds no buffer (it takes one from a pool when
 // bytes arrive) and waits for them in the runtime's poller directly, a
 // shallow call chain, so the goroutine's stack shrinks back at the next

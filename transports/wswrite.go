@@ -194,7 +194,7 @@ func (ws *WebSocket) extendWriteDeadline() error {
 		return nil
 	}
 	ws.deadline = now.Add(ws.writeTimeout)
-	return ws.netConn.SetWriteDeadline(ws.deadline) // gorilla's own deadline only covers its writes
+	return ws.netConn.SetWriteDeadline(ws.deadline)
 }
 
 // payloadLen is the length of p's frame payload.
