@@ -3,6 +3,7 @@ package transports
 import (
 	"bytes"
 	"compress/flate"
+	"crypto/tls"
 	"encoding/base64"
 	"io"
 	"math/rand/v2"
@@ -429,5 +430,29 @@ func TestDeflateParked(t *testing.T) {
 func TestDeflateErrorIsNotAPeerClose(t *testing.T) {
 	if IsPeerClose(ErrDeflate) || closeCode(ErrDeflate) != websocket.CloseInvalidFramePayloadData {
 		t.Error("ErrDeflate: taken for a peer close, or not answered with 1007")
+	}
+}
+
+// TestDeflateTLS: over TLS (the buffered reader, the blocking writer),
+// compressed messages both ways.
+func TestDeflateTLS(t *testing.T) {
+	d := &websocket.Dialer{HandshakeTimeout: wsTimeout, EnableCompression: true, TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
+	ws, client := startWSPair(t, deflateConfig(), d, true)
+	if !ws.Deflate() {
+		t.Fatal("permessage-deflate not negotiated over TLS")
+	}
+	big := append([]byte("4"), text(30000)...)
+	clientWrite(t, client, websocket.TextMessage, big)
+	expectPacket(t, ws, textPacket(string(big[1:])))
+	if taken, _, _ := ws.TryWritePackets([]codec.Packet{textPacket(string(big[1:]))}); taken {
+		t.Fatal("TryWritePackets took packets on TLS")
+	}
+	if err := ws.WritePackets([]codec.Packet{textPacket(string(big[1:])), textPacket("small")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range [][]byte{big, []byte("4small")} {
+		if _, got, err := clientRead(t, client); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("client read %q, %v; want %q", trunc(got), err, trunc(want))
+		}
 	}
 }
