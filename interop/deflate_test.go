@@ -169,3 +169,36 @@ func TestDeflateSocketIO(t *testing.T) {
 		})
 	}
 }
+
+// TestDeflateClientV2: socket.io-client 2.5 in Node (Engine.IO 3: its ws
+// offers the extension too) against AllowEIO3 with every message
+// compressed (a negative Threshold: the scenarios' messages are small),
+// v3 frames included: the basic and rooms scenarios of v2/scenario.js
+// pass, and every data frame from the server is compressed.
+func TestDeflateClientV2(t *testing.T) {
+	env := requireV2(t)
+	conns := map[string]int{"basic": 1, "rooms": 3}
+	for _, scenario := range []string{"basic", "rooms"} {
+		for _, mode := range []string{"websocket", "upgrade"} {
+			t.Run(scenario+"/"+mode, func(t *testing.T) {
+				opts := session.Options{PerMessageDeflate: &session.Deflate{Threshold: -1}}
+				if mode == "websocket" {
+					opts.Transports = []string{"websocket"}
+				}
+				var wire v2Wire
+				ts := newV2Server(t, opts, &wire)
+				p := startSpyProxy(t, ts.Listener.Addr().String())
+				res := env.runScenario(t, "scenario.js", "http://"+p.Addr(), "--transport="+mode, "--scenario="+scenario)
+				if res.str("scenario") != scenario {
+					t.Fatalf("result %v", res)
+				}
+				c := p.Counts()
+				t.Logf("wire: %+v", c)
+				checkNegotiated(t, c, mode, conns[scenario])
+				if c.ServerFrames == 0 || c.ServerCompressed != c.ServerFrames {
+					t.Errorf("%d of %d data frames from the server compressed, want all", c.ServerCompressed, c.ServerFrames)
+				}
+			})
+		}
+	}
+}
