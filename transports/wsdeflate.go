@@ -155,8 +155,8 @@ func (d *deflater) Write(p []byte) (int, error) {
 
 // deflaterPools hold compressors by level (index level+2, from
 // flate.HuffmanOnly to flate.BestCompression). A compress/flate Writer
-// weighs about 640 KiB whatever its level, so there are only as many as
-// goroutines compressing at the same moment.
+// weighs over 640 KiB whatever its level (1.2 MiB at BestSpeed), so there
+// are only as many as goroutines compressing at the same moment.
 var deflaterPools [flate.BestCompression + 3]sync.Pool
 
 // appendDeflated appends the compressed form of prefix followed by data to
