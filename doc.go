@@ -64,7 +64,10 @@
 // MaxBufferedPackets and MaxBufferedBytes per outgoing queue,
 // ConnectTimeout for connections that join no namespace. Malformed input
 // closes that connection only ("parse error"), never panics and never
-// affects others. Session ids are 120 bits from crypto/rand. Middleware
+// affects others. With session.Options.PerMessageDeflate, MaxPayload bounds
+// a compressed message once inflated, checked while inflating, so a small
+// message that would inflate to gigabytes costs at most about twice
+// MaxPayload. Session ids are 120 bits from crypto/rand. Middleware
 // error messages are sent to the client: do not put internal details in
 // them.
 //

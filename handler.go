@@ -165,6 +165,21 @@ func NewServer(opts *Options) *Server {
 	return s
 }
 
+// shareFrames gives each packet of a broadcast to several sockets a memo
+// that the copies queued on every session share: with permessage-deflate,
+// the first connection to write a packet compresses it and the others
+// send the same bytes. Without it there is nothing to share.
+func (s *Server) shareFrames(pkts []codec.Packet) {
+	if s.opts.PerMessageDeflate == nil {
+		return
+	}
+	for i := range pkts {
+		if !pkts[i].NoCompress {
+			pkts[i].Memo = new(codec.Memo)
+		}
+	}
+}
+
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.isLegacyRequest(r) {

@@ -356,9 +356,16 @@ func (a *MemoryAdapter) broadcast(p *codec.SocketPacket, opts BroadcastOptions, 
 		a.log.appendLocked(pkts, opts, time.Now())
 		socks := a.selectSockets(opts)
 		deferred := len(socks) > 1
+		live := pkts
+		if deferred && a.nsp.srv.opts.PerMessageDeflate != nil {
+			// The log keeps pkts without the memo: what the connections
+			// compress must not stay in the log, outside its MaxBytes.
+			live = slices.Clone(pkts)
+			a.nsp.srv.shareFrames(live)
+		}
 		var notify []*Socket
 		for _, s := range socks {
-			if s.deliverQuiet(pkts, false, deferred) {
+			if s.deliverQuiet(live, false, deferred) {
 				notify = append(notify, s)
 			}
 		}
@@ -397,6 +404,9 @@ func (a *MemoryAdapter) deliverTo(pkts []codec.Packet, p *codec.SocketPacket, op
 	// To one socket, write at once as its own emits do; to many, only
 	// queue (session.Session.Enqueue), so that a burst shares writes.
 	deferred := len(socks) > 1
+	if deferred {
+		a.nsp.srv.shareFrames(pkts)
+	}
 	for _, s := range socks {
 		s.deliver(pkts, opts.Flags.Volatile, deferred, event, args)
 	}

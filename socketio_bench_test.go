@@ -2,6 +2,7 @@ package socketio_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http/httptest"
 	"sync"
@@ -13,6 +14,7 @@ import (
 
 	socketio "github.com/gosio/socketio"
 	"github.com/gosio/socketio/internal/eiotest"
+	"github.com/gosio/socketio/internal/framespy"
 	"github.com/gosio/socketio/session"
 )
 
@@ -91,10 +93,15 @@ func benchServer(b *testing.B) (*socketio.Server, string, <-chan *socketio.Socke
 
 // benchServerWith is benchServer with csr as ConnectionStateRecovery.
 func benchServerWith(b *testing.B, csr *socketio.ConnectionStateRecovery) (*socketio.Server, string, <-chan *socketio.Socket) {
+	return benchServerDeflate(b, csr, nil)
+}
+
+// benchServerDeflate is benchServerWith with PerMessageDeflate.
+func benchServerDeflate(b *testing.B, csr *socketio.ConnectionStateRecovery, deflate *session.Deflate) (*socketio.Server, string, <-chan *socketio.Socket) {
 	b.Helper()
 	socks := make(chan *socketio.Socket, 1024)
 	srv := socketio.NewServer(&socketio.Options{
-		Options:                 session.Options{PingInterval: time.Minute, PingTimeout: time.Minute},
+		Options:                 session.Options{PingInterval: time.Minute, PingTimeout: time.Minute, PerMessageDeflate: deflate},
 		ErrorHandler:            func(err error) { b.Errorf("server error: %v", err) },
 		ConnectionStateRecovery: csr,
 	})
@@ -155,24 +162,74 @@ func BenchmarkEmitOneSocket(b *testing.B) {
 // one broadcast (encoded once, queued on 1000 sessions and written by
 // their writers); every 16 broadcasts the benchmark waits until every
 // client has received them all.
-func BenchmarkBroadcast1000(b *testing.B) { benchBroadcast1000(b, nil) }
+func BenchmarkBroadcast1000(b *testing.B) { benchBroadcast1000(b, broadcastBench{}) }
 
 // BenchmarkBroadcast1000Recovery is BenchmarkBroadcast1000 with connection
 // state recovery on: each broadcast also gets an offset and is recorded in
 // the packet log, under its lock.
 func BenchmarkBroadcast1000Recovery(b *testing.B) {
-	benchBroadcast1000(b, &socketio.ConnectionStateRecovery{})
+	benchBroadcast1000(b, broadcastBench{csr: &socketio.ConnectionStateRecovery{}})
 }
 
-func benchBroadcast1000(b *testing.B, csr *socketio.ConnectionStateRecovery) {
-	const clients = 1000
-	srv, base, socks := benchServerWith(b, csr)
-	d := &websocket.Dialer{
-		NetDialContext:   (&net.Dialer{}).DialContext,
-		HandshakeTimeout: 30 * time.Second,
-		ReadBufferSize:   1024,
-		WriteBufferSize:  256,
+// BenchmarkBroadcast1000Deflate is BenchmarkBroadcast1000 with
+// PerMessageDeflate on the server and offered by every client: the event
+// is under the threshold, so this is what deflate costs messages it does
+// not compress.
+func BenchmarkBroadcast1000Deflate(b *testing.B) {
+	benchBroadcast1000(b, broadcastBench{deflate: true})
+}
+
+// BenchmarkBroadcast1000Large broadcasts a typical 2 KiB JSON event
+// (benchLarge) instead, without compression; BenchmarkBroadcast1000LargeDeflate
+// with PerMessageDeflate (compressed once per broadcast). Every benchmark
+// reports the payload bytes one client received per event (wire-B/event).
+// With deflate, allocs/op counts the clients' inflating too: gorilla's
+// reader allocates for every compressed message it reads (the server's
+// writes allocate nothing per recipient).
+func BenchmarkBroadcast1000Large(b *testing.B) {
+	benchBroadcast1000(b, broadcastBench{large: true})
+}
+
+func BenchmarkBroadcast1000LargeDeflate(b *testing.B) {
+	benchBroadcast1000(b, broadcastBench{large: true, deflate: true})
+}
+
+// broadcastBench configures benchBroadcast1000.
+type broadcastBench struct {
+	csr     *socketio.ConnectionStateRecovery
+	deflate bool // server and clients
+	large   bool // benchLarge instead of a benchMsg
+}
+
+// benchLarge is a typical 2 KiB JSON event: a page of chat history.
+func benchLarge() []benchMsg {
+	var page []benchMsg
+	words := []string{"hello", "world", "lunch?", "ok", "see you at the meeting", "thanks!", "on my way", "+1"}
+	for i := 0; i < 33; i++ {
+		page = append(page, benchMsg{User: fmt.Sprintf("user%d", i*7%13), Text: words[i%len(words)] + " " + words[(i*3)%len(words)], TS: 1700000000000 + int64(i)*61_337})
 	}
+	return page
+}
+
+func benchBroadcast1000(b *testing.B, cfg broadcastBench) {
+	const clients = 1000
+	var deflate *session.Deflate
+	if cfg.deflate {
+		deflate = &session.Deflate{}
+	}
+	srv, base, socks := benchServerDeflate(b, cfg.csr, deflate)
+	d := &websocket.Dialer{
+		NetDialContext:    (&net.Dialer{}).DialContext,
+		HandshakeTimeout:  30 * time.Second,
+		ReadBufferSize:    1024,
+		WriteBufferSize:   256,
+		EnableCompression: cfg.deflate,
+	}
+	// One client's bytes are counted (all of them would make the clients'
+	// reads contend on the spy's lock).
+	var spy framespy.Spy
+	spied := *d
+	spied.NetDialContext = spy.DialContext
 	drainers := make([]*benchDrainer, clients)
 	errs := make([]error, clients)
 	var wg sync.WaitGroup
@@ -183,7 +240,11 @@ func benchBroadcast1000(b *testing.B, csr *socketio.ConnectionStateRecovery) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			drainers[i], errs[i] = dialDrainer(base, d)
+			dd := d
+			if i == 0 {
+				dd = &spied
+			}
+			drainers[i], errs[i] = dialDrainer(base, dd)
 		}()
 	}
 	wg.Wait()
@@ -206,8 +267,12 @@ func benchBroadcast1000(b *testing.B, csr *socketio.ConnectionStateRecovery) {
 			b.Fatalf("%d sockets connected, want %d", i, clients)
 		}
 	}
-	msg := benchMsg{User: "alice", Text: "hello, world", TS: 1700000000000}
+	var msg any = benchMsg{User: "alice", Text: "hello, world", TS: 1700000000000}
+	if cfg.large {
+		msg = benchLarge()
+	}
 	const window = 16
+	before := spy.Counts().ServerPayloadBytes
 	b.ReportAllocs()
 	b.ResetTimer()
 	var sent int64
@@ -225,6 +290,8 @@ func benchBroadcast1000(b *testing.B, csr *socketio.ConnectionStateRecovery) {
 	for _, dr := range drainers {
 		dr.waitEvents(b, sent)
 	}
+	b.StopTimer()
+	b.ReportMetric(float64(spy.Counts().ServerPayloadBytes-before)/float64(sent), "wire-B/event")
 }
 
 // BenchmarkAckRoundTrip measures one client event with an ack, answered by

@@ -60,6 +60,12 @@ func (t PacketType) String() string {
 // API; the zero value lets the transport compress, as Node's does by
 // default).
 //
+// Memo, when non-nil, is shared by the copies of a packet queued on many
+// connections (a broadcast): what a transport derives from Data for the
+// wire, such as its compressed frame, is computed by the first connection
+// that needs it and reused by the others. Nil means each connection works
+// on its own.
+//
 // Packets are values; Data is shared, never copied, by the encoders and the
 // session queues, so it must not be modified once handed over.
 type Packet struct {
@@ -67,6 +73,7 @@ type Packet struct {
 	Data       []byte
 	Binary     bool
 	NoCompress bool
+	Memo       *Memo
 }
 
 // ErrInvalidPacket is wrapped by every decoding error.

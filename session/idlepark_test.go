@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gosio/socketio/internal/eiotest"
+	"github.com/gosio/socketio/internal/framespy"
 	"github.com/gosio/socketio/session"
 )
 
@@ -247,4 +248,25 @@ func TestIdleParkDisabled(t *testing.T) {
 		t.Fatalf("client close: %v", err)
 	}
 	ss.waitClosed(t, session.ReasonTransportClose)
+}
+
+// TestIdleParkDeflate: a parked session with permessage-deflate resumes
+// on a compressed message and answers compressed: the inflater and the
+// compressor are borrowed per message, nothing is held while parked.
+func TestIdleParkDeflate(t *testing.T) {
+	waitReaders(t, 0, "sessions of earlier tests still reading")
+	e := newEnv(t, envConfig{opts: &session.Options{
+		IdleParkAfter:     parkPeriod,
+		PingTimeout:       pongWindow,
+		PerMessageDeflate: &session.Deflate{},
+	}})
+	var spy framespy.Spy
+	c := e.dialWith(t, eiotest.ModeWebSocket, e.spyConfig(&spy))
+	for i := range 3 {
+		waitReaders(t, 0, "the idle session should park")
+		roundTrip(t, c, fmt.Sprintf("%d %s", i, bytes.Repeat([]byte("parked and compressed "), 100)))
+	}
+	if n := spy.Counts(); n.ServerCompressed != 3 || n.ClientCompressed < 3 {
+		t.Errorf("compressed frames: %d from the server, %d from the client; want 3 and 3 or more", n.ServerCompressed, n.ClientCompressed)
+	}
 }

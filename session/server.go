@@ -174,7 +174,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 	maxPayload := s.cfg.maxPayloadFor(r.Context())
 	var ws *transports.WebSocket
 	if transport == transports.NameWebSocket {
-		// On failure gorilla has answered the request already.
+		// On failure Upgrade has answered the request already.
 		if ws, err = transports.Upgrade(w, r, s.cfg.wsConfigFor(maxPayload)); err != nil {
 			return
 		}

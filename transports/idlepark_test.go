@@ -98,7 +98,13 @@ type parkHarness struct {
 // connection is closed and the loops are awaited.
 func newParkHarness(t *testing.T, after time.Duration) *parkHarness {
 	t.Helper()
-	ws, client := newWSPair(t, WebSocketConfig{}, nil)
+	return newParkHarnessWith(t, after, WebSocketConfig{}, nil)
+}
+
+// newParkHarnessWith is newParkHarness with a configuration and dialer.
+func newParkHarnessWith(t *testing.T, after time.Duration, cfg WebSocketConfig, dialer *websocket.Dialer) *parkHarness {
+	t.Helper()
+	ws, client := newWSPair(t, cfg, dialer)
 	h := &parkHarness{
 		t:       t,
 		ws:      ws,

@@ -17,8 +17,9 @@ import (
 
 // WebSocket is the Engine.IO WebSocket transport: one Engine.IO packet per
 // frame, text packets as text frames ("4hello"), binary messages as binary
-// frames with no type byte. gorilla/websocket performs the HTTP upgrade;
-// frames are read (wsread.go) and written here, on the connection itself.
+// frames with no type byte. The handshake (wsaccept.go), the reading
+// (wsread.go) and the writing (wswrite.go) of frames are ours, on the
+// connection itself; gorilla/websocket lends its close codes and errors.
 //
 // Concurrency: one goroutine may call ReadPacket while another calls
 // WritePackets; TryWritePackets and Close may be called from any goroutine
@@ -44,6 +45,10 @@ type WebSocket struct {
 	// Engine.IO v3 framing (SetV3), set before the connection is used.
 	v3, b64 bool
 
+	// deflate is set when permessage-deflate was negotiated: messages of
+	// at least deflate.Threshold bytes are compressed (wsdeflate.go).
+	deflate *DeflateConfig
+
 	// Non-blocking writes (TryWritePackets), plain sockets only.
 	raw        syscall.RawConn       // nil: TryWritePackets never takes packets
 	rawWriteFn func(fd uintptr) bool // rawWrite, bound once
@@ -54,57 +59,52 @@ type WebSocket struct {
 
 // WebSocketConfig configures Upgrade.
 type WebSocketConfig struct {
-	// MaxPayload is the largest message accepted from the peer, in bytes. A
-	// larger frame fails ReadPacket and the connection is closed with status
-	// 1009 (message too big). Zero means no limit (not recommended).
+	// MaxPayload is the largest message accepted from the peer, in bytes
+	// (after inflating, for a compressed one). A larger message fails
+	// ReadPacket and the connection is closed with status 1009 (message
+	// too big). Zero means no limit (not recommended).
 	MaxPayload int64
 	// WriteTimeout bounds each WritePackets call; zero means no deadline.
 	WriteTimeout time.Duration
 	// ReadBufferSize sizes the read buffer kept by connections that cannot
 	// be read through the runtime poller directly (TLS): zero means 512
 	// bytes. Plain TCP connections borrow a pooled buffer only while bytes
-	// are arriving. WriteBufferSize is gorilla's handshake write buffer.
+	// are arriving. WriteBufferSize is not used any more: the handshake
+	// response is written by itself, and frames are built in pooled
+	// buffers.
 	ReadBufferSize, WriteBufferSize int
+	// Deflate, when non-nil, accepts the permessage-deflate extension
+	// (RFC 7692) from clients that offer it; see DeflateConfig. Nil
+	// declines every offer.
+	Deflate *DeflateConfig
 }
 
-// writeBufferPool lets idle connections hold no write buffer: gorilla takes
-// one from the pool only while a message is being written.
-var writeBufferPool = &sync.Pool{}
-
-// Upgrade performs the WebSocket handshake on an HTTP request. Origin
-// policy is the caller's business (the HTTP middleware enforces it before
-// the request gets here), so the upgrader accepts any Origin.
+// Upgrade performs the WebSocket handshake on an HTTP request (wsaccept.go).
+// Origin policy is the caller's business (the HTTP middleware enforces it
+// before the request gets here), so any Origin is accepted.
 //
-// On failure gorilla has already answered the request with an HTTP error.
+// On failure the request has already been answered with an HTTP error.
 func Upgrade(w http.ResponseWriter, r *http.Request, cfg WebSocketConfig) (*WebSocket, error) {
-	rb, wb := cfg.ReadBufferSize, cfg.WriteBufferSize
+	return accept(w, r, cfg)
+}
+
+// newWebSocket wraps a connection whose handshake is done.
+func newWebSocket(netConn net.Conn, cfg WebSocketConfig) *WebSocket {
+	rb := cfg.ReadBufferSize
 	if rb <= 0 {
 		rb = 512 // frame headers and small messages; larger ones are read through
 	}
-	if wb <= 0 {
-		wb = 4096
-	}
-	up := websocket.Upgrader{
-		ReadBufferSize:  rb,
-		WriteBufferSize: wb,
-		WriteBufferPool: writeBufferPool,
-		CheckOrigin:     func(*http.Request) bool { return true },
-	}
-	conn, err := up.Upgrade(w, r, nil)
-	if err != nil {
-		return nil, err
-	}
-	// From here on gorilla's Conn is dropped: the upgrade refuses a client
-	// that sent bytes before it completed, so nothing is left in its
-	// buffers, and frames are read and written on the connection itself.
-	ws := &WebSocket{netConn: conn.NetConn(), writeTimeout: cfg.WriteTimeout}
+	ws := &WebSocket{netConn: netConn, writeTimeout: cfg.WriteTimeout}
 	ws.fr = newFrameReader(ws.netConn, cfg.MaxPayload, rb, ws.answerControl)
 	if ws.fr.raw != nil {
 		ws.raw = ws.fr.raw
 		ws.rawWriteFn = ws.rawWrite
 	}
-	return ws, nil
+	return ws
 }
+
+// Deflate reports whether the connection negotiated permessage-deflate.
+func (ws *WebSocket) Deflate() bool { return ws.deflate != nil }
 
 // SetV3 switches the connection to Engine.IO v3 framing: binary frames
 // carry a leading type byte, and a text frame "b4<base64>" is a binary
@@ -192,7 +192,7 @@ const (
 
 // IsWebSocketRequest reports whether r asks for a WebSocket upgrade.
 func IsWebSocketRequest(r *http.Request) bool {
-	return websocket.IsWebSocketUpgrade(r)
+	return headerHasToken(r.Header, "Connection", "upgrade") && headerHasToken(r.Header, "Upgrade", "websocket")
 }
 
 func (ws *WebSocket) String() string { return fmt.Sprintf("websocket(%s)", ws.netConn.RemoteAddr()) }

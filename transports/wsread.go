@@ -15,8 +15,8 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// The WebSocket reader is ours, not gorilla's (gorilla does the HTTP
-// upgrade): it is what lets an idle connection cost little. While nothing
+// The WebSocket reader is ours, not gorilla's (so is the handshake, in
+// wsaccept.go): it is what lets an idle connection cost little. While nothing
 // is buffered the reader holds no buffer (it takes one from a pool when
 // bytes arrive) and waits for them in the runtime's poller directly, a
 // shallow call chain, so the goroutine's stack shrinks back at the next
@@ -54,6 +54,8 @@ func closeCode(err error) int {
 		return websocket.CloseInvalidFramePayloadData
 	case ErrMessageTooBig:
 		return websocket.CloseMessageTooBig
+	case ErrDeflate:
+		return websocket.CloseInvalidFramePayloadData
 	}
 	return 0
 }
@@ -96,7 +98,13 @@ type frameReader struct {
 	ownBuf  bool
 	msg     []byte // a fragmented message being assembled
 	msgOp   byte   // its opcode; 0 when none is in progress
+	msgRSV1 bool   // it is compressed
 	control func(op byte, payload []byte) error
+
+	// inflate is set when permessage-deflate was negotiated: a data
+	// message whose first frame has RSV1 set is compressed. Set before
+	// the reader is used.
+	inflate bool
 
 	// Parking (see ParkWhenIdle); park is nil when disabled. Atomic:
 	// enabled by the session once the reader runs, read by Close.
@@ -229,12 +237,12 @@ func (fr *frameReader) release() {
 func (fr *frameReader) next() (byte, []byte, error) {
 	for {
 		fr.boundary = fr.msgOp == 0
-		op, fin, payload, err := fr.frame()
+		op, fin, rsv1, payload, err := fr.frame()
 		if err == errParked {
 			return 0, nil, err // resume owns the reader now
 		}
 		if err != nil {
-			fr.msg, fr.msgOp = nil, 0
+			fr.msg, fr.msgOp, fr.msgRSV1 = nil, 0, false
 			fr.release()
 			if err == io.EOF {
 				err = errPeerEOF
@@ -253,15 +261,22 @@ func (fr *frameReader) next() (byte, []byte, error) {
 			return 0, nil, fr.peerClose(payload)
 		}
 		if op == opContinuation {
-			op = fr.msgOp
+			op, rsv1 = fr.msgOp, fr.msgRSV1
 			payload = append(fr.msg, payload...)
 		}
 		if !fin {
-			fr.msg, fr.msgOp = payload, op
+			fr.msg, fr.msgOp, fr.msgRSV1 = payload, op, rsv1
 			continue
 		}
-		fr.msg, fr.msgOp = nil, 0
+		fr.msg, fr.msgOp, fr.msgRSV1 = nil, 0, false
 		fr.release()
+		if rsv1 {
+			// The frames' payloads were bounded by MaxPayload as they
+			// arrived; the inflated message is bounded while inflating.
+			if payload, err = inflate(payload, fr.maxPayload); err != nil {
+				return 0, nil, err
+			}
+		}
 		if op == opText && !utf8.Valid(payload) {
 			return 0, nil, ErrInvalidUTF8
 		}
@@ -272,16 +287,20 @@ func (fr *frameReader) next() (byte, []byte, error) {
 	}
 }
 
-// frame reads one frame and unmasks its payload.
-func (fr *frameReader) frame() (op byte, fin bool, payload []byte, err error) {
+// frame reads one frame and unmasks its payload. rsv1 reports a
+// compressed message's first frame.
+func (fr *frameReader) frame() (op byte, fin, rsv1 bool, payload []byte, err error) {
 	if err := fr.ensure(2); err != nil {
-		return 0, false, nil, err
+		return 0, false, false, nil, err
 	}
 	fr.boundary = false
 	b := (*fr.buf)[fr.r:]
-	fin, op = b[0]&0x80 != 0, b[0]&0x0f
-	if b[0]&0x70 != 0 || b[1]&0x80 == 0 { // no extension is negotiated; clients must mask
-		return 0, false, nil, ErrProtocol
+	fin, op, rsv1 = b[0]&0x80 != 0, b[0]&0x0f, b[0]&0x40 != 0
+	// RSV1 is permessage-deflate's (RFC 7692 §6), valid only when it was
+	// negotiated, and only on the first frame of a data message; RSV2 and
+	// RSV3 belong to no extension we accept. Clients must mask.
+	if b[0]&0x30 != 0 || (rsv1 && (!fr.inflate || (op != opText && op != opBinary))) || b[1]&0x80 == 0 {
+		return 0, false, false, nil, ErrProtocol
 	}
 	hl := 2 + 4
 	switch b[1] & 0x7f {
@@ -291,7 +310,7 @@ func (fr *frameReader) frame() (op byte, fin bool, payload []byte, err error) {
 		hl += 8
 	}
 	if err := fr.ensure(hl); err != nil {
-		return 0, false, nil, err
+		return 0, false, false, nil, err
 	}
 	b = (*fr.buf)[fr.r:]
 	var n uint64
@@ -310,31 +329,31 @@ func (fr *frameReader) frame() (op byte, fin bool, payload []byte, err error) {
 	switch op {
 	case opClose, opPing, opPong:
 		if !fin || n > 125 {
-			return 0, false, nil, ErrProtocol
+			return 0, false, false, nil, ErrProtocol
 		}
 	case opText, opBinary:
 		if fr.msgOp != 0 {
-			return 0, false, nil, ErrProtocol // a new message inside a fragmented one
+			return 0, false, false, nil, ErrProtocol // a new message inside a fragmented one
 		}
 	case opContinuation:
 		if fr.msgOp == 0 {
-			return 0, false, nil, ErrProtocol
+			return 0, false, false, nil, ErrProtocol
 		}
 	default:
-		return 0, false, nil, ErrProtocol
+		return 0, false, false, nil, ErrProtocol
 	}
 	if n >= 1<<63 {
-		return 0, false, nil, ErrProtocol // the most significant bit must be 0
+		return 0, false, false, nil, ErrProtocol // the most significant bit must be 0
 	}
 	if op < opClose && fr.maxPayload > 0 && n+uint64(len(fr.msg)) > uint64(fr.maxPayload) {
-		return 0, false, nil, ErrMessageTooBig
+		return 0, false, false, nil, ErrMessageTooBig
 	}
 	payload, err = fr.payload(int64(n))
 	if err != nil {
-		return 0, false, nil, err
+		return 0, false, false, nil, err
 	}
 	maskBytes(key, payload)
-	return op, fin, payload, nil
+	return op, fin, rsv1, payload, nil
 }
 
 // payload reads the n bytes of a frame's payload into a new slice.

@@ -2,6 +2,7 @@ package transports
 
 import (
 	"bytes"
+	"compress/flate"
 	"errors"
 	"io"
 	"net"
@@ -64,17 +65,21 @@ type refEvent struct {
 // ends them. It checks each frame in the reader's order: the first two
 // header bytes (RSV bits, mask), the rest of the header, the opcode
 // against the message in progress, the length, MaxPayload, the payload;
-// at the end of the input the error is the 1006 of a TCP end.
-func refParse(in []byte, maxPayload int64) ([]refEvent, error) {
+// at the end of the input the error is the 1006 of a TCP end. With
+// deflate (permessage-deflate negotiated), RSV1 on the first frame of a
+// data message marks it compressed, and it is inflated by refInflate.
+func refParse(in []byte, maxPayload int64, deflate bool) ([]refEvent, error) {
 	var evs []refEvent
 	var msg []byte
 	var msgOp byte
+	var msgRSV1 bool
 	for {
 		if len(in) < 2 {
 			return evs, errPeerEOF
 		}
 		fin, rsv, op, masked := in[0]>>7 == 1, (in[0]>>4)&7, in[0]&0xf, in[1]>>7 == 1
-		if rsv != 0 || !masked {
+		rsv1 := rsv == 4
+		if (rsv != 0 && !rsv1) || (rsv1 && (!deflate || (op != opText && op != opBinary))) || !masked {
 			return evs, ErrProtocol
 		}
 		var n uint64
@@ -152,12 +157,18 @@ func refParse(in []byte, maxPayload int64) ([]refEvent, error) {
 			}
 			return evs, &websocket.CloseError{Code: code, Text: string(p[2:])}
 		case opText, opBinary:
-			msg, msgOp = p, op
+			msg, msgOp, msgRSV1 = p, op, rsv1
 		default:
 			msg = append(msg, p...)
 		}
 		if !fin {
 			continue
+		}
+		if msgRSV1 {
+			var err error
+			if msg, err = refInflate(msg, maxPayload); err != nil {
+				return evs, err
+			}
 		}
 		if msgOp == opText && !utf8.Valid(msg) {
 			return evs, ErrInvalidUTF8
@@ -165,6 +176,25 @@ func refParse(in []byte, maxPayload int64) ([]refEvent, error) {
 		evs = append(evs, refEvent{msgOp, msg})
 		msg, msgOp = nil, 0
 	}
+}
+
+// refInflate inflates a compressed message the plain way: the 00 00 ff ff
+// the sender removed and an empty final block appended, read through a
+// LimitReader of maxPayload+1 bytes. Output over the limit makes the
+// message too big even if the data turns out corrupt further on.
+func refInflate(msg []byte, maxPayload int64) ([]byte, error) {
+	src := append(bytes.Clone(msg), 0, 0, 0xff, 0xff, 1, 0, 0, 0xff, 0xff)
+	out, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(src)), maxPayload+1))
+	if int64(len(out)) > maxPayload {
+		return nil, ErrMessageTooBig // whatever comes after
+	}
+	if err != nil {
+		return nil, ErrDeflate
+	}
+	if out == nil {
+		out = []byte{}
+	}
+	return out, nil
 }
 
 func sameReadError(a, b error) bool {
@@ -182,90 +212,145 @@ func sameReadError(a, b error) bool {
 // the events and final error of refParse. Messages already returned must
 // not change as the reader goes on (no aliasing of its buffer).
 func FuzzFrameReader(f *testing.F) {
-	const maxPayload = 1 << 16
 	for _, s := range fuzzSeeds() {
 		f.Add(s, uint64(1), uint16(0))
 		f.Add(s, uint64(0x9e3779b97f4a7c15), uint16(14))
 	}
 	f.Add(concat(cframe(finBit|opText, bytes.Repeat([]byte("4"), 300)), cframe(finBit|opBinary, []byte{1})), uint64(7), uint16(64))
 	f.Fuzz(func(t *testing.T, data []byte, seed uint64, bufSize uint16) {
-		conn := &chunkConn{data: data, maxChunk: 1 + int(seed>>56)%300, rng: seed | 1}
-		var events []refEvent
-		fr := newFrameReader(conn, maxPayload, int(bufSize%5000), func(op byte, payload []byte) error {
-			if op != opPing && op != opPong {
-				t.Fatalf("control callback with opcode %#x", op)
-			}
-			if len(payload) > 125 {
-				t.Fatalf("control callback with %d bytes", len(payload))
-			}
-			events = append(events, refEvent{op, bytes.Clone(payload)})
-			return nil
-		})
-		if fr.raw != nil {
-			t.Fatal("raw reads on a chunkConn")
-		}
-		var returned [][]byte // the slices next returned, to check they stay intact
-		var err error
-		for calls := 0; ; calls++ {
-			// Every successful call consumes a frame of 6 bytes or more.
-			if calls > len(data)/6+1 {
-				t.Fatalf("next still returning after %d calls on %d bytes", calls, len(data))
-			}
-			var op byte
-			var msg []byte
-			op, msg, err = fr.next()
-			if err != nil {
-				if msg != nil || op != 0 {
-					t.Fatalf("next returned op %#x and %d bytes with error %v", op, len(msg), err)
-				}
-				break
-			}
-			if op != opText && op != opBinary {
-				t.Fatalf("next returned opcode %#x", op)
-			}
-			if len(msg) > maxPayload {
-				t.Fatalf("next returned %d bytes, over MaxPayload %d", len(msg), maxPayload)
-			}
-			if op == opText && !utf8.Valid(msg) {
-				t.Fatalf("next returned invalid UTF-8 text %q", msg)
-			}
-			returned = append(returned, msg)
-			events = append(events, refEvent{op, bytes.Clone(msg)})
-		}
-		switch err {
-		case ErrProtocol, ErrInvalidUTF8, ErrMessageTooBig:
-		default:
-			var ce *websocket.CloseError
-			if !errors.As(err, &ce) {
-				t.Fatalf("next failed with %v", err)
-			}
-		}
-		if conn.reads > len(data)+2 {
-			t.Fatalf("%d reads for %d bytes", conn.reads, len(data))
-		}
-
-		wantEvents, wantErr := refParse(data, maxPayload)
-		if !sameReadError(err, wantErr) {
-			t.Fatalf("final error %v, want %v", err, wantErr)
-		}
-		if len(events) != len(wantEvents) {
-			t.Fatalf("%d events, want %d", len(events), len(wantEvents))
-		}
-		for i, e := range events {
-			if e.op != wantEvents[i].op || !bytes.Equal(e.data, wantEvents[i].data) {
-				t.Fatalf("event %d: op %#x %q, want %#x %q", i, e.op, trunc(e.data), wantEvents[i].op, trunc(wantEvents[i].data))
-			}
-		}
-		j := 0
-		for _, e := range wantEvents {
-			if e.op == opText || e.op == opBinary {
-				if !bytes.Equal(returned[j], e.data) {
-					t.Fatalf("message %d changed after it was returned: %q, want %q", j, trunc(returned[j]), trunc(e.data))
-				}
-				j++
-			}
-		}
+		fuzzFrames(t, data, seed, bufSize, false)
 	})
+}
+
+// FuzzInflatingFrameReader is FuzzFrameReader on a connection that
+// negotiated permessage-deflate: compressed messages, whole or
+// fragmented, must come out as refParse inflates them, bounded by
+// MaxPayload once inflated (ErrMessageTooBig) and failing with ErrDeflate
+// on data that does not inflate; RSV1 where it is not allowed stays a
+// protocol error.
+func FuzzInflatingFrameReader(f *testing.F) {
+	for _, s := range append(fuzzSeeds(), deflateSeeds()...) {
+		f.Add(s, uint64(1), uint16(0))
+		f.Add(s, uint64(0x9e3779b97f4a7c15), uint16(14))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, seed uint64, bufSize uint16) {
+		fuzzFrames(t, data, seed, bufSize, true)
+	})
+}
+
+// fuzzFrames is the body of the frame reader fuzz targets.
+func fuzzFrames(t *testing.T, data []byte, seed uint64, bufSize uint16, deflate bool) {
+	const maxPayload = 1 << 16
+	conn := &chunkConn{data: data, maxChunk: 1 + int(seed>>56)%300, rng: seed | 1}
+	var events []refEvent
+	fr := newFrameReader(conn, maxPayload, int(bufSize%5000), func(op byte, payload []byte) error {
+		if op != opPing && op != opPong {
+			t.Fatalf("control callback with opcode %#x", op)
+		}
+		if len(payload) > 125 {
+			t.Fatalf("control callback with %d bytes", len(payload))
+		}
+		events = append(events, refEvent{op, bytes.Clone(payload)})
+		return nil
+	})
+	if fr.raw != nil {
+		t.Fatal("raw reads on a chunkConn")
+	}
+	fr.inflate = deflate
+	var returned [][]byte // the slices next returned, to check they stay intact
+	var err error
+	for calls := 0; ; calls++ {
+		// Every successful call consumes a frame of 6 bytes or more.
+		if calls > len(data)/6+1 {
+			t.Fatalf("next still returning after %d calls on %d bytes", calls, len(data))
+		}
+		var op byte
+		var msg []byte
+		op, msg, err = fr.next()
+		if err != nil {
+			if msg != nil || op != 0 {
+				t.Fatalf("next returned op %#x and %d bytes with error %v", op, len(msg), err)
+			}
+			break
+		}
+		if op != opText && op != opBinary {
+			t.Fatalf("next returned opcode %#x", op)
+		}
+		if len(msg) > maxPayload {
+			t.Fatalf("next returned %d bytes, over MaxPayload %d", len(msg), maxPayload)
+		}
+		if op == opText && !utf8.Valid(msg) {
+			t.Fatalf("next returned invalid UTF-8 text %q", msg)
+		}
+		returned = append(returned, msg)
+		events = append(events, refEvent{op, bytes.Clone(msg)})
+	}
+	switch err {
+	case ErrProtocol, ErrInvalidUTF8, ErrMessageTooBig, ErrDeflate:
+	default:
+		var ce *websocket.CloseError
+		if !errors.As(err, &ce) {
+			t.Fatalf("next failed with %v", err)
+		}
+	}
+	if conn.reads > len(data)+2 {
+		t.Fatalf("%d reads for %d bytes", conn.reads, len(data))
+	}
+
+	wantEvents, wantErr := refParse(data, maxPayload, deflate)
+	if !sameReadError(err, wantErr) {
+		t.Fatalf("final error %v, want %v", err, wantErr)
+	}
+	if len(events) != len(wantEvents) {
+		t.Fatalf("%d events, want %d", len(events), len(wantEvents))
+	}
+	for i, e := range events {
+		if e.op != wantEvents[i].op || !bytes.Equal(e.data, wantEvents[i].data) {
+			t.Fatalf("event %d: op %#x %q, want %#x %q", i, e.op, trunc(e.data), wantEvents[i].op, trunc(wantEvents[i].data))
+		}
+	}
+	j := 0
+	for _, e := range wantEvents {
+		if e.op == opText || e.op == opBinary {
+			if !bytes.Equal(returned[j], e.data) {
+				t.Fatalf("message %d changed after it was returned: %q, want %q", j, trunc(returned[j]), trunc(e.data))
+			}
+			j++
+		}
+	}
+}
+
+// deflateSeeds are compressed messages: whole, fragmented around control
+// frames, empty, ending in a final block, over MaxPayload once inflated,
+// corrupt, and RSV1 where it is not allowed.
+func deflateSeeds() [][]byte {
+	z := func(b []byte) []byte {
+		var out bytes.Buffer
+		w, _ := flate.NewWriter(&out, flate.BestSpeed)
+		w.Write(b)
+		w.Flush()
+		return out.Bytes()[:out.Len()-4]
+	}
+	big := z(append([]byte("4"), bytes.Repeat([]byte("fuzz me "), 1000)...))
+	var final bytes.Buffer
+	w, _ := flate.NewWriter(&final, flate.BestSpeed)
+	w.Write([]byte("4final"))
+	w.Close()
+	return [][]byte{
+		cframe(finBit|0x40|opText, z([]byte("4hello"))),
+		cframe(finBit|0x40|opBinary, z([]byte{1, 2, 3})),
+		cframe(finBit|0x40|opBinary, []byte{0}),
+		cframe(finBit|0x40|opText, final.Bytes()),
+		concat(cframe(0x40|opText, big[:10]), cframe(finBit|opPing, []byte("p")), cframe(opContinuation, big[10:20]), cframe(finBit|opContinuation, big[20:])),
+		cframe(finBit|0x40|opBinary, z(make([]byte, 1<<16+1))),
+		cframe(finBit|0x40|opBinary, z(make([]byte, 1<<16))),
+		cframe(finBit|0x40|opText, big[:len(big)/2]),
+		cframe(finBit|0x40|opText, []byte{0x07, 0}),
+		cframe(finBit|0x40|opText, z([]byte("4\xff"))),
+		concat(cframe(opText, []byte("4a")), cframe(finBit|0x40|opContinuation, []byte("b"))),
+		cframe(finBit|0x40|opPing, nil),
+		concat(cframe(finBit|0x40|opText, z([]byte("4one"))), cframe(finBit|opText, []byte("4two"))),
+	}
 }
 
 // fuzzSeeds are valid streams, fragmented messages and the protocol errors

@@ -194,7 +194,7 @@ func (ws *WebSocket) extendWriteDeadline() error {
 		return nil
 	}
 	ws.deadline = now.Add(ws.writeTimeout)
-	return ws.netConn.SetWriteDeadline(ws.deadline) // gorilla's own deadline only covers its writes
+	return ws.netConn.SetWriteDeadline(ws.deadline)
 }
 
 // payloadLen is the length of p's frame payload.
@@ -208,8 +208,12 @@ func (ws *WebSocket) payloadLen(p codec.Packet) int {
 	return len(p.Data)
 }
 
-// appendPacketFrame appends p as one frame.
+// appendPacketFrame appends p as one frame, compressed when the
+// connection negotiated permessage-deflate and p is large enough.
 func (ws *WebSocket) appendPacketFrame(buf []byte, p codec.Packet) []byte {
+	if ws.deflateWanted(p) {
+		return ws.appendDeflatedFrame(buf, p)
+	}
 	if ws.v3 && p.Binary {
 		if ws.b64 {
 			buf = appendFrameHeader(buf, opText, codec.EncodedLenV3(p))
@@ -231,7 +235,13 @@ func (ws *WebSocket) appendPacketFrame(buf []byte, p codec.Packet) []byte {
 // appendFrameHeader appends the header of a final, unmasked server frame
 // (RFC 6455 §5.2) of the given opcode and payload length.
 func appendFrameHeader(b []byte, opcode byte, n int) []byte {
-	b = append(b, 0x80|opcode)
+	return appendHeader(b, 0x80|opcode, n)
+}
+
+// appendHeader appends the header of an unmasked frame whose first byte
+// (FIN, RSV bits, opcode) is b0.
+func appendHeader(b []byte, b0 byte, n int) []byte {
+	b = append(b, b0)
 	switch {
 	case n < 126:
 		return append(b, byte(n))

@@ -144,6 +144,20 @@ func Dial(ctx context.Context, base string, mode eiotest.Mode) (*Client, error) 
 	return &Client{EIO: c}, nil
 }
 
+// DialConfig is Dial with an Engine.IO client configuration (a Dialer
+// that offers compression, say); a nil cfg.HTTP is a client without
+// keep-alive, as Dial's.
+func DialConfig(ctx context.Context, cfg eiotest.Config, mode eiotest.Mode) (*Client, error) {
+	if cfg.HTTP == nil {
+		cfg.HTTP = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	}
+	c, err := eiotest.Dial(ctx, cfg, mode)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{EIO: c}, nil
+}
+
 // DialV3 is Dial for a socket.io-client 2.x connection: Socket.IO
 // protocol 4 over Engine.IO 3 with the given framing. The server joins
 // such a connection to "/" by itself; its first packet is that CONNECT
