@@ -34,8 +34,6 @@ type wireFlags struct {
 // the options are merged, set them here:
 //
 //   - parser msgpack: sio.Parser = <the msgpack codec.Parser>
-//   - deflate: the permessage-deflate switch (threshold 1024) on
-//     sio.Options (session.Options) and on eio
 //
 // and drop the errors; nothing else in bench/server needs to change.
 func wireOptions(f wireFlags) (sio *socketio.Options, eio *session.Options, err error) {
@@ -48,7 +46,10 @@ func wireOptions(f wireFlags) (sio *socketio.Options, eio *session.Options, err 
 		return nil, nil, fmt.Errorf("-parser must be json or msgpack, not %q", f.parser)
 	}
 	if f.deflate {
-		return nil, nil, unavailable("-deflate")
+		// Our defaults: threshold 1024 as Node's, level flate.BestSpeed
+		// (Node's ws compresses at zlib's level 6).
+		sio.Options.PerMessageDeflate = &session.Deflate{}
+		eio.PerMessageDeflate = &session.Deflate{}
 	}
 	switch f.httpCompression {
 	case "", "on":
