@@ -370,10 +370,13 @@ func TestNodeRecovery(t *testing.T) {
 }
 
 // Node's heartbeat is answered on every transport: with a 100 ms ping
-// interval and timeout, the connection outlives many intervals.
+// interval the connection outlives many intervals. Node sends its next
+// ping only after the pong of the last one, so five pings prove five
+// pongs whatever the timeout; the timeout is wide for a loaded machine
+// (100 ms timed out under -race while other tests ran).
 func TestNodeHeartbeat(t *testing.T) {
 	forModes(t, func(t *testing.T, md mode) {
-		n := startNode(t, "PING_INTERVAL=100", "PING_TIMEOUT=100")
+		n := startNode(t, "PING_INTERVAL=100", "PING_TIMEOUT=2000")
 		m, up := newManager(t, n.url, md, nil)
 		pings := make(chan struct{}, 64)
 		m.OnPing(func() { pings <- struct{}{} })

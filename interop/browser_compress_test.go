@@ -86,6 +86,7 @@ func TestBrowserPollingCompression(t *testing.T) {
 		Polls         []struct {
 			Accept, Encoding string
 			Wire, Decoded    int
+			Unavailable      string // the body was gone (the reload)
 		}
 		Bundle []struct {
 			Status         int
@@ -105,6 +106,13 @@ func TestBrowserPollingCompression(t *testing.T) {
 	for _, p := range res.Polls {
 		if p.Accept == "" {
 			t.Errorf("a poll without Accept-Encoding: %+v", p)
+		}
+		if p.Unavailable != "" {
+			// Only the poll pending at a disconnect can be answered
+			// after its page is gone; the large responses were read
+			// before the page reported its result, and are counted
+			// below (two of each), so losing one of them fails there.
+			continue
 		}
 		switch {
 		case p.Encoding == "gzip" && p.Decoded > len(big) && p.Wire < p.Decoded/2:
