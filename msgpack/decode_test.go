@@ -261,10 +261,10 @@ func TestDecodeTyped(t *testing.T) {
 	}
 	want := Msg{
 		Name: "n", Count: 3, Big: 1<<63 + 1, Ratio: 0.5, Tags: []string{"a", "b"}, When: date,
-		Inner: Inner{Blob: []byte{1, 2}, Any: []byte{3}},
-		List:  []any{[]byte{4}, "x", map[string]any{"deep": []byte{5}}},
-		ByKey: map[string]any{"b": []byte{6}, "n": 1.0},
-		Raw:   json.RawMessage(`[true,{"z":1}]`),
+		Inner:  Inner{Blob: []byte{1, 2}, Any: []byte{3}},
+		List:   []any{[]byte{4}, "x", map[string]any{"deep": []byte{5}}},
+		ByKey:  map[string]any{"b": []byte{6}, "n": 1.0},
+		Raw:    json.RawMessage(`[true,{"z":1}]`),
 		Quoted: 42,
 		Embed:  map[string][]byte{"k": {7}},
 	}

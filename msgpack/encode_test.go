@@ -66,7 +66,7 @@ type ptrMarshaler struct{ v string }
 func (p *ptrMarshaler) MarshalJSON() ([]byte, error) { return json.Marshal("ptr:" + p.v) }
 
 type withPtrMarshaler struct {
-	Field ptrMarshaler  // addressable through the pointer below: MarshalJSON applies
+	Field ptrMarshaler // addressable through the pointer below: MarshalJSON applies
 	Slice []ptrMarshaler
 }
 
