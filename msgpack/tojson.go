@@ -134,7 +134,7 @@ func appendJSONString(dst, s []byte) []byte {
 }
 
 // maxJSDate is the largest absolute time a JavaScript Date holds, in ms.
-const maxJSDate = 8.64e15
+const maxJSDate = 8_640_000_000_000_000
 
 // appendJSONTime writes t as Date.prototype.toJSON does (millisecond
 // precision, UTC, "Z"; null for a time JavaScript cannot hold), or in
@@ -142,7 +142,7 @@ const maxJSDate = 8.64e15
 // msgpack timestamp from another Go program keeps its precision).
 func appendJSONTime(dst []byte, t time.Time) []byte {
 	t = t.UTC()
-	if ms := t.UnixMilli(); float64(ms) > maxJSDate || float64(ms) < -maxJSDate {
+	if ms := t.UnixMilli(); ms > maxJSDate || ms < -maxJSDate {
 		return append(dst, "null"...)
 	}
 	if t.Nanosecond()%int(time.Millisecond) != 0 {

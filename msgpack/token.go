@@ -16,6 +16,8 @@ import (
 //	fixext 8 (d7), type 0      a Date: int64 milliseconds since the epoch
 //	ext 8/16/32, type 0        an ArrayBuffer (bytes, as bin)
 //	any ext, type -1           a msgpack timestamp (notepack 3's Date)
+//	                           (a time beyond a JavaScript Date's range,
+//	                           ±8.64e15 ms, is nil: an Invalid Date)
 //	any other ext              the pair [type, bytes], as notepack 2 reads it
 //
 // Every length is checked against the input before it is used, so nothing
@@ -165,6 +167,9 @@ func readExt(b []byte) (token, []byte, error) {
 		return token{kind: kindUndefined}, rest, nil
 	case typ == 0 && c == 0xd7:
 		ms := int64(binary.BigEndian.Uint64(data))
+		if ms > maxJSDate || ms < -maxJSDate {
+			return token{kind: kindNil}, rest, nil // an Invalid Date, null in JSON
+		}
 		return token{kind: kindTime, t: time.UnixMilli(ms).UTC()}, rest, nil
 	case typ == 0 && !fixed:
 		return token{kind: kindBin, data: data}, rest, nil
@@ -172,6 +177,9 @@ func readExt(b []byte) (token, []byte, error) {
 		t, _, err := msgp.ReadTimeBytes(b[:hdr+n])
 		if err != nil {
 			return token{}, b, errBadTime
+		}
+		if ms := t.UnixMilli(); ms > maxJSDate || ms < -maxJSDate {
+			return token{kind: kindNil}, rest, nil // beyond a JavaScript Date
 		}
 		return token{kind: kindTime, t: t.UTC()}, rest, nil
 	}
