@@ -193,6 +193,8 @@ func TestDecodeInvalid(t *testing.T) {
 		{"ext longer than the input", "83 a4 74797065 02 a3 6e7370 a1 2f a4 64617461 92 a1 65 c9 7fffffff 00 00"},
 		{"fixext 8 truncated", "83 a4 74797065 02 a3 6e7370 a1 2f a4 64617461 92 a1 65 d7 00 0000"},
 		{"timestamp with bad nanoseconds", "83 a4 74797065 02 a3 6e7370 a1 2f a4 64617461 92 a1 65 d7 ff ffffffff00000000"},
+		{"map whose first value takes the rest", "82 a1 61 94 00 00 00 00"},
+		{"nested map whose first value takes the rest", "83 a4 74797065 02 a3 6e7370 a1 2f a4 64617461 92 a1 65 82 a1 61 94 00 00 00 00"},
 		{"map key an array", "83 a4 74797065 02 a3 6e7370 a1 2f a4 64617461 92 a1 65 81 90 c0"},
 		{"nested too deeply", "83 a4 74797065 02 a3 6e7370 a1 2f a4 64617461 92 a1 65 " + strings.Repeat("91 ", maxDepth+1) + "c0"},
 	}

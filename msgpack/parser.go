@@ -123,33 +123,38 @@ func (decoder) Add(msg codec.Packet) (*codec.SocketPacket, error) {
 	if !msg.Binary {
 		return nil, invalidMsg("text message (the msgpack parser expects binary messages)")
 	}
-	b := msg.Data
-	rest, err := skipValue(b, 0)
+	tok, b, err := readToken(msg.Data)
 	if err != nil {
 		return nil, invalid(err)
 	}
-	if len(rest) > 0 {
-		return nil, invalidMsg("trailing bytes")
-	}
-	tok, b, _ := readToken(b)
 	if tok.kind != kindMap {
 		return nil, invalidMsg("not a map")
 	}
 	var typ, nsp, data, id []byte // the raw values; nil when absent
 	for range tok.n {
-		key, kb, err := readToken(b)
-		if err != nil {
+		if len(b) == 0 {
+			return nil, invalid(errShort)
+		}
+		if !isKey(b[0]) {
+			return nil, invalid(errBadKey)
+		}
+		// A key takes no more than the value that follows: skipValue
+		// reads both, and the key's token only when it is a string.
+		kb := b
+		if b, err = skipValue(b, 1); err != nil {
 			return nil, invalid(err)
 		}
-		start := kb
-		if b, err = skipValue(kb, 1); err != nil {
+		key := kb[:len(kb)-len(b)]
+		start := b
+		if b, err = skipValue(b, 1); err != nil {
 			return nil, invalid(err)
 		}
 		val := start[:len(start)-len(b)]
-		if key.kind != kindStr && key.kind != kindBin {
-			continue
+		var name []byte
+		if k, _, _ := readToken(key); k.kind == kindStr || k.kind == kindBin {
+			name = k.data
 		}
-		switch string(key.data) { // the last of repeated keys wins, as in JavaScript
+		switch string(name) { // the last of repeated keys wins, as in JavaScript
 		case "type":
 			typ = val
 		case "nsp":
@@ -160,7 +165,11 @@ func (decoder) Add(msg codec.Packet) (*codec.SocketPacket, error) {
 			id = val
 		}
 	}
-	p := &codec.SocketPacket{}
+	if len(b) > 0 {
+		return nil, invalidMsg("trailing bytes")
+	}
+	pk := &packet{}
+	p := &pk.p
 	t, ok := integer(typ)
 	if !ok || t < 0 || t > int64(codec.ConnectError) {
 		return nil, invalidMsg("invalid packet type")
@@ -171,7 +180,7 @@ func (decoder) Add(msg codec.Packet) (*codec.SocketPacket, error) {
 		return nil, invalidMsg("invalid namespace")
 	}
 	p.Nsp = validString(ntok.data)
-	if err := setPayload(p, data); err != nil {
+	if err := pk.setPayload(data); err != nil {
 		return nil, err
 	}
 	if !undefined(id) {
@@ -184,9 +193,17 @@ func (decoder) Add(msg codec.Packet) (*codec.SocketPacket, error) {
 	return p, nil
 }
 
+// packet is a decoded packet with its arguments, in one allocation.
+type packet struct {
+	p     codec.SocketPacket
+	args  args
+	small [3][]byte // the raw arguments of a packet with few
+}
+
 // setPayload checks data (nil when absent) for the packet's type, as the
 // reference's isDataValid, and fills Event and Args.
-func setPayload(p *codec.SocketPacket, data []byte) error {
+func (pk *packet) setPayload(data []byte) error {
+	p := &pk.p
 	var tok token
 	rest := data
 	if !undefined(data) {
@@ -195,13 +212,14 @@ func setPayload(p *codec.SocketPacket, data []byte) error {
 	switch p.Type {
 	case codec.Connect:
 		if undefined(data) {
-			p.Args = &args{}
+			p.Args = &pk.args
 			return nil
 		}
 		if tok.kind != kindMap {
 			return invalidMsg("invalid CONNECT payload")
 		}
-		p.Args = &args{raw: [][]byte{data}}
+		pk.args.raw = append(pk.small[:0], data)
+		p.Args = &pk.args
 		return nil
 	case codec.Disconnect:
 		if !undefined(data) {
@@ -212,13 +230,18 @@ func setPayload(p *codec.SocketPacket, data []byte) error {
 		if undefined(data) || tok.kind != kindStr && tok.kind != kindMap {
 			return invalidMsg("invalid CONNECT_ERROR payload")
 		}
-		p.Args = &args{raw: [][]byte{data}}
+		pk.args.raw = append(pk.small[:0], data)
+		p.Args = &pk.args
 		return nil
 	}
 	if undefined(data) || tok.kind != kindArray {
 		return invalidMsg("invalid " + p.Type.String() + " payload")
 	}
-	raw := make([][]byte, tok.n)
+	raw := pk.small[:0]
+	if tok.n > len(pk.small) {
+		raw = make([][]byte, 0, tok.n)
+	}
+	raw = raw[:tok.n]
 	for i := range raw {
 		next, err := skipValue(rest, 1)
 		if err != nil {
@@ -241,7 +264,8 @@ func setPayload(p *codec.SocketPacket, data []byte) error {
 		}
 		raw = raw[1:]
 	}
-	p.Args = &args{raw: raw}
+	pk.args.raw = raw
+	p.Args = &pk.args
 	return nil
 }
 

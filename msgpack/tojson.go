@@ -75,11 +75,15 @@ func appendAsJSON(dst, b []byte, depth int) (out, rest []byte, special bool, err
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		var k string
-		if k, rest, err = readKey(rest); err != nil {
-			return dst, b, false, err
+		if key, after, _ := readToken(rest); key.kind == kindStr || key.kind == kindBin {
+			dst, rest = appendJSONString(dst, key.data), after
+		} else {
+			var k string
+			if k, rest, err = readKey(rest); err != nil {
+				return dst, b, false, err
+			}
+			dst = appendJSONString(dst, []byte(k))
 		}
-		dst = appendJSONString(dst, []byte(k))
 		dst = append(dst, ':')
 		var sp bool
 		if dst, rest, sp, err = appendAsJSON(dst, rest, depth+1); err != nil {

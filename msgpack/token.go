@@ -188,45 +188,104 @@ func readExt(b []byte) (token, []byte, error) {
 
 // skipValue returns what follows the value at the start of b, checking
 // that it is well formed: lengths within b, nesting at most maxDepth,
-// map keys strings (str or bin) or integers.
+// map keys strings (str or bin) or integers. It reads lengths itself
+// rather than through readToken: it runs over every byte of every
+// message.
 func skipValue(b []byte, depth int) ([]byte, error) {
 	if depth > maxDepth {
 		return b, errDeep
 	}
-	tok, rest, err := readToken(b)
-	if err != nil {
-		return b, err
+	if len(b) == 0 {
+		return b, errShort
 	}
-	switch tok.kind {
-	case kindArray:
-		for range tok.n {
-			if rest, err = skipValue(rest, depth+1); err != nil {
-				return b, err
+	c := b[0]
+	var count int // elements of an array, or keys and values of a map
+	switch {
+	case c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3:
+		return b[1:], nil
+	case c >= 0xa0 && c <= 0xbf:
+		return sized(b, 1, int(c&0x1f))
+	case c >= 0x90 && c <= 0x9f:
+		count, b = int(c&0x0f), b[1:]
+	case c >= 0x80 && c <= 0x8f:
+		count, b = 2*int(c&0x0f), b[1:]
+	default:
+		switch c {
+		case 0xcc, 0xd0:
+			return sized(b, 1, 1)
+		case 0xcd, 0xd1:
+			return sized(b, 1, 2)
+		case 0xca, 0xce, 0xd2:
+			return sized(b, 1, 4)
+		case 0xcb, 0xcf, 0xd3:
+			return sized(b, 1, 8)
+		case 0xc4, 0xd9:
+			if len(b) < 2 {
+				return b, errShort
 			}
+			return sized(b, 2, int(b[1]))
+		case 0xc5, 0xda:
+			if len(b) < 3 {
+				return b, errShort
+			}
+			return sized(b, 3, int(binary.BigEndian.Uint16(b[1:])))
+		case 0xc6, 0xdb:
+			if len(b) < 5 {
+				return b, errShort
+			}
+			return sized(b, 5, int(binary.BigEndian.Uint32(b[1:])))
+		case 0xc7, 0xc8, 0xc9, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8:
+			_, rest, err := readExt(b) // checks timestamps too
+			return rest, err
+		case 0xdc, 0xde:
+			if len(b) < 3 {
+				return b, errShort
+			}
+			count, b = int(binary.BigEndian.Uint16(b[1:])), b[3:]
+		case 0xdd, 0xdf:
+			if len(b) < 5 {
+				return b, errShort
+			}
+			count, b = int(binary.BigEndian.Uint32(b[1:])), b[5:]
+		default:
+			return b, errBadPrefix // 0xc1
 		}
-	case kindMap:
-		for range tok.n {
-			if rest, err = skipKey(rest); err != nil {
-				return b, err
-			}
-			if rest, err = skipValue(rest, depth+1); err != nil {
-				return b, err
-			}
+		if c == 0xde || c == 0xdf {
+			count *= 2
 		}
 	}
-	return rest, nil
+	// Every element takes at least one byte.
+	if count > len(b) {
+		return b, errLongElement
+	}
+	isMap := c >= 0x80 && c <= 0x8f || c == 0xde || c == 0xdf
+	var err error
+	for i := range count {
+		if isMap && i%2 == 0 && len(b) > 0 && !isKey(b[0]) {
+			return b, errBadKey
+		}
+		if b, err = skipValue(b, depth+1); err != nil {
+			return b, err
+		}
+	}
+	return b, nil
 }
 
-// skipKey skips a map key, which must be a string or an integer (notepack
-// makes any key a string; those are the ones that stay meaningful).
-func skipKey(b []byte) ([]byte, error) {
-	tok, rest, err := readToken(b)
-	if err != nil {
-		return b, err
+// sized returns what follows a value of a hdr-byte header and n bytes.
+func sized(b []byte, hdr, n int) ([]byte, error) {
+	if len(b) < hdr || len(b)-hdr < n {
+		return b, errShort
 	}
-	switch tok.kind {
-	case kindStr, kindBin, kindInt, kindUint:
-		return rest, nil
-	}
-	return b, errBadKey
+	return b[hdr+n:], nil
+}
+
+// isKey reports whether a map key starting with c is one we read: a
+// string (str or bin) or an integer (notepack makes any key a string;
+// those are the ones that stay meaningful).
+func isKey(c byte) bool {
+	return c <= 0x7f || c >= 0xe0 || // fixint
+		c >= 0xa0 && c <= 0xbf || // fixstr
+		c >= 0xc4 && c <= 0xc6 || // bin
+		c >= 0xcc && c <= 0xd3 || // integers
+		c >= 0xd9 && c <= 0xdb // str
 }
