@@ -45,7 +45,7 @@ type benchCase struct {
 	// targets a handler would have.
 	decodeArgs func(a codec.Args) error
 	// vmArgs decodes the raw arguments with vmihailenco.
-	vmArgs func(raw []vm.RawMessage) error
+	vmArgs  func(raw []vm.RawMessage) error
 	generic bool // no struct: MsgpIntf applies
 }
 

@@ -332,4 +332,3 @@ func TestServerRecovery(t *testing.T) {
 		t.Fatalf("replayed event has no offset: %#v", all)
 	}
 }
-
