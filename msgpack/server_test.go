@@ -2,9 +2,11 @@ package msgpack_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -114,6 +116,13 @@ type profile struct {
 
 func newServer(t *testing.T, recovery bool) (*socketio.Server, string) {
 	t.Helper()
+	return newServerWith(t, recovery, nil)
+}
+
+// newServerWith starts the test server at /socket.io/ of an
+// httptest.Server, with more handlers from more (when not nil) beside it.
+func newServerWith(t *testing.T, recovery bool, more func(*http.ServeMux)) (*socketio.Server, string) {
+	t.Helper()
 	opts := &socketio.Options{Parser: msgpack.Parser{}}
 	if recovery {
 		opts.ConnectionStateRecovery = &socketio.ConnectionStateRecovery{}
@@ -152,6 +161,30 @@ func newServer(t *testing.T, recovery bool) (*socketio.Server, string) {
 		s.On("shout", func(msg string) {
 			_ = s.Broadcast().Emit("shouted", msg)
 		})
+		// What any targets receive, and the values sent back.
+		s.On("types", func(args codec.Args, ack socketio.AckFunc) {
+			types := make([]any, args.Len())
+			vals := make([]any, args.Len())
+			for i := range vals {
+				if err := args.Decode(i, &vals[i]); err != nil {
+					t.Errorf("types: argument %d: %v", i, err)
+				}
+				types[i] = fmt.Sprintf("%T", vals[i])
+			}
+			_ = ack(types, vals)
+		})
+		// A client about to drop its transport: an event sent to it
+		// while it is away, recorded for its recovery.
+		var dropping atomic.Bool
+		s.On("drop-me", func() {
+			dropping.Store(true)
+			_ = s.Emit("dropping")
+		})
+		s.OnDisconnect(func(string) {
+			if dropping.Load() {
+				_ = s.Namespace().To(s.ID()).Emit("missed", []byte{1}, "while away")
+			}
+		})
 	})
 	io.Of("/admin").Use(func(s *socketio.Socket) error {
 		var auth map[string]any
@@ -164,7 +197,12 @@ func newServer(t *testing.T, recovery bool) (*socketio.Server, string) {
 	io.Of("/admin").OnConnection(func(s *socketio.Socket) {
 		_ = s.Emit("hello-admin", s.Namespace().Name())
 	})
-	ts := httptest.NewServer(io)
+	mux := http.NewServeMux()
+	mux.Handle("/socket.io/", io)
+	if more != nil {
+		more(mux)
+	}
+	ts := httptest.NewServer(mux)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
