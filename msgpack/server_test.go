@@ -22,7 +22,7 @@ import (
 // transport mode. The interop tests (interop_test.go) do the same with
 // the real JavaScript client.
 
-const recvWait = 10 * time.Second
+const recvWait = wait
 
 // mpClient is a Socket.IO client speaking msgpack over eiotest.
 type mpClient struct {

@@ -163,6 +163,7 @@ async function main() {
   check("missed", recorded("missed", await missed, 2), [Buffer.from([1]), "while away"]);
   result.recovered = true;
 
+  await upgraded(s); // the new connection upgrades too
   result.transport = s.io.engine.transport.name;
   if (mode === "upgrade" && result.transport !== "websocket") fail(`ended on ${result.transport}, not websocket`);
   for (const x of sockets) x.close();
