@@ -165,6 +165,8 @@ func TestDecodeInvalid(t *testing.T) {
 		{"no nsp", "81 a4 74797065 00"},
 		{"nsp a number", "82 a4 74797065 00 a3 6e7370 01"},
 		{"nsp undefined", "82 a4 74797065 00 a3 6e7370 d4 00 00"},
+		{"nsp empty", "82 a4 74797065 00 a3 6e7370 a0"},
+		{"nsp not a path", "82 a4 74797065 00 a3 6e7370 a1 61"},
 		{"connect data null", "83 a4 74797065 00 a3 6e7370 a1 2f a4 64617461 c0"},
 		{"connect data an array", "83 a4 74797065 00 a3 6e7370 a1 2f a4 64617461 90"},
 		{"connect data a string", "83 a4 74797065 00 a3 6e7370 a1 2f a4 64617461 a1 78"},

@@ -64,7 +64,8 @@
 // The decoder checks what the reference decoder checks (type 0 to 4, nsp
 // a string, CONNECT data absent or a map, DISCONNECT data absent,
 // CONNECT_ERROR data a string or a map, EVENT and ACK data an array, id
-// absent or an integer) and more: the id must be between 0 and 2^53-1, an
+// absent or an integer) and more: nsp must start with "/" (as every
+// client's does), the id must be between 0 and 2^53-1, an
 // EVENT must have a string first element that is not a reserved event
 // name (the JSON parser refuses those too), the message must be exactly one
 // msgpack value, nested at most 1,000 deep, with map keys that are strings

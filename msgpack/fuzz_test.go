@@ -67,6 +67,9 @@ func checkDecode(t *testing.T, data []byte) {
 	if p.Type > codec.ConnectError {
 		t.Fatalf("type %v", p.Type)
 	}
+	if !strings.HasPrefix(p.Nsp, "/") {
+		t.Fatalf("namespace %q", p.Nsp)
+	}
 	if p.HasID && p.ID > 1<<53-1 {
 		t.Fatalf("id %d", p.ID)
 	}

@@ -115,8 +115,8 @@ type decoder struct{}
 // Add decodes one message: a complete packet, or an error wrapping
 // codec.ErrInvalidSocketPacket. It checks what the reference decoder
 // checks (type 0 to 4, nsp a string, the data of each type, id an
-// integer) and a little more: the id must be a non-negative integer of
-// at most 2^53-1, the event name (the first element of an EVENT) a
+// integer) and a little more: nsp must start with "/", the id must be a
+// non-negative integer of at most 2^53-1, the event name (the first element of an EVENT) a
 // string that is not reserved, and the message one well-formed msgpack
 // value with nothing after it.
 func (decoder) Add(msg codec.Packet) (*codec.SocketPacket, error) {
@@ -176,7 +176,9 @@ func (decoder) Add(msg codec.Packet) (*codec.SocketPacket, error) {
 	}
 	p.Type = codec.SocketPacketType(t)
 	ntok, _, err := readToken(nsp)
-	if err != nil || ntok.kind != kindStr {
+	// The reference takes any string; every client sends a path, and the
+	// server relies on it (as the JSON parser guarantees).
+	if err != nil || ntok.kind != kindStr || len(ntok.data) == 0 || ntok.data[0] != '/' {
 		return nil, invalidMsg("invalid namespace")
 	}
 	p.Nsp = validString(ntok.data)
