@@ -49,7 +49,7 @@ func appendAsJSON(dst, b []byte, depth int) (out, rest []byte, special bool, err
 	case kindBin:
 		return appendBase64(dst, tok.data), rest, true, nil
 	case kindTime:
-		return appendJSONTime(dst, tok.t), rest, true, nil
+		return appendJSONTime(dst, tok.time()), rest, true, nil
 	case kindExt:
 		dst = append(dst, '[')
 		dst = strconv.AppendInt(dst, int64(tok.ext), 10)

@@ -36,21 +36,29 @@ const (
 	kindBin   // tok.data
 	kindArray // tok.n elements follow
 	kindMap   // tok.n key/value pairs follow
-	kindTime  // tok.t
+	kindTime  // tok.time(): tok.i seconds, tok.n nanoseconds
 	kindExt   // tok.ext, tok.data
 )
 
 // token is one msgpack item: a scalar, or the header of an array or map.
+// It is kept small (no time.Time): every item of every message is read
+// into one.
 type token struct {
 	kind kind
 	b    bool
+	ext  int8
 	i    int64
 	u    uint64
 	f    float64
 	n    int
 	data []byte // aliases the input
-	ext  int8
-	t    time.Time
+}
+
+// time returns the time of a kindTime token, in UTC.
+func (t *token) time() time.Time { return time.Unix(t.i, int64(t.n)).UTC() }
+
+func timeToken(t time.Time) token {
+	return token{kind: kindTime, i: t.Unix(), n: t.Nanosecond()}
 }
 
 var (
@@ -170,7 +178,7 @@ func readExt(b []byte) (token, []byte, error) {
 		if ms > maxJSDate || ms < -maxJSDate {
 			return token{kind: kindNil}, rest, nil // an Invalid Date, null in JSON
 		}
-		return token{kind: kindTime, t: time.UnixMilli(ms).UTC()}, rest, nil
+		return timeToken(time.UnixMilli(ms)), rest, nil
 	case typ == 0 && !fixed:
 		return token{kind: kindBin, data: data}, rest, nil
 	case typ == -1:
@@ -181,7 +189,7 @@ func readExt(b []byte) (token, []byte, error) {
 		if ms := t.UnixMilli(); ms > maxJSDate || ms < -maxJSDate {
 			return token{kind: kindNil}, rest, nil // beyond a JavaScript Date
 		}
-		return token{kind: kindTime, t: t.UTC()}, rest, nil
+		return timeToken(t), rest, nil
 	}
 	return token{kind: kindExt, ext: typ, data: data}, rest, nil
 }

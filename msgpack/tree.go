@@ -33,7 +33,7 @@ func readTree(b []byte, depth int) (any, []byte, error) {
 	case kindBin:
 		return tok.data, rest, nil
 	case kindTime:
-		return tok.t, rest, nil
+		return tok.time(), rest, nil
 	case kindExt:
 		return []any{float64(tok.ext), tok.data}, rest, nil
 	case kindArray:
