@@ -1,6 +1,6 @@
 # The two commands a new user needs (see README.md):
 #   make run    # the chat example (chi_example) on http://127.0.0.1:8080/
-#   make test   # every test: installs the Node packages (interop/v2: socket.io-client 2.x), then go vet and go test -race ./... (and in adapter/redis, which needs a Redis)
+#   make test   # every test: installs the Node packages (interop/v2: socket.io-client 2.x), then go vet and go test -race ./... (and in adapter/redis and msgpack, which need a Redis)
 #   make conformance  # the server the official protocol test-suites expect, on 127.0.0.1:3000
 #                     # (PARSER=msgpack for the socket.io-msgpack-parser wire format)
 #   make bench  # ours vs Node socket.io vs raw gorilla/websocket: writes docs/benchmarks.md and .png

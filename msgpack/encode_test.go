@@ -22,7 +22,7 @@ type jsonTagged struct {
 	D       float64 `json:"d,string"`
 	E       bool    `json:",string"`
 	Skip    string  `json:"-"`
-	Dash    string  `json:"-,"`
+	Dash    string  `json:"-,"` //lint:ignore SA5008 a field named "-", as encoding/json reads this tag
 	private string
 	Z       time.Time `json:"z,omitzero"`
 	Untag   []string
@@ -76,7 +76,7 @@ type withPtrMarshaler struct {
 func TestEncodeMatchesJSON(t *testing.T) {
 	seven := 7
 	values := []any{
-		nil, true, "héllo <&>", 0, -1, 1 << 40, -(1 << 40), uint64(math.MaxUint64), 1.5, float32(0.1), 1e300, -0.0, 3.0,
+		nil, true, "héllo <&>", 0, -1, 1 << 40, -(1 << 40), uint64(math.MaxUint64), 1.5, float32(0.1), 1e300, math.Copysign(0, -1), 3.0,
 		int8(-5), uint16(300), []any{1, "a", nil}, []int{1, 2}, [2]string{"x", "y"}, []string(nil), map[string]int(nil),
 		map[string]any{"b": 1, "a": []any{map[string]any{}}},
 		map[int]string{2: "two", -1: "minus"}, map[uint8]bool{7: true},
