@@ -1,7 +1,8 @@
 # The two commands a new user needs (see README.md):
 #   make run    # the chat example (chi_example) on http://127.0.0.1:8080/
-#   make test   # every test: installs the Node packages (interop/v2: socket.io-client 2.x), then go vet and go test -race ./... (and in adapter/redis, which needs a Redis)
+#   make test   # every test: installs the Node packages (interop/v2: socket.io-client 2.x), then go vet and go test -race ./... (and in adapter/redis and msgpack, which need a Redis)
 #   make conformance  # the server the official protocol test-suites expect, on 127.0.0.1:3000
+#                     # (PARSER=msgpack for the socket.io-msgpack-parser wire format)
 #   make bench  # ours vs Node socket.io vs raw gorilla/websocket: writes docs/benchmarks.md and .png
 #               # (BENCHFLAGS=-quick for a smoke test; see bench/cmd/run)
 #   make bench-options  # the wire options (msgpack, permessage-deflate, HTTP compression), ours vs Node:
@@ -16,14 +17,18 @@ deps:
 	npm ci --prefix chi_example --no-audit --no-fund
 	npm ci --prefix adapter/redis/node --no-audit --no-fund
 	npm ci --prefix client/node --no-audit --no-fund
+	npm ci --prefix msgpack/node --no-audit --no-fund
 
-# adapter/redis and chi_example are modules of their own (the server does
-# not depend on a Redis client); adapter/redis's tests need a Redis at
+# adapter/redis, msgpack, cmd/conformance and chi_example are modules of
+# their own (the server depends on neither a Redis client nor a msgpack
+# library); the tests of adapter/redis and msgpack need a Redis at
 # REDIS_ADDR (default 127.0.0.1:6379): .ci/run starts one when none answers.
 test: deps
 	go vet ./...
 	go test -race -count=1 ./...
 	cd adapter/redis && go vet ./... && go test -race -count=1 ./...
+	cd msgpack && go vet ./... && go test -race -count=1 ./...
+	cd cmd/conformance && go vet ./... && go build -o /dev/null .
 	cd chi_example && go vet ./... && go build -o /dev/null .
 	cd bench/redisclients && go vet ./...
 	cd bench/cluster && go vet ./...
@@ -32,8 +37,9 @@ run:
 	npm ci --prefix chi_example --no-audit --no-fund
 	cd chi_example && go run . -addr 127.0.0.1:8080
 
+PARSER ?= json
 conformance:
-	go run ./cmd/conformance -addr 127.0.0.1:3000
+	cd cmd/conformance && go run . -addr 127.0.0.1:3000 -parser $(PARSER)
 
 bench:
 	go run ./bench/cmd/run $(BENCHFLAGS)

@@ -93,7 +93,7 @@ func (s *Server) onLegacyConnection(lc *legacy.Conn) {
 		lc.CloseWithReason(ReasonParseError, err)
 		return
 	}
-	c.onMessage(pkts[0].Data, false)
+	c.onMessage(pkts[0].Data, pkts[0].Binary)
 }
 
 // legacyConn presents a 0.6 connection to a client as an Engine.IO
@@ -145,7 +145,7 @@ func (l *legacyConn) OnMessage(fn func(data []byte, binary bool)) {
 			l.lc.CloseWithReason(ReasonParseError, err)
 			return
 		}
-		fn(pkts[0].Data, false)
+		fn(pkts[0].Data, pkts[0].Binary)
 	})
 }
 

@@ -3,12 +3,17 @@
 // message, text or binary, is sent back as is) and the Socket.IO server of
 // the socket.io-protocol test-suite at /socket.io/.
 //
-//	go run ./cmd/conformance -addr 127.0.0.1:3000
+// It is a module of its own (so that the server module does not depend on
+// the msgpack parser's); from the repository root:
+//
+//	cd cmd/conformance && go run . -addr 127.0.0.1:3000
 //
 // Defaults are the suites' values (pingInterval 300ms, pingTimeout 200ms,
 // maxPayload 1000000, connectTimeout 1000ms, CORS allowing any origin);
-// the flags override them,
-// for example for load tests.
+// the flags override them, for example for load tests. -parser msgpack
+// serves the Socket.IO server with the parser of socket.io-msgpack-parser
+// (the official suite speaks the default parser: use it with clients that
+// have parser: require("socket.io-msgpack-parser")).
 package main
 
 import (
@@ -27,6 +32,7 @@ import (
 
 	socketio "github.com/gosio/socketio"
 	"github.com/gosio/socketio/codec"
+	"github.com/gosio/socketio/msgpack"
 	"github.com/gosio/socketio/session"
 )
 
@@ -36,7 +42,18 @@ func main() {
 	pingTimeout := flag.Duration("ping-timeout", 200*time.Millisecond, "Engine.IO ping timeout")
 	maxPayload := flag.Int64("max-payload", 1_000_000, "largest message accepted, in bytes")
 	connectTimeout := flag.Duration("connect-timeout", time.Second, "Socket.IO connect timeout")
+	parserName := flag.String("parser", "json", "Socket.IO parser: json (the default client parser) or msgpack (socket.io-msgpack-parser)")
 	flag.Parse()
+
+	var parser codec.Parser
+	switch *parserName {
+	case "json":
+		parser = codec.JSONParser{}
+	case "msgpack":
+		parser = msgpack.Parser{}
+	default:
+		log.Fatalf("-parser %q: want json or msgpack", *parserName)
+	}
 
 	anyOrigin := &cors.Options{
 		AllowOriginFunc:  func(string) bool { return true },
@@ -58,15 +75,16 @@ func main() {
 			CORS:         anyOrigin,
 		},
 		ConnectTimeout: *connectTimeout,
+		Parser:         parser,
 	})
 	io.OnConnection(func(s *socketio.Socket) {
 		_ = s.Emit("auth", s.Handshake().Auth)
 		s.On("message", func(args codec.Args) {
-			_ = s.Emit("message-back", passThrough(args)...)
+			_ = s.Emit("message-back", passThrough(parser, args)...)
 		})
 		s.On("message-with-ack", func(args codec.Args, ack socketio.AckFunc) {
 			if ack != nil {
-				_ = ack(passThrough(args)...)
+				_ = ack(passThrough(parser, args)...)
 			}
 		})
 	})
@@ -89,7 +107,7 @@ func main() {
 		_ = io.Shutdown(shutdown)
 		_ = srv.Shutdown(shutdown)
 	}()
-	log.Printf("conformance server on http://%s (engine.io at /engine.io/)", *addr)
+	log.Printf("conformance server on http://%s (engine.io at /engine.io/, socket.io parser %s)", *addr, *parserName)
 	if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
 		log.Fatal(err)
 	}
@@ -108,9 +126,14 @@ func echo(s *session.Session) {
 
 // passThrough returns the arguments as received: JSON values keep their
 // exact text (key order included) and binary attachments stay binary.
-func passThrough(args codec.Args) []any {
+// With msgpack, the decoded values (binary as []byte).
+func passThrough(parser codec.Parser, args codec.Args) []any {
 	out := make([]any, args.Len())
 	for i := range out {
+		if _, ok := parser.(codec.JSONParser); !ok {
+			_ = args.Decode(i, &out[i])
+			continue
+		}
 		var raw json.RawMessage
 		if err := args.Decode(i, &raw); err == nil && !bytes.Contains(raw, []byte(`"_placeholder"`)) {
 			out[i] = raw
