@@ -675,7 +675,7 @@ const methodDoc = `## How it is measured
 - **Latency** is recorded in a log-linear histogram (under 1 % error); p50 and p99 are of every op in the window.
 - **Profiling ours.** ` + "`go run ./bench/cmd/run -servers ours -profile /tmp/prof`" + ` saves a CPU profile of each
   measurement window and heap/allocs profiles after it (` + "`go tool pprof -http=: /tmp/prof/…`" + `). By hand:
-  ` + "`go run ./bench/server -addr 127.0.0.1:3000 -pprof 127.0.0.1:6060`" + ` and
+  ` + "`cd bench/server && go run . -addr 127.0.0.1:3000 -pprof 127.0.0.1:6060`" + ` and
   ` + "`go run ./bench/loadgen -url http://127.0.0.1:3000 -scenario ack -clients 1000 -duration 30s`" + `.
 - **Limits of this machine.** One process may hold RLIMIT_NOFILE open files; the harness raises the soft limit
   to the hard one and skips idle sizes that do not fit in one server process (the load generator splits itself
