@@ -338,3 +338,28 @@ func ExampleServer_OfRegexp() {
 	// A broadcast on the declaration reaches every workspace.
 	_ = workspaces.Emit("maintenance", "in 10 minutes")
 }
+
+// Per-socket work hangs off Socket.Context: it is cancelled when the
+// socket disconnects, and context.Cause says why.
+func ExampleSocket_Context() {
+	io := socketio.NewServer(nil)
+	stopped := make(chan string)
+	io.OnConnection(func(s *socketio.Socket) {
+		go func() { // e.g. a subscription feeding the socket
+			<-s.Context().Done()
+			stopped <- context.Cause(s.Context()).Error()
+		}()
+	})
+	ts := httptest.NewServer(io)
+	defer ts.Close()
+	defer io.Shutdown(context.Background())
+
+	conn, send, read := exampleClient(ts.URL)
+	defer conn.Close()
+	send(`40`) // the client connects to "/"
+	read()
+	send(`41`) // and leaves it
+	fmt.Println(<-stopped)
+	// Output:
+	// socketio: socket disconnected: client namespace disconnect
+}

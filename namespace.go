@@ -170,6 +170,7 @@ func (n *Namespace) add(c *client, auth codec.Args) {
 				data = v3ConnectError(payload)
 			}
 			_ = c.sendPacket(&codec.SocketPacket{Type: codec.ConnectError, Nsp: n.name, Data: data})
+			sock.abandon("refused by middleware: " + err.Error())
 			return
 		}
 	}
@@ -184,6 +185,7 @@ func (n *Namespace) add(c *client, auth codec.Args) {
 		sock.mu.Unlock()
 	}
 	if !c.attach(sock) {
+		sock.abandon("connection closed before the socket connected")
 		return
 	}
 	n.addSocket(sock)

@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -39,13 +40,16 @@ type Socket struct {
 	gone      chan struct{} // with a pid: closed when onClose is done (see Namespace.restore)
 
 	mu           sync.Mutex
-	connected    bool                   // guarded by mu
-	closedReason string                 // guarded by mu; set once disconnected
-	data         any                    // guarded by mu
-	handlers     []eventHandler         // guarded by mu; see eventHandler
-	onDisconnect []func(string)         // guarded by mu
-	hooks        *socketHooks           // guarded by mu; nil until one is added
-	acks         map[uint64]*pendingAck // guarded by mu
+	connected    bool                    // guarded by mu
+	closedReason string                  // guarded by mu; set once disconnected
+	data         any                     // guarded by mu
+	handlers     []eventHandler          // guarded by mu; see eventHandler
+	onDisconnect []func(string)          // guarded by mu
+	hooks        *socketHooks            // guarded by mu; nil until one is added
+	acks         map[uint64]*pendingAck  // guarded by mu
+	ctx          context.Context         // guarded by mu; nil until Context is called
+	cancel       context.CancelCauseFunc // guarded by mu; with ctx
+	ctxEnd       string                  // guarded by mu; why ctx is, or is to be, cancelled
 }
 
 // eventHandler is the handler of one event. A socket has a few handlers,
@@ -102,10 +106,45 @@ func (s *Socket) Session() *session.Session {
 	return sess
 }
 
-// Context returns the handshake request's context values (such as an
-// identity set by HTTP auth middleware); it is not cancelled when the
-// request ends.
-func (s *Socket) Context() context.Context { return s.client.conn.Request().Context() }
+// Context returns the socket's context: it carries the handshake
+// request's values (such as an identity set by HTTP auth middleware) and
+// is cancelled when the socket disconnects, before its disconnecting and
+// disconnect listeners run; context.Cause then returns an error wrapping
+// ErrDisconnected that names the reason. Per-socket work (a subscription,
+// a database watch) can hang off it. It is not cancelled when the
+// handshake request ends. The context is made by the first call, so a
+// socket whose handlers never ask for it costs nothing more.
+func (s *Socket) Context() context.Context {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ctx == nil {
+		s.ctx, s.cancel = context.WithCancelCause(s.client.conn.Request().Context())
+		if s.ctxEnd != "" {
+			s.cancel(disconnectCause(s.ctxEnd))
+		}
+	}
+	return s.ctx
+}
+
+// abandon cancels the context of a socket that never connected: refused
+// by a middleware, or its connection gone first. Only a context already
+// asked for is cancelled; a later Context call gets it cancelled too.
+func (s *Socket) abandon(why string) {
+	s.mu.Lock()
+	if s.ctxEnd == "" {
+		s.ctxEnd = why
+	}
+	cancel := s.cancel
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel(disconnectCause(why))
+	}
+}
+
+// disconnectCause is the cause of a socket context's cancellation.
+func disconnectCause(reason string) error {
+	return fmt.Errorf("%w: %s", ErrDisconnected, reason)
+}
 
 // Recovered reports whether the socket is a recovered one: with
 // Options.ConnectionStateRecovery, a client that came back in time got
@@ -317,6 +356,10 @@ func (s *Socket) onClose(reason string) {
 	}
 	s.connected = false
 	s.closedReason = reason
+	s.ctxEnd = reason
+	if s.cancel != nil {
+		s.cancel(disconnectCause(reason))
+	}
 	var before []func(string)
 	if s.hooks != nil {
 		before = s.hooks.onDisconnecting

@@ -1,0 +1,87 @@
+package socketio_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	socketio "github.com/gosio/socketio"
+	"github.com/gosio/socketio/internal/eiotest"
+)
+
+// Socket.Context lives as long as the socket: not ended by the handshake
+// request, cancelled when the socket disconnects, before its listeners
+// run, with the reason as its cause.
+func TestSocketContextCancelledOnDisconnect(t *testing.T) {
+	for _, mode := range []eiotest.Mode{eiotest.ModePolling, eiotest.ModeWebSocket, eiotest.ModeUpgrade} {
+		t.Run(string(mode), func(t *testing.T) {
+			var socks <-chan *socketio.Socket
+			e := newEnv(t, nil, func(s *socketio.Server) { socks = sockets(s.Sockets()) })
+			c := e.dial(mode)
+			mustConnect(t, c, "/", "")
+			s := recvChan(t, socks, "socket")
+			ctx := s.Context()
+			if s.Context() != ctx {
+				t.Fatal("Context returns a new context on each call")
+			}
+			// The handshake requests have long ended (polling: the
+			// handshake GET, the CONNECT's POST).
+			if err := ctx.Err(); err != nil {
+				t.Fatalf("the context of a connected socket: %v", err)
+			}
+			seen := make(chan error, 1)
+			s.OnDisconnecting(func(string) { seen <- ctx.Err() })
+
+			send(t, c, `1`) // the client leaves the namespace
+
+			if err := recvChan(t, seen, "disconnecting"); !errors.Is(err, context.Canceled) {
+				t.Fatalf("in the disconnecting listener, ctx.Err() = %v, want context.Canceled", err)
+			}
+			<-ctx.Done()
+			cause := context.Cause(ctx)
+			if !errors.Is(cause, socketio.ErrDisconnected) || !strings.Contains(cause.Error(), socketio.ReasonClientNamespaceDisconnect) {
+				t.Fatalf("cause %v, want ErrDisconnected naming %q", cause, socketio.ReasonClientNamespaceDisconnect)
+			}
+		})
+	}
+}
+
+// A context first asked for after the disconnect is already cancelled.
+func TestSocketContextAfterDisconnect(t *testing.T) {
+	var socks <-chan *socketio.Socket
+	e := newEnv(t, nil, func(s *socketio.Server) { socks = sockets(s.Sockets()) })
+	c := e.dial(eiotest.ModeWebSocket)
+	mustConnect(t, c, "/", "")
+	s := recvChan(t, socks, "socket")
+	gone := make(chan string, 1)
+	s.OnDisconnect(func(r string) { gone <- r })
+	s.Disconnect(false)
+	recvChan(t, gone, "disconnect")
+	ctx := s.Context()
+	if err := ctx.Err(); !errors.Is(err, context.Canceled) {
+		t.Fatalf("ctx.Err() = %v after the disconnect", err)
+	}
+	if cause := context.Cause(ctx); !strings.Contains(cause.Error(), socketio.ReasonServerNamespaceDisconnect) {
+		t.Fatalf("cause %v", cause)
+	}
+}
+
+// The context a middleware took of a socket it refused is cancelled.
+func TestSocketContextRefusedByMiddleware(t *testing.T) {
+	got := make(chan context.Context, 1)
+	e := newEnv(t, nil, func(s *socketio.Server) {
+		s.Use(func(sock *socketio.Socket) error {
+			got <- sock.Context()
+			return errors.New("no")
+		})
+	})
+	c := e.dial(eiotest.ModeWebSocket)
+	send(t, c, `0`)
+	expect(t, c, `4{"message":"no"}`)
+	ctx := recvChan(t, got, "middleware")
+	<-ctx.Done()
+	if cause := context.Cause(ctx); !errors.Is(cause, socketio.ErrDisconnected) || !strings.Contains(cause.Error(), "refused by middleware: no") {
+		t.Fatalf("cause %v", cause)
+	}
+}
