@@ -365,6 +365,20 @@ func (s *Server) Sockets() *Namespace { return s.main }
 // Emit sends an event to every socket of the main namespace.
 func (s *Server) Emit(event string, args ...any) error { return s.main.Emit(event, args...) }
 
+// Send emits a "message" event to every socket of the main namespace
+// (Node's io.send).
+func (s *Server) Send(args ...any) error { return s.main.Send(args...) }
+
+// EmitWithAck sends an event to every socket of the main namespace and
+// waits for each one's ack, until ctx is done; see
+// BroadcastOperator.EmitWithAck.
+func (s *Server) EmitWithAck(ctx context.Context, event string, args ...any) ([]codec.Args, error) {
+	return s.main.EmitWithAck(ctx, event, args...)
+}
+
+// Compress(false) sends a broadcast on the main namespace uncompressed.
+func (s *Server) Compress(c bool) *BroadcastOperator { return s.main.Compress(c) }
+
 // To selects rooms of the main namespace for a broadcast.
 func (s *Server) To(rooms ...string) *BroadcastOperator { return s.main.To(rooms...) }
 

@@ -317,8 +317,13 @@ func (s *Socket) Join(rooms ...string) {
 	}
 }
 
-// Leave removes the socket from a room.
-func (s *Socket) Leave(room string) { s.nsp.adapter.Del(s.id, room) }
+// Leave removes the socket from rooms (Join's counterpart; one room as
+// in Node's socket.leave, or several).
+func (s *Socket) Leave(rooms ...string) {
+	for _, room := range rooms {
+		s.nsp.adapter.Del(s.id, room)
+	}
+}
 
 // Rooms returns the rooms the socket is in, its own id room included.
 func (s *Socket) Rooms() []string { return s.nsp.adapter.SocketRooms(s.id) }

@@ -9,6 +9,7 @@ import (
 
 	socketio "github.com/gosio/socketio"
 	"github.com/gosio/socketio/codec"
+	"github.com/gosio/socketio/internal/siotest"
 )
 
 // Every ack ends: answered, timed out, or failed when its socket
@@ -164,5 +165,40 @@ func TestAckAnsweredWhileTimerArmed(t *testing.T) {
 		if v := recvChan(t, got, "ack callback"); v != "ok" {
 			t.Fatalf("callback got %q", v)
 		}
+	}
+}
+
+// Server.EmitWithAck is the main namespace's: every socket's answer.
+func TestServerBroadcastEmitWithAck(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	a, _ := e.connect("/")
+	b, _ := e.connect("/")
+	type result struct {
+		res []codec.Args
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := e.srv.EmitWithAck(context.Background(), "q", 1)
+		done <- result{res, err}
+	}()
+	for i, c := range []*siotest.Client{a, b} {
+		p := recv(t, c)
+		send(t, c, fmt.Sprintf(`3%d[%d]`, p.ID, i+10))
+	}
+	r := recvChan(t, done, "EmitWithAck")
+	if r.err != nil || len(r.res) != 2 {
+		t.Fatalf("EmitWithAck = %d answers, %v; want 2, nil", len(r.res), r.err)
+	}
+	sum := 0
+	for _, args := range r.res {
+		var n int
+		if err := args.Decode(0, &n); err != nil {
+			t.Fatal(err)
+		}
+		sum += n
+	}
+	if sum != 21 {
+		t.Fatalf("answers sum to %d, want 10+11", sum)
 	}
 }

@@ -94,6 +94,11 @@ func TestRoomsJoinLeave(t *testing.T) {
 	if got := sortedRooms(s); !slices.Equal(got, want) {
 		t.Fatalf("Rooms() after Leave = %v, want %v", got, want)
 	}
+	s.Join("c", "d")
+	s.Leave("c", "d", "never-joined") // several at once, as Join
+	if got := sortedRooms(s); !slices.Equal(got, want) {
+		t.Fatalf("Rooms() after Leave(c, d) = %v, want %v", got, want)
+	}
 	ad := s.Namespace().Adapter()
 	if got := ad.Sockets(socketio.BroadcastOptions{Rooms: []string{"b"}}); !slices.Equal(got, []string{s.ID()}) {
 		t.Fatalf("adapter room b = %v", got)
@@ -142,6 +147,8 @@ func TestBroadcastSelection(t *testing.T) {
 		{"local", func() error { return r.srv.Local().Emit("x") }, []string{"x", "x", "x"}},
 		{"volatile", func() error { return r.srv.Volatile().Emit("x") }, []string{"x", "x", "x"}},
 		{"compress", func() error { return r.srv.Sockets().Compress(false).Emit("x") }, []string{"x", "x", "x"}},
+		{"server Compress", func() error { return r.srv.Compress(false).To("r1").Emit("x") }, []string{"x", "x", ""}},
+		{"server Send", func() error { return r.srv.Send("hi") }, []string{"message", "message", "message"}},
 		{"socket to room excludes itself", func() error { return a.To("r1").Emit("x") }, []string{"", "x", ""}},
 		{"socket in room", func() error { return b.In("r1").Emit("x") }, []string{"x", "", ""}},
 		{"socket broadcast", func() error { return a.Broadcast().Emit("x") }, []string{"", "x", "x"}},
