@@ -363,3 +363,37 @@ func ExampleSocket_Context() {
 	// Output:
 	// socketio: socket disconnected: client namespace disconnect
 }
+
+// The typed helpers let the compiler check a handler's signature; the
+// first argument is decoded into the handler's parameter type.
+func ExampleOnAck() {
+	type order struct {
+		Item string `json:"item"`
+		Qty  int    `json:"qty"`
+	}
+	io := socketio.NewServer(nil)
+	io.OnConnection(func(s *socketio.Socket) {
+		socketio.OnAck(s, "order", func(ctx context.Context, o order) (string, error) {
+			if o.Qty <= 0 {
+				return "", errors.New("quantity must be positive")
+			}
+			return fmt.Sprintf("%d × %s", o.Qty, o.Item), nil
+		})
+	})
+	ts := httptest.NewServer(io)
+	defer ts.Close()
+	defer io.Shutdown(context.Background())
+
+	conn, send, read := exampleClient(ts.URL)
+	defer conn.Close()
+	send(`40`)
+	read()
+	// The client: socket.emitWithAck("order", {item: "tea", qty: 2})
+	send(`421["order",{"item":"tea","qty":2}]`)
+	fmt.Println(read())
+	send(`422["order",{"item":"tea","qty":0}]`)
+	fmt.Println(read())
+	// Output:
+	// 431["2 × tea"]
+	// 432[{"message":"quantity must be positive"}]
+}

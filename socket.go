@@ -205,6 +205,9 @@ func (s *Socket) On(event string, fn any) {
 		}
 		return
 	}
+	if codec.IsReservedEvent(event) {
+		panic("socketio: On(" + event + "): reserved event name")
+	}
 	h := mustHandler(event, fn)
 	s.mu.Lock()
 	defer s.mu.Unlock()
