@@ -9,9 +9,12 @@ package interop
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,6 +23,7 @@ import (
 	"github.com/gorilla/mux"
 
 	socketio "github.com/gosio/socketio"
+	"github.com/gosio/socketio/session"
 )
 
 // tkModes are the client transport modes (see toolkit/lib.js).
@@ -192,6 +196,70 @@ func TestToolkitConnectErrorJS(t *testing.T) {
 				}
 				if ids := e.sockets(); len(ids) != 0 {
 					t.Errorf("refused client reached the connection handler: %v", ids)
+				}
+			})
+		}
+	}
+}
+
+// TestToolkitHTTPRefusalJS pins what socket.io-client 4 reports for each
+// way the server can refuse a client, as README's "What a refusal looks
+// like on the client" says: an HTTP-level refusal (Authenticate,
+// AllowRequest) reaches it only as a transport error with no message of
+// ours ("xhr poll error" with the HTTP status; "websocket error"), while a
+// namespace middleware's *ConnectError arrives with its message and data.
+func TestToolkitHTTPRefusalJS(t *testing.T) {
+	tkNode(t)
+	refusals := []struct {
+		name  string
+		setup func(*testing.T) http.Handler
+	}{
+		{"authenticate", func(t *testing.T) http.Handler {
+			e := tkNewEchoServer(t)
+			return socketio.Chain(e.io, socketio.Authenticate(func(*http.Request) (any, error) {
+				return nil, &socketio.AuthError{Status: http.StatusUnauthorized, Message: "bad token"}
+			}))
+		}},
+		{"allow-request", func(t *testing.T) http.Handler {
+			io := socketio.NewServer(&socketio.Options{Options: session.Options{
+				AllowRequest: func(*http.Request) error { return errors.New("banned") },
+			}})
+			t.Cleanup(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				defer cancel()
+				_ = io.Shutdown(ctx)
+			})
+			return io
+		}},
+	}
+	want := map[string]map[string]any{ // mode → message, type, description
+		"polling":   {"message": "xhr poll error", "type": "TransportError"},
+		"websocket": {"message": "websocket error", "type": "TransportError"},
+	}
+	status := map[string]float64{"authenticate": 401, "allow-request": 403}
+	for _, rf := range refusals {
+		for _, mode := range []string{"polling", "websocket"} {
+			t.Run(rf.name+"/"+mode, func(t *testing.T) {
+				srv := httptest.NewServer(rf.setup(t))
+				t.Cleanup(srv.Close)
+				res := tkRun(t, "connect-error.js", srv.URL, "--path=/socket.io/", "--transport="+mode)
+				if res["connected"] != false || res["message"] != want[mode]["message"] || res["type"] != want[mode]["type"] {
+					t.Fatalf("client saw %v, want a refusal with message %q, type %q", res, want[mode]["message"], want[mode]["type"])
+				}
+				if res["data"] != nil {
+					t.Errorf("err.data = %v: an HTTP refusal carries none", res["data"])
+				}
+				switch mode {
+				case "polling":
+					if res["description"] != status[rf.name] {
+						t.Errorf("err.description = %#v, want the HTTP status %v", res["description"], status[rf.name])
+					}
+				case "websocket":
+					// ws reports the response's status in its own words.
+					d, _ := res["description"].(string)
+					if !strings.Contains(d, fmt.Sprint(status[rf.name])) {
+						t.Errorf("err.description = %#v, want ws's error naming %v", res["description"], status[rf.name])
+					}
 				}
 			})
 		}

@@ -15,12 +15,28 @@ if (args.auth !== undefined) {
   }
 }
 const socket = connect(auth === undefined ? {} : { auth });
+
+function describe(d) {
+  if (d === undefined || d === null) return null;
+  if (typeof d === "number" || typeof d === "string") return d;
+  if (d.message !== undefined) return String(d.message);
+  return String(d);
+}
 track(socket, events);
 
 const outcome = await new Promise((resolve) => {
   socket.once("connect", () => resolve({ connected: true, id: socket.id }));
   socket.once("connect_error", (err) =>
-    resolve({ connected: false, message: err.message, data: err.data === undefined ? null : err.data }),
+    resolve({
+      connected: false,
+      message: err.message,
+      data: err.data === undefined ? null : err.data,
+      // An HTTP-level refusal is an engine.io-client TransportError: its
+      // type, and its description (the HTTP status on polling, ws's
+      // error on websocket).
+      type: err.type === undefined ? null : String(err.type),
+      description: describe(err.description),
+    }),
   );
 });
 // Exactly what the script prints for a refusal: err.message and err.data.
