@@ -100,10 +100,16 @@ func TestBroadcastWithAckIDPerNode(t *testing.T) {
 
 // Rooms lists the node's rooms, socket id rooms included.
 func TestAdapterRooms(t *testing.T) {
+	joined := make(chan struct{}, 1)
 	e := newEnv(t, nil, func(s *socketio.Server) {
-		s.OnConnection(func(s *socketio.Socket) { s.Join("lobby") })
+		s.OnConnection(func(s *socketio.Socket) {
+			s.Join("lobby")
+			joined <- struct{}{}
+		})
 	})
 	_, sid := e.connect("/")
+	// The connection handler runs after the CONNECT reply is sent.
+	recvChan(t, joined, "the connection handler")
 	rooms := e.srv.Sockets().Adapter().Rooms()
 	slices.Sort(rooms)
 	want := []string{"lobby", sid}
