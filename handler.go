@@ -189,7 +189,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.engine.ServeHTTP(w, r)
 }
 
-// Engine returns the underlying Engine.IO server.
+// Engine returns the underlying Engine.IO server: its Count, Shutdown, and
+// OnConnection, which adds a callback beside the Socket.IO server's own
+// (to log sessions, say). A session's OnMessage and OnClose still set the
+// single callback the Socket.IO server relies on: on the sessions of a
+// Socket.IO server, leave them alone.
 func (s *Server) Engine() *session.Server { return s.engine }
 
 // Of returns the namespace with the given name, creating it if needed. A

@@ -8,6 +8,7 @@ import (
 
 	socketio "github.com/gosio/socketio"
 	"github.com/gosio/socketio/internal/eiotest"
+	"github.com/gosio/socketio/session"
 )
 
 // Socket.Context lives as long as the socket: not ended by the handshake
@@ -84,4 +85,19 @@ func TestSocketContextRefusedByMiddleware(t *testing.T) {
 	if cause := context.Cause(ctx); !errors.Is(cause, socketio.ErrDisconnected) || !strings.Contains(cause.Error(), "refused by middleware: no") {
 		t.Fatalf("cause %v", cause)
 	}
+}
+
+// A callback added with Engine().OnConnection (to log sessions, say) runs
+// beside the Socket.IO server's own: sockets still connect.
+func TestEngineOnConnectionKeepsSocketIO(t *testing.T) {
+	engineSessions := make(chan string, 1)
+	var socks <-chan *socketio.Socket
+	e := newEnv(t, nil, func(s *socketio.Server) {
+		socks = sockets(s.Sockets())
+		s.Engine().OnConnection(func(sess *session.Session) { engineSessions <- sess.ID() })
+	})
+	c := e.dial(eiotest.ModeWebSocket)
+	mustConnect(t, c, "/", "")
+	recvChan(t, socks, "socket")
+	recvChan(t, engineSessions, "the engine callback")
 }

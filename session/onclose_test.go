@@ -64,3 +64,36 @@ func recvCall[T any](t *testing.T, ch <-chan T) T {
 		panic("unreachable")
 	}
 }
+
+// OnConnection adds: every function added runs, in order, for each new
+// session (a logger added beside the Socket.IO server's does not replace
+// it).
+func TestOnConnectionAdds(t *testing.T) {
+	srv := session.NewServer(nil)
+	order := make(chan string, 4)
+	srv.OnConnection(func(*session.Session) { order <- "first" })
+	srv.OnConnection(nil) // ignored
+	srv.OnConnection(func(*session.Session) { order <- "second" })
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if _, _, _, err := eiotest.HandshakePolling(ctx, hs.Client(), hs.URL+"/engine.io/"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"first", "second"} {
+		select {
+		case got := <-order:
+			if got != want {
+				t.Fatalf("got %q, want %q", got, want)
+			}
+		case <-ctx.Done():
+			t.Fatalf("waiting for %q", want)
+		}
+	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), wait)
+	defer cancel2()
+	if err := srv.Shutdown(ctx2); err != nil {
+		t.Fatal(err)
+	}
+}

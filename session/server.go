@@ -37,14 +37,15 @@ import (
 // (by default "/engine.io/"); it serves every request it is given and
 // does not look at the URL path, so it works under any router prefix.
 //
-// Concurrency: all methods are safe for concurrent use. Set the connection
-// callback with OnConnection before serving.
+// Concurrency: all methods are safe for concurrent use. Add the connection
+// callbacks with OnConnection before serving.
 type Server struct {
 	cfg      config
 	handler  http.Handler // s itself, wrapped by CORS when configured
 	flushers *flushers    // write the queues filled by Enqueue
 
-	onConnection atomic.Pointer[func(*Session)]
+	onConnMu     sync.Mutex                       // serialises OnConnection
+	onConnection atomic.Pointer[[]func(*Session)] // copied on write
 
 	mu       sync.RWMutex
 	sessions map[string]*Session // guarded by mu
@@ -62,11 +63,26 @@ func NewServer(opts *Options) *Server {
 	return s
 }
 
-// OnConnection sets the function called for each new session, before any
+// OnConnection adds a function called for each new session, before any
 // of its packets is read, so it can install OnMessage and OnClose without
 // missing anything. It runs on the handshake request's goroutine: it should
-// return promptly. A later call replaces the callback for new sessions.
-func (s *Server) OnConnection(fn func(*Session)) { s.onConnection.Store(&fn) }
+// return promptly. Functions run in the order they were added, and apply
+// to sessions opened after the call; adding one never removes another
+// (the Socket.IO server registers its own here: a second one, to log new
+// sessions say, runs beside it).
+func (s *Server) OnConnection(fn func(*Session)) {
+	if fn == nil {
+		return
+	}
+	s.onConnMu.Lock()
+	defer s.onConnMu.Unlock()
+	var fns []func(*Session)
+	if old := s.onConnection.Load(); old != nil {
+		fns = append(fns, *old...)
+	}
+	fns = append(fns, fn)
+	s.onConnection.Store(&fns)
+}
 
 // QueueLimits returns the bounds of each session's outgoing queue
 // (Options.MaxBufferedPackets and MaxBufferedBytes, defaults applied;
@@ -202,8 +218,10 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 	sess.queue = append(sess.queue, codec.Packet{Type: codec.PacketOpen, Data: s.openPayload(id, transport, maxPayload, v3)})
 	sess.kickLocked()
 	sess.mu.Unlock()
-	if fn := s.onConnection.Load(); fn != nil && *fn != nil {
-		(*fn)(sess)
+	if fns := s.onConnection.Load(); fns != nil {
+		for _, fn := range *fns {
+			fn(sess)
+		}
 	}
 	sess.startHeartbeat()
 	if ws != nil {
