@@ -16,6 +16,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	socketio "github.com/gosio/socketio"
+	"github.com/gosio/socketio/client"
 	"github.com/gosio/socketio/codec"
 )
 
@@ -365,13 +366,15 @@ func ExampleSocket_Context() {
 }
 
 // The typed helpers let the compiler check a handler's signature; the
-// first argument is decoded into the handler's parameter type.
+// first argument is decoded into the handler's parameter type. The client
+// here is this module's Go client; from JavaScript it is
+// socket.emitWithAck("order", {item: "tea", qty: 2}).
 func ExampleOnAck() {
 	type order struct {
 		Item string `json:"item"`
 		Qty  int    `json:"qty"`
 	}
-	io := socketio.NewServer(nil)
+	io := socketio.NewServer(&socketio.Options{ErrorHandler: func(error) {}})
 	io.OnConnection(func(s *socketio.Socket) {
 		socketio.OnAck(s, "order", func(ctx context.Context, o order) (string, error) {
 			if o.Qty <= 0 {
@@ -384,16 +387,27 @@ func ExampleOnAck() {
 	defer ts.Close()
 	defer io.Shutdown(context.Background())
 
-	conn, send, read := exampleClient(ts.URL)
-	defer conn.Close()
-	send(`40`)
-	read()
-	// The client: socket.emitWithAck("order", {item: "tea", qty: 2})
-	send(`421["order",{"item":"tea","qty":2}]`)
-	fmt.Println(read())
-	send(`422["order",{"item":"tea","qty":0}]`)
-	fmt.Println(read())
+	s, err := client.New(ts.URL, nil, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Manager().Close()
+	s.Connect()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.WaitConnected(ctx); err != nil {
+		log.Fatal(err)
+	}
+	for _, o := range []order{{"tea", 2}, {"tea", 0}} {
+		reply, err := s.EmitWithAck(ctx, "order", o)
+		if err != nil {
+			log.Fatal(err)
+		}
+		var v any
+		_ = reply.Decode(0, &v)
+		fmt.Println(v)
+	}
 	// Output:
-	// 431["2 × tea"]
-	// 432[{"message":"quantity must be positive"}]
+	// 2 × tea
+	// map[message:quantity must be positive]
 }
