@@ -11,35 +11,12 @@
 // application/octet-stream) and the JSONP scripts. On success it prints
 // one JSON line and exits 0; on failure "FAIL [v2]: ..." on stderr, exit 1.
 
-import { chromium } from "playwright-core";
+import { browserScript } from "./harness.mjs";
 
-const argv = process.argv.slice(2);
-const opt = (name, def) => {
-  const a = argv.find((x) => x.startsWith(`--${name}=`));
-  return a ? a.slice(name.length + 3) : def;
-};
-const url = argv.find((x) => !x.startsWith("--"));
-const executablePath = opt("chromium", "/usr/bin/chromium");
-const timeout = Number(opt("timeout", "60000"));
-const diag = { console: [], errors: [] };
-let browser;
-
-async function fail(msg) {
-  process.stderr.write(`FAIL [v2]: ${msg}\nconsole: ${JSON.stringify(diag, null, 2)}\n`);
-  try {
-    await browser?.close();
-  } catch {}
-  process.exit(1);
-}
-setTimeout(() => fail(`timed out after ${timeout} ms`), timeout).unref();
+const { url, timeout, diag, fail, launch } = browserScript("v2");
 
 try {
-  browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    timeout,
-  });
+  const browser = await launch();
   const context = await browser.newContext();
   const results = {};
   for (const mode of ["polling", "websocket", "upgrade", "jsonp"]) {
