@@ -35,7 +35,7 @@
 //
 // Every exported type is safe for concurrent use. Per connection, one
 // goroutine reads the network (on Linux, a quiet plain-TCP WebSocket gives
-// it up until bytes arrive: see session.Options.IdleParkAfter) and a
+// it up until bytes arrive: see EngineOptions.IdleParkAfter) and a
 // worker goroutine, running only while packets come (it lingers 50–100 ms
 // after the last), runs handlers one at a time in arrival order, so a slow
 // handler never delays heartbeats and never affects other connections.
@@ -64,7 +64,7 @@
 // MaxBufferedPackets and MaxBufferedBytes per outgoing queue,
 // ConnectTimeout for connections that join no namespace. Malformed input
 // closes that connection only ("parse error"), never panics and never
-// affects others. With session.Options.PerMessageDeflate, MaxPayload bounds
+// affects others. With EngineOptions.PerMessageDeflate, MaxPayload bounds
 // a compressed message once inflated, checked while inflating, so a small
 // message that would inflate to gigabytes costs at most about twice
 // MaxPayload. Session ids are 120 bits from crypto/rand. Middleware

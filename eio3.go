@@ -8,7 +8,7 @@ import (
 )
 
 // Socket.IO protocol 4, spoken by socket.io-client 2.x over Engine.IO 3
-// (session.Options.AllowEIO3). The packet grammar is that of protocol 5;
+// (EngineOptions.AllowEIO3). The packet grammar is that of protocol 5;
 // what differs is handled here and at a few branches on client.v3, as the
 // reference server branches on conn.protocol === 3:
 //

@@ -18,9 +18,11 @@ import (
 // Options configures a Server. The zero value (or nil) is valid and gives
 // the reference server's defaults; each field documents its default.
 type Options struct {
-	// Options are the Engine.IO settings: heartbeat, MaxPayload, transports,
-	// CORS, AllowRequest, queue limits. See session.Options.
-	session.Options
+	// Engine holds the Engine.IO settings, the layer under Socket.IO:
+	// heartbeat, MaxPayload, transports, AllowRequest, outgoing queue
+	// limits, compression. Its zero value is the reference server's
+	// defaults. See EngineOptions.
+	Engine EngineOptions
 
 	// ConnectTimeout closes a connection that has not joined any namespace
 	// in time. Zero means 45s.
@@ -99,6 +101,19 @@ type Options struct {
 	ErrorHandler func(error)
 }
 
+// EngineOptions configures the Engine.IO layer of a Server
+// (Options.Engine): the same type as session.Options, named here so that
+// configuring a Server needs no second import.
+type EngineOptions = session.Options
+
+// Deflate configures permessage-deflate (EngineOptions.PerMessageDeflate);
+// see session.Deflate.
+type Deflate = session.Deflate
+
+// HTTPCompression configures the compression of polling responses
+// (EngineOptions.HTTPCompression); see session.HTTPCompression.
+type HTTPCompression = session.HTTPCompression
+
 // Server is a Socket.IO server and an http.Handler. Mount it at the path
 // the clients use (by default "/socket.io/"): it does not look at the URL
 // path, so it works under any router prefix.
@@ -126,8 +141,7 @@ type Server struct {
 
 	main *Namespace
 
-	legacy        *legacy.Server // nil unless Options.Legacy06
-	legacyHandler http.Handler   // legacy, behind CORS when configured
+	legacy *legacy.Server // nil unless Options.Legacy06
 }
 
 // NewServer returns a Server configured by opts (nil means defaults).
@@ -158,7 +172,7 @@ func NewServer(opts *Options) *Server {
 	if s.parser == nil {
 		s.parser = codec.JSONParser{}
 	}
-	s.engine = session.NewServer(&s.opts.Options)
+	s.engine = session.NewServer(&s.opts.Engine)
 	s.engine.OnConnection(s.onEngineConnection)
 	s.newLegacy()
 	s.main = s.Of("/")
@@ -170,7 +184,7 @@ func NewServer(opts *Options) *Server {
 // the first connection to write a packet compresses it and the others
 // send the same bytes. Without it there is nothing to share.
 func (s *Server) shareFrames(pkts []codec.Packet) {
-	if s.opts.PerMessageDeflate == nil {
+	if s.opts.Engine.PerMessageDeflate == nil {
 		return
 	}
 	for i := range pkts {
@@ -183,7 +197,7 @@ func (s *Server) shareFrames(pkts []codec.Packet) {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.isLegacyRequest(r) {
-		s.legacyHandler.ServeHTTP(w, r)
+		s.legacy.ServeHTTP(w, r)
 		return
 	}
 	s.engine.ServeHTTP(w, r)

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/rs/cors"
-
 	"github.com/gosio/socketio/codec"
 	"github.com/gosio/socketio/legacy"
 )
@@ -31,26 +29,22 @@ func (s *Server) newLegacy() {
 	}
 	o := *s.opts.Legacy06
 	if o.MaxPayload == 0 {
-		o.MaxPayload = s.opts.MaxPayload
+		o.MaxPayload = s.opts.Engine.MaxPayload
 	}
 	if o.MaxBufferedMessages == 0 {
-		o.MaxBufferedMessages = s.opts.MaxBufferedPackets
+		o.MaxBufferedMessages = s.opts.Engine.MaxBufferedPackets
 	}
 	if o.MaxBufferedBytes == 0 {
-		o.MaxBufferedBytes = s.opts.MaxBufferedBytes
+		o.MaxBufferedBytes = s.opts.Engine.MaxBufferedBytes
 	}
-	if o.BodyTimeout == 0 && s.opts.PollingBodyTimeout > 0 {
-		o.BodyTimeout = s.opts.PollingBodyTimeout
+	if o.BodyTimeout == 0 && s.opts.Engine.PollingBodyTimeout > 0 {
+		o.BodyTimeout = s.opts.Engine.PollingBodyTimeout
 	}
 	if o.AllowRequest == nil {
-		o.AllowRequest = s.opts.AllowRequest
+		o.AllowRequest = s.opts.Engine.AllowRequest
 	}
 	s.legacy = legacy.NewServer(&o)
 	s.legacy.OnConnection(s.onLegacyConnection)
-	s.legacyHandler = s.legacy
-	if s.opts.CORS != nil {
-		s.legacyHandler = cors.New(*s.opts.CORS).Handler(s.legacy)
-	}
 }
 
 // isLegacyRequest tells a 0.6 request from an Engine.IO one: no EIO query

@@ -357,7 +357,7 @@ func (a *MemoryAdapter) broadcast(p *codec.SocketPacket, opts BroadcastOptions, 
 		socks := a.selectSockets(opts)
 		deferred := len(socks) > 1
 		live := pkts
-		if deferred && a.nsp.srv.opts.PerMessageDeflate != nil {
+		if deferred && a.nsp.srv.opts.Engine.PerMessageDeflate != nil {
 			// The log keeps pkts without the memo: what the connections
 			// compress must not stay in the log, outside its MaxBytes.
 			live = slices.Clone(pkts)

@@ -13,7 +13,6 @@ import (
 	socketio "github.com/gosio/socketio"
 	"github.com/gosio/socketio/internal/eiotest"
 	"github.com/gosio/socketio/internal/siotest"
-	"github.com/gosio/socketio/session"
 )
 
 func TestChainOrder(t *testing.T) {
@@ -61,7 +60,7 @@ func TestMaxMessageSizeHandshake(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := tkNewEcho(t, &socketio.Options{Options: session.Options{MaxPayload: tt.server}})
+			e := tkNewEcho(t, &socketio.Options{Engine: socketio.EngineOptions{MaxPayload: tt.server}})
 			var mws []func(http.Handler) http.Handler
 			for _, n := range tt.mw {
 				mws = append(mws, socketio.MaxMessageSize(n))

@@ -39,7 +39,7 @@ type OriginPolicy struct {
 
 // Allowed reports whether the request's origin is allowed.
 //
-// A JSONP poll (Engine.IO v3, see session.Options.AllowEIO3) is a <script>
+// A JSONP poll (Engine.IO v3, see EngineOptions.AllowEIO3) is a <script>
 // load, for which browsers send no Origin header: its origin is read from
 // the Referer header instead, and one that browsers mark cross-site
 // (Sec-Fetch-Site) while hiding its Referer is refused. Over plain HTTP,

@@ -101,7 +101,7 @@ func benchServerDeflate(b *testing.B, csr *socketio.ConnectionStateRecovery, def
 	b.Helper()
 	socks := make(chan *socketio.Socket, 1024)
 	srv := socketio.NewServer(&socketio.Options{
-		Options:                 session.Options{PingInterval: time.Minute, PingTimeout: time.Minute, PerMessageDeflate: deflate},
+		Engine:                  socketio.EngineOptions{PingInterval: time.Minute, PingTimeout: time.Minute, PerMessageDeflate: deflate},
 		ErrorHandler:            func(err error) { b.Errorf("server error: %v", err) },
 		ConnectionStateRecovery: csr,
 	})

@@ -56,7 +56,7 @@ func TestDeflateBroadcastOnce(t *testing.T) {
 	}{{"plain", nil}, {"with recovery", &socketio.ConnectionStateRecovery{}}} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, &socketio.Options{
-				Options:                 session.Options{PerMessageDeflate: &session.Deflate{}, AllowEIO3: true},
+				Engine:                  socketio.EngineOptions{PerMessageDeflate: &session.Deflate{}, AllowEIO3: true},
 				ConnectionStateRecovery: tt.csr,
 			}, nil)
 			var spy framespy.Spy
@@ -113,7 +113,7 @@ func TestDeflateBroadcastOnce(t *testing.T) {
 // with Compress(false), not at all; small events never.
 func TestDeflateSocketEmit(t *testing.T) {
 	socks := make(chan *socketio.Socket, 1)
-	e := newEnv(t, &socketio.Options{Options: session.Options{PerMessageDeflate: &session.Deflate{}}}, func(s *socketio.Server) {
+	e := newEnv(t, &socketio.Options{Engine: socketio.EngineOptions{PerMessageDeflate: &session.Deflate{}}}, func(s *socketio.Server) {
 		s.OnConnection(func(s *socketio.Socket) { socks <- s })
 	})
 	var spy framespy.Spy
@@ -151,7 +151,7 @@ func TestDeflateSocketEmit(t *testing.T) {
 // TestDeflateBinaryBroadcast: the attachment of a binary event is
 // compressed once per framing (v4 binary frames; v3 base64 text).
 func TestDeflateBinaryBroadcast(t *testing.T) {
-	e := newEnv(t, &socketio.Options{Options: session.Options{PerMessageDeflate: &session.Deflate{}, AllowEIO3: true}}, nil)
+	e := newEnv(t, &socketio.Options{Engine: socketio.EngineOptions{PerMessageDeflate: &session.Deflate{}, AllowEIO3: true}}, nil)
 	var spy framespy.Spy
 	var clients []*siotest.Client
 	for i := range 5 {

@@ -14,14 +14,13 @@ import (
 	"github.com/gosio/socketio/codec"
 	"github.com/gosio/socketio/internal/eiotest"
 	"github.com/gosio/socketio/internal/siotest"
-	"github.com/gosio/socketio/session"
 )
 
 // Socket.IO protocol 4 (socket.io-client 2.x) over Engine.IO 3, raw.
 
 func newV3Env(t *testing.T, setup func(*socketio.Server)) *testEnv {
 	t.Helper()
-	return newEnv(t, &socketio.Options{Options: session.Options{AllowEIO3: true}}, setup)
+	return newEnv(t, &socketio.Options{Engine: socketio.EngineOptions{AllowEIO3: true}}, setup)
 }
 
 func (e *testEnv) dialV3(mode eiotest.Mode, v3 eiotest.V3) *siotest.Client {
@@ -224,7 +223,7 @@ func TestEIO3Broadcast(t *testing.T) {
 
 // Protocol 4 input goes through the same limits and checks as protocol 5.
 func TestEIO3BadPackets(t *testing.T) {
-	e := newEnv(t, &socketio.Options{Options: session.Options{AllowEIO3: true}, MaxAttachments: 2}, nil)
+	e := newEnv(t, &socketio.Options{Engine: socketio.EngineOptions{AllowEIO3: true}, MaxAttachments: 2}, nil)
 	for i, bad := range []string{`2{}`, `4"x"`, `53-["x",1]`, `0/data?x=1,{"a":1}trailing`, `2["connect"]`} {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			c := e.dialV3(eiotest.ModeWebSocket, eiotest.V3{})
@@ -254,7 +253,7 @@ func TestEIO3Off(t *testing.T) {
 // JSONP polls carry no Origin header: CheckOrigin reads the page's origin
 // from the Referer, and refuses a cross-site load that hides it.
 func TestEIO3JSONPOrigin(t *testing.T) {
-	srv := socketio.NewServer(&socketio.Options{Options: session.Options{AllowEIO3: true}})
+	srv := socketio.NewServer(&socketio.Options{Engine: socketio.EngineOptions{AllowEIO3: true}})
 	h := socketio.CheckOrigin(socketio.OriginPolicy{AllowedOrigins: []string{"https://app.example.com"}})(srv)
 	ts := httptest.NewServer(h)
 	t.Cleanup(func() {

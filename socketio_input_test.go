@@ -10,7 +10,6 @@ import (
 	socketio "github.com/gosio/socketio"
 	"github.com/gosio/socketio/internal/eiotest"
 	"github.com/gosio/socketio/internal/siotest"
-	"github.com/gosio/socketio/session"
 )
 
 // Bounded input (input.go): the pending list by bytes, the pong deadline
@@ -64,7 +63,7 @@ func TestHeartbeatWhileReadingHeld(t *testing.T) {
 	got := make(chan int, 64)
 	rs := make(chan string, 1)
 	e := newEnv(t, &socketio.Options{
-		Options:           session.Options{PingInterval: 50 * time.Millisecond, PingTimeout: timeout},
+		Engine:            socketio.EngineOptions{PingInterval: 50 * time.Millisecond, PingTimeout: timeout},
 		MaxPendingPackets: 2,
 	}, func(s *socketio.Server) {
 		s.OnConnection(func(s *socketio.Socket) {

@@ -45,7 +45,6 @@ import (
 	socketio "github.com/gosio/socketio"
 	redisadapter "github.com/gosio/socketio/adapter/redis"
 	"github.com/gosio/socketio/legacy"
-	"github.com/gosio/socketio/session"
 )
 
 //go:embed index.html
@@ -190,9 +189,9 @@ func main() {
 
 // newChat is the seed's chat server, line for line in the seed API.
 func newChat(token string, adapter func(*socketio.Namespace) (socketio.Adapter, error), recoverFor time.Duration, legacyClients bool) *socketio.Server {
-	opts := &socketio.Options{Options: session.Options{MaxPayload: maxMessageSize}, Adapter: adapter}
+	opts := &socketio.Options{Engine: socketio.EngineOptions{MaxPayload: maxMessageSize}, Adapter: adapter}
 	if legacyClients {
-		opts.AllowEIO3 = true             // socket.io-client 2.x
+		opts.Engine.AllowEIO3 = true      // socket.io-client 2.x
 		opts.Legacy06 = &legacy.Options{} // the seed's Socket.IO 0.6
 	}
 	if recoverFor > 0 {

@@ -12,7 +12,6 @@ import (
 
 	socketio "github.com/gosio/socketio"
 	"github.com/gosio/socketio/client"
-	"github.com/gosio/socketio/session"
 )
 
 // authServer accepts "/private" only with auth {"token":"secret"}, and
@@ -225,7 +224,7 @@ func TestNoReconnection(t *testing.T) {
 func TestHandshakeRefused(t *testing.T) {
 	for _, md := range modes[:2] {
 		t.Run(md.name, func(t *testing.T) {
-			srv := newServer(t, &socketio.Options{Options: session.Options{
+			srv := newServer(t, &socketio.Options{Engine: socketio.EngineOptions{
 				AllowRequest: func(*http.Request) error { return errors.New("go away") },
 			}}, nil)
 			m, err := client.NewManager(srv.url, md.options(&client.Options{DisableReconnection: true, Path: "/socket.io"}))

@@ -10,7 +10,6 @@ import (
 	socketio "github.com/gosio/socketio"
 	"github.com/gosio/socketio/client"
 	"github.com/gosio/socketio/internal/faultproxy"
-	"github.com/gosio/socketio/session"
 )
 
 // TestRecoveryUnderFaults: the Go client with connection state recovery
@@ -124,7 +123,7 @@ func TestRecoveryWindow(t *testing.T) {
 				gone := make(chan struct{}, 1)
 				opts := &socketio.Options{ConnectionStateRecovery: &socketio.ConnectionStateRecovery{MaxDisconnectionDuration: tc.window}}
 				if !tc.want {
-					opts.Options = session.Options{PingInterval: 100 * time.Millisecond, PingTimeout: 300 * time.Millisecond}
+					opts.Engine = socketio.EngineOptions{PingInterval: 100 * time.Millisecond, PingTimeout: 300 * time.Millisecond}
 				}
 				srv := newServer(t, opts,
 					func(s *socketio.Server) {

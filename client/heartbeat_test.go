@@ -7,14 +7,13 @@ import (
 
 	socketio "github.com/gosio/socketio"
 	"github.com/gosio/socketio/client"
-	"github.com/gosio/socketio/session"
 )
 
 // The client answers our server's pings on every transport: the
 // connection outlives many ping intervals.
 func TestHeartbeat(t *testing.T) {
 	forModes(t, func(t *testing.T, md mode) {
-		srv := newServer(t, &socketio.Options{Options: session.Options{PingInterval: 50 * time.Millisecond, PingTimeout: time.Second}}, nil) // wide pong margin for a loaded machine
+		srv := newServer(t, &socketio.Options{Engine: socketio.EngineOptions{PingInterval: 50 * time.Millisecond, PingTimeout: time.Second}}, nil) // wide pong margin for a loaded machine
 		m, up := newManager(t, srv.url, md, nil)
 		pings := make(chan struct{}, 100)
 		m.OnPing(func() { pings <- struct{}{} })

@@ -71,7 +71,7 @@ func TestNoUpgrade(t *testing.T) {
 		{"client polling only", session.Options{}, client.Options{Transports: []string{client.Polling}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newServer(t, &socketio.Options{Options: tc.srv}, nil)
+			srv := newServer(t, &socketio.Options{Engine: tc.srv}, nil)
 			m, up := newManager(t, srv.url, mode{}, &tc.cli)
 			s := m.Socket("/", nil)
 			connect(t, s, mode{}, nil)

@@ -39,7 +39,7 @@ func TestBrowserDeflate(t *testing.T) {
 		}
 	}
 	var big atomic.Value
-	srv := socketio.NewServer(&socketio.Options{Options: session.Options{PerMessageDeflate: &session.Deflate{}}})
+	srv := socketio.NewServer(&socketio.Options{Engine: socketio.EngineOptions{PerMessageDeflate: &session.Deflate{}}})
 	srv.OnConnection(func(s *socketio.Socket) {
 		s.On("echo", func(v any, ack socketio.AckFunc) {
 			if m, ok := v.(map[string]any); ok {

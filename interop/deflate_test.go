@@ -110,7 +110,7 @@ func TestDeflateSocketIO(t *testing.T) {
 	for _, mode := range sioModes {
 		t.Run(mode, func(t *testing.T) {
 			var big atomic.Value
-			h := newSIOServer(t, mode, func(o *socketio.Options) { o.PerMessageDeflate = &session.Deflate{} })
+			h := newSIOServer(t, mode, func(o *socketio.Options) { o.Engine.PerMessageDeflate = &socketio.Deflate{} })
 			srv := h.srv
 			srv.OnConnection(func(s *socketio.Socket) {
 				h.track(s)

@@ -255,14 +255,14 @@ type sioServer struct {
 // with a generous timeout, so a slow -race run cannot fail on them.
 func sioOptions(mode string) *socketio.Options {
 	o := &socketio.Options{
-		Options:        session.Options{PingInterval: 2 * time.Second, PingTimeout: 15 * time.Second},
+		Engine:         socketio.EngineOptions{PingInterval: 2 * time.Second, PingTimeout: 15 * time.Second},
 		ConnectTimeout: 30 * time.Second,
 	}
 	switch mode {
 	case "polling":
-		o.Transports = []string{"polling"}
+		o.Engine.Transports = []string{"polling"}
 	case "websocket":
-		o.Transports = []string{"websocket"}
+		o.Engine.Transports = []string{"websocket"}
 	}
 	return o
 }
@@ -1072,7 +1072,7 @@ func sioShutdown(t *testing.T, env sioEnv, mode string) {
 func sioShutdownStrict(t *testing.T, env sioEnv, mode string, strict bool, wrap func(http.Handler) http.Handler) {
 	h := sioDisconnectServer(t, mode, func(o *socketio.Options) {
 		// no ping may close anything during the test
-		o.PingInterval, o.PingTimeout = 20*time.Second, 20*time.Second
+		o.Engine.PingInterval, o.Engine.PingTimeout = 20*time.Second, 20*time.Second
 	}, wrap)
 	p := env.start(t, "disconnect.js", h.url, mode, "--case=shutdown")
 	p.waitLine("ready", 20*time.Second)
@@ -1103,7 +1103,7 @@ func sioKill(t *testing.T, env sioEnv, mode string) {
 	h := sioDisconnectServer(t, mode, func(o *socketio.Options) {
 		// a short heartbeat bounds the wait if the server cannot see the
 		// connection die (a polling client between two requests)
-		o.PingInterval, o.PingTimeout = time.Second, 2*time.Second
+		o.Engine.PingInterval, o.Engine.PingTimeout = time.Second, 2*time.Second
 	}, nil)
 	p := env.start(t, "disconnect.js", h.url, mode, "--case=kill")
 	p.waitLine("ready", 20*time.Second)
@@ -1123,7 +1123,7 @@ func sioKill(t *testing.T, env sioEnv, mode string) {
 
 func sioPingTimeout(t *testing.T, env sioEnv, mode string) {
 	h := sioDisconnectServer(t, mode, func(o *socketio.Options) {
-		o.PingInterval, o.PingTimeout = 500*time.Millisecond, 500*time.Millisecond
+		o.Engine.PingInterval, o.Engine.PingTimeout = 500*time.Millisecond, 500*time.Millisecond
 	}, nil)
 	res := env.start(t, "disconnect.js", h.url, mode, "--case=ping-timeout").result()
 	discs := h.waitDiscs(2, 10*time.Second)
@@ -1147,7 +1147,7 @@ func sioParseError(t *testing.T, env sioEnv, mode string) {
 func sioConcurrent(t *testing.T, env sioEnv, mode string) {
 	const clients = 200
 	h := newSIOServer(t, mode, func(o *socketio.Options) {
-		o.PingInterval, o.PingTimeout = 5*time.Second, 30*time.Second
+		o.Engine.PingInterval, o.Engine.PingTimeout = 5*time.Second, 30*time.Second
 	})
 	h.srv.OnConnection(func(s *socketio.Socket) {
 		h.track(s)

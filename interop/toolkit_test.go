@@ -23,7 +23,6 @@ import (
 	"github.com/gorilla/mux"
 
 	socketio "github.com/gosio/socketio"
-	"github.com/gosio/socketio/session"
 )
 
 // tkModes are the client transport modes (see toolkit/lib.js).
@@ -221,7 +220,7 @@ func TestToolkitHTTPRefusalJS(t *testing.T) {
 			}))
 		}},
 		{"allow-request", func(t *testing.T) http.Handler {
-			io := socketio.NewServer(&socketio.Options{Options: session.Options{
+			io := socketio.NewServer(&socketio.Options{Engine: socketio.EngineOptions{
 				AllowRequest: func(*http.Request) error { return errors.New("banned") },
 			}})
 			t.Cleanup(func() {

@@ -64,7 +64,7 @@ func newV2Server(t *testing.T, opts session.Options, w *v2Wire) *httptest.Server
 func newV2Handler(t *testing.T, opts session.Options) *socketio.Server {
 	t.Helper()
 	opts.AllowEIO3 = true
-	srv := socketio.NewServer(&socketio.Options{Options: opts})
+	srv := socketio.NewServer(&socketio.Options{Engine: opts})
 	common := func(s *socketio.Socket) {
 		s.On("transport", func(ack socketio.AckFunc) { _ = ack(s.Session().Transport()) })
 		s.On("echo", func(args codec.Args, ack socketio.AckFunc) {

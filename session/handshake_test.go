@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/rs/cors"
 
 	"github.com/gosio/socketio/internal/eiotest"
 	"github.com/gosio/socketio/session"
@@ -377,69 +376,4 @@ func TestOptionsGenerateID(t *testing.T) {
 	if got := e.srv.Count(); got != 3 {
 		t.Errorf("Count() = %d, want 3", got)
 	}
-}
-
-func TestOptionsCORS(t *testing.T) {
-	const allowed, other = "https://allowed.example", "https://other.example"
-	e := newEnv(t, envConfig{opts: &session.Options{CORS: &cors.Options{
-		AllowedOrigins:   []string{allowed},
-		AllowCredentials: true,
-	}}})
-	origin := func(o string) http.Header { return http.Header{"Origin": {o}} }
-	p, _ := e.pollingSession(t)
-	tests := []struct {
-		name, method, query string
-		body                []byte
-		header              http.Header
-		status              int
-		wantACAO            string
-	}{
-		{"handshake", "GET", "?EIO=4&transport=polling", nil, origin(allowed), 200, allowed},
-		{"handshake other origin", "GET", "?EIO=4&transport=polling", nil, origin(other), 200, ""},
-		{"handshake no origin", "GET", "?EIO=4&transport=polling", nil, nil, 200, ""},
-		{"post", "POST", "?EIO=4&transport=polling&sid=" + p.SID, []byte("4hi"), origin(allowed), 200, allowed},
-		{"error unknown transport", "GET", "?EIO=4&transport=nope", nil, origin(allowed), 400, allowed},
-		{"error unknown sid", "GET", "?EIO=4&transport=polling&sid=nope", nil, origin(allowed), 400, allowed},
-		{"error bad version", "GET", "?EIO=9&transport=polling", nil, origin(allowed), 400, allowed},
-		{"error other origin", "GET", "?EIO=4&transport=nope", nil, origin(other), 400, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			resp := e.do(t, tt.method, tt.query, tt.body, tt.header)
-			if resp.Status != tt.status {
-				t.Fatalf("got %s, want status %d", resp, tt.status)
-			}
-			if got := resp.Header.Get("Access-Control-Allow-Origin"); got != tt.wantACAO {
-				t.Errorf("Access-Control-Allow-Origin %q, want %q", got, tt.wantACAO)
-			}
-			if tt.wantACAO != "" && resp.Header.Get("Access-Control-Allow-Credentials") != "true" {
-				t.Errorf("Access-Control-Allow-Credentials %q, want true", resp.Header.Get("Access-Control-Allow-Credentials"))
-			}
-			if tt.status != 200 {
-				if _, err := resp.JSONError(); err != nil {
-					t.Error(err)
-				}
-			}
-		})
-	}
-	t.Run("preflight", func(t *testing.T) {
-		h := origin(allowed)
-		h.Set("Access-Control-Request-Method", "POST")
-		resp := e.do(t, "OPTIONS", "?EIO=4&transport=polling&sid="+p.SID, nil, h)
-		if resp.Status/100 != 2 {
-			t.Fatalf("preflight: %s", resp)
-		}
-		if got := resp.Header.Get("Access-Control-Allow-Origin"); got != allowed {
-			t.Errorf("Access-Control-Allow-Origin %q, want %q", got, allowed)
-		}
-	})
-	t.Run("no CORS option", func(t *testing.T) {
-		e := newEnv(t, envConfig{})
-		for _, q := range []string{"?EIO=4&transport=polling", "?EIO=4&transport=nope"} {
-			resp := e.do(t, "GET", q, nil, origin(allowed))
-			if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "" {
-				t.Errorf("%s: Access-Control-Allow-Origin %q without the CORS option", q, got)
-			}
-		}
-	})
 }

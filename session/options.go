@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/rs/cors"
-
 	"github.com/gosio/socketio/transports"
 )
 
@@ -49,10 +47,6 @@ type Options struct {
 	// (the handshake then announces no upgrades). The default (false)
 	// allows upgrades, as the reference server does.
 	DisableUpgrades bool
-	// CORS, when non-nil, answers and decorates cross-origin requests with
-	// github.com/rs/cors configured by these options; error responses keep
-	// their CORS headers. Nil (the default) adds no CORS headers.
-	CORS *cors.Options
 	// AllowRequest, when non-nil, is consulted for every new session before
 	// the handshake. A non-nil error refuses it with HTTP 403 and
 	// {"code":4,"message":<error text>}; the text reaches the client, so it
@@ -188,7 +182,6 @@ type config struct {
 	maxPayload                                int64
 	pollingBodyTimeout                        time.Duration // 0: none
 	polling, websocket, upgrades              bool
-	cors                                      *cors.Cors
 	allowRequest                              func(*http.Request) error
 	generateID                                func(*http.Request) (string, error)
 	maxPackets                                int
@@ -250,9 +243,6 @@ func newConfig(o *Options) config {
 		}
 	}
 	c.upgrades = c.polling && c.websocket && !o.DisableUpgrades
-	if o.CORS != nil {
-		c.cors = cors.New(*o.CORS)
-	}
 	if !o.HTTPCompression.Disable {
 		c.httpCompression = newCompression(o.HTTPCompression)
 	}

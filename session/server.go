@@ -41,8 +41,7 @@ import (
 // callbacks with OnConnection before serving.
 type Server struct {
 	cfg      config
-	handler  http.Handler // s itself, wrapped by CORS when configured
-	flushers *flushers    // write the queues filled by Enqueue
+	flushers *flushers // write the queues filled by Enqueue
 
 	onConnMu     sync.Mutex                       // serialises OnConnection
 	onConnection atomic.Pointer[[]func(*Session)] // copied on write
@@ -56,10 +55,6 @@ type Server struct {
 // NewServer returns a Server configured by opts (nil means defaults).
 func NewServer(opts *Options) *Server {
 	s := &Server{cfg: newConfig(opts), sessions: make(map[string]*Session), flushers: newFlushers()}
-	s.handler = http.HandlerFunc(s.serve)
-	if s.cfg.cors != nil {
-		s.handler = s.cfg.cors.Handler(s.handler)
-	}
 	return s
 }
 
@@ -106,7 +101,7 @@ func (s *Server) Session(id string) *Session {
 }
 
 // ServeHTTP implements http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r) }
 
 // serve routes a request the way the reference server's verify() does:
 // transport first, then the session (or the handshake checks).

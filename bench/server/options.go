@@ -42,7 +42,7 @@ func wireOptions(f wireFlags) (sio *socketio.Options, eio *session.Options, err 
 	if f.deflate {
 		// Our defaults: threshold 1024 as Node's, level flate.BestSpeed
 		// (Node's ws compresses at zlib's level 6).
-		sio.Options.PerMessageDeflate = &session.Deflate{}
+		sio.Engine.PerMessageDeflate = &session.Deflate{}
 		eio.PerMessageDeflate = &session.Deflate{}
 	}
 	switch f.httpCompression {
@@ -50,7 +50,7 @@ func wireOptions(f wireFlags) (sio *socketio.Options, eio *session.Options, err 
 		// The default: long-polling responses of 1024 bytes and more are
 		// compressed when the request accepts gzip or deflate.
 	case "off":
-		sio.Options.HTTPCompression.Disable = true
+		sio.Engine.HTTPCompression.Disable = true
 		eio.HTTPCompression.Disable = true
 	default:
 		return nil, nil, fmt.Errorf("-http-compression must be on or off, not %q", f.httpCompression)

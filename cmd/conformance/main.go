@@ -28,8 +28,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/rs/cors"
-
 	socketio "github.com/gosio/socketio"
 	"github.com/gosio/socketio/codec"
 	"github.com/gosio/socketio/msgpack"
@@ -55,24 +53,20 @@ func main() {
 		log.Fatalf("-parser %q: want json or msgpack", *parserName)
 	}
 
-	anyOrigin := &cors.Options{
-		AllowOriginFunc:  func(string) bool { return true },
-		AllowCredentials: true,
-	}
+	// The suites run in Node and in browsers of any origin, with cookies.
+	cors := socketio.CORS(socketio.OriginPolicy{AllowedOrigins: []string{"*"}, AllowCredentials: true})
 	eio := session.NewServer(&session.Options{
 		PingInterval: *pingInterval,
 		PingTimeout:  *pingTimeout,
 		MaxPayload:   *maxPayload,
-		CORS:         anyOrigin,
 	})
 	eio.OnConnection(echo)
 
 	io := socketio.NewServer(&socketio.Options{
-		Options: session.Options{
+		Engine: socketio.EngineOptions{
 			PingInterval: *pingInterval,
 			PingTimeout:  *pingTimeout,
 			MaxPayload:   *maxPayload,
-			CORS:         anyOrigin,
 		},
 		ConnectTimeout: *connectTimeout,
 		Parser:         parser,
@@ -93,8 +87,8 @@ func main() {
 	})
 
 	mux := http.NewServeMux()
-	mux.Handle("/engine.io/", eio)
-	mux.Handle("/socket.io/", io)
+	mux.Handle("/engine.io/", cors(eio))
+	mux.Handle("/socket.io/", cors(io))
 	srv := &http.Server{Addr: *addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -42,7 +42,6 @@ import (
 	"github.com/gosio/socketio/bench/internal/mono"
 	"github.com/gosio/socketio/bench/internal/proc"
 	"github.com/gosio/socketio/bench/internal/proto"
-	"github.com/gosio/socketio/session"
 )
 
 // Pass rule.
@@ -147,7 +146,7 @@ func startServer(cfg config) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := &socketio.Options{Options: session.Options{MaxBufferedBytes: cfg.maxBuffered}}
+	opts := &socketio.Options{Engine: socketio.EngineOptions{MaxBufferedBytes: cfg.maxBuffered}}
 	s := &server{io: socketio.NewServer(opts), addr: ln.Addr().String()}
 	s.url = "http://" + s.addr
 	s.io.OnConnection(func(sk *socketio.Socket) {
