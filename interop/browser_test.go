@@ -173,7 +173,9 @@ func brStats(t *testing.T, base string) string {
 }
 
 // TestBrowserChat: two Chromium tabs on the chi example's chat page; a
-// line typed in one appears in the other.
+// line typed in one appears in the other, beside the sender's short name
+// (guest- and the start of its socket id), and the sender's tab marks it
+// as its own (class mine, on the right; the other tab's on the left).
 func TestBrowserChat(t *testing.T) {
 	root := brRequire(t)
 	node, dir := findNode(t, "playwright-core")
@@ -239,6 +241,8 @@ func TestBrowserChat(t *testing.T) {
 		B          string   `json:"b"`
 		Text       string   `json:"text"`
 		InputAfter string   `json:"inputAfter"`
+		InA        brShown  `json:"inA"`
+		InB        brShown  `json:"inB"`
 		LogA       []string `json:"logA"`
 		Errors     []string `json:"errors"`
 	}
@@ -255,10 +259,34 @@ func TestBrowserChat(t *testing.T) {
 	if res.InputAfter != "" {
 		t.Errorf("the input still holds %q after sending", res.InputAfter)
 	}
+	nameA := brName(res.A)
+	if want := (brShown{Name: nameA + " (you)", Mine: true, Side: "right", Me: "you are " + nameA}); res.InA != want {
+		t.Errorf("tab A shows its own line as %+v, want %+v", res.InA, want)
+	}
+	if want := (brShown{Name: nameA, Mine: false, Side: "left", Me: "you are " + brName(res.B)}); res.InB != want {
+		t.Errorf("tab B shows A's line as %+v, want %+v", res.InB, want)
+	}
 	if len(res.Errors) != 0 {
 		t.Errorf("page errors: %q", res.Errors)
 	}
 	stopChat()
+}
+
+// brShown is how a chat page shows a chat line (chatpage.mjs shownAs)
+// and the name the page says is its own.
+type brShown struct {
+	Name string `json:"name"`
+	Mine bool   `json:"mine"`
+	Side string `json:"side"`
+	Me   string `json:"me"`
+}
+
+// brName is the short name the chat page shows for a socket id.
+func brName(id string) string {
+	if len(id) > 4 {
+		id = id[:4]
+	}
+	return "guest-" + id
 }
 
 // brInOrder reports whether want appears in got as a subsequence.

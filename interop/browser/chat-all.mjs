@@ -8,6 +8,7 @@
 //
 // Prints one JSON line {"ok":true,...} and exits 0, or "FAIL [chat-all]: ..." and 1.
 import { chromium } from "playwright-core";
+import { chatPageHelpers } from "./chatpage.mjs";
 
 const argv = process.argv.slice(2);
 const opt = (name, def) => {
@@ -31,7 +32,7 @@ async function fail(msg) {
 }
 setTimeout(() => fail(`timed out after ${timeout} ms`), timeout).unref();
 
-const lines = (page) => page.evaluate(() => [...document.querySelectorAll("#log li")].map((li) => li.textContent));
+const lines = (page) => page.evaluate(() => window.__chat.lines());
 const idOf = (page, gen) =>
   page.evaluate((g) => (g === "legacy" ? window.chatSocket.transport.sessionid : window.chatSocket.id), gen); // legacy: its session
 
@@ -39,7 +40,9 @@ try {
   browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
   const pages = {};
   for (const [gen, path] of [["v4", "/"], ["v2", "/v2"], ["legacy", `/legacy?transport=${legacyTransport}`]]) {
-    const page = await (await browser.newContext()).newPage();
+    const context = await browser.newContext();
+    await context.addInitScript(chatPageHelpers);
+    const page = await context.newPage();
     page.on("console", (m) => diag.console.push(`${gen} ${m.type()}: ${m.text()}`));
     page.on("pageerror", (e) => diag.errors.push(`${gen}: ${e.message}`));
     const resp = await page.goto(base + path, { timeout: step });
@@ -54,7 +57,7 @@ try {
     // (A 0.6 socket's id is not its session id, which is a secret.)
     await pages.v4.waitForFunction(
       (v2) => {
-        const got = [...document.querySelectorAll("#log li")].map((li) => li.textContent);
+        const got = window.__chat.lines();
         return got.includes("connected: " + v2) && got.filter((l) => l.startsWith("connected: ")).length >= 3;
       },
       ids.v2,
@@ -65,12 +68,12 @@ try {
   }
   for (const [gen, page] of Object.entries(pages)) {
     await page.fill("#text", `hello from ${gen}`);
-    await page.click("button");
+    await page.click("#send");
   }
   for (const [gen, page] of Object.entries(pages)) {
     try {
       await page.waitForFunction(
-        () => ["v4", "v2", "legacy"].every((g) => [...document.querySelectorAll("#log li")].some((li) => li.textContent.endsWith("hello from " + g))),
+        () => ["v4", "v2", "legacy"].every((g) => window.__chat.lines().some((l) => l.endsWith("hello from " + g))),
         null,
         { timeout: step },
       );

@@ -8,12 +8,16 @@
 // B's announcement. The script then prints {"ready":true,...} and waits
 // for a line on stdin (the Go test checks /api/stats meanwhile). Then it
 // types a line in tab A and waits until it shows in tab B (and in A),
-// closes tab B and waits for A to see "disconnected: <idB>". On success it
-// prints one JSON line and exits 0; on failure "FAIL [chat]: ..." with the
-// pages' logs and console on stderr, exit 1.
+// closes tab B and waits for A to see "disconnected: <idB>". Along the
+// way it records how each tab shows A's line (the name beside it, marked
+// as the tab's own or not, its side) and the name each tab says is its
+// own. On success it prints one JSON line and exits 0; on failure "FAIL
+// [chat]: ..." with the pages' logs and console on stderr, exit 1. (The
+// page's log is read through chatpage.mjs.)
 
 import { createInterface } from "node:readline";
 import { chromium } from "playwright-core";
+import { chatPageHelpers } from "./chatpage.mjs";
 
 const argv = process.argv.slice(2);
 const opt = (name, def) => {
@@ -43,7 +47,7 @@ async function fail(msg) {
   process.stderr.write(`FAIL [chat]: ${msg}\n`);
   for (const [name, page] of Object.entries(pages)) {
     try {
-      const log = await page.$$eval("#log li", (lis) => lis.map((li) => li.textContent));
+      const log = await page.evaluate(() => window.__chat.lines());
       process.stderr.write(`tab ${name} log: ${JSON.stringify(log)}\n`);
     } catch {}
   }
@@ -73,7 +77,7 @@ async function openTab(context, name) {
     () =>
       typeof socket !== "undefined" &&
       socket.connected &&
-      [...document.querySelectorAll("#log li.announcement")].some((li) => li.textContent === "connected: " + socket.id),
+      window.__chat.has("connected: " + socket.id),
     null,
     { timeout: step },
   );
@@ -81,10 +85,7 @@ async function openTab(context, name) {
   return { page, id: await page.evaluate(() => socket.id) };
 }
 
-const hasLine = (page, text) =>
-  page.waitForFunction((t) => [...document.querySelectorAll("#log li")].some((li) => li.textContent === t), text, {
-    timeout: step,
-  });
+const hasLine = (page, line) => page.waitForFunction((l) => window.__chat.has(l), line, { timeout: step });
 
 try {
   browser = await chromium.launch({
@@ -103,6 +104,7 @@ try {
     timeout: step,
   });
   const context = await browser.newContext();
+  await context.addInitScript(chatPageHelpers);
   const a = await openTab(context, "A");
   const b = await openTab(context, "B");
   await hasLine(a.page, "connected: " + b.id);
@@ -114,16 +116,18 @@ try {
 
   const text = `hello from tab A ${Date.now()}`;
   await a.page.locator("#text").pressSequentially(text);
-  await a.page.locator("button").click();
-  // A chat line is "<from id><text>": the sender's id in a span, then the text.
+  await a.page.locator("#send").click();
   await hasLine(b.page, a.id + text);
   await hasLine(a.page, a.id + text);
   const inputAfter = await a.page.locator("#text").inputValue();
+  const shown = (page) => page.evaluate(([from, t]) => ({ ...window.__chat.shownAs(from, t), me: window.__chat.state().me }), [a.id, text]);
+  const inA = await shown(a.page);
+  const inB = await shown(b.page);
 
   await b.page.close();
   delete pages.B;
   await hasLine(a.page, "disconnected: " + b.id);
-  const logA = await a.page.$$eval("#log li", (lis) => lis.map((li) => li.textContent));
+  const logA = await a.page.evaluate(() => window.__chat.lines());
 
   const version = browser.version();
   await browser.close();
@@ -135,6 +139,8 @@ try {
       b: b.id,
       text,
       inputAfter,
+      inA,
+      inB,
       logA,
       errors: diag.errors,
     }),
