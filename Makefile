@@ -1,5 +1,7 @@
 # The two commands a new user needs (see README.md):
-#   make run    # the chat example (chi_example) on http://127.0.0.1:8080/
+#   make run    # the chat example (chi_example) on http://127.0.0.1:8080/ (ADDR=host:port;
+#               # RUNFLAGS="-token s3cret" and so on): builds bin/chi_example and execs it,
+#               # so Ctrl-C or stopping make stops the server
 #   make test   # every test: installs the Node packages (interop/v2: socket.io-client 2.x), then go vet and go test -race ./... (and in adapter/redis and msgpack, which need a Redis)
 #   make conformance  # the server the official protocol test-suites expect, on 127.0.0.1:3000
 #                     # (PARSER=msgpack for the socket.io-msgpack-parser wire format)
@@ -7,8 +9,9 @@
 #               # (BENCHFLAGS=-quick for a smoke test; see bench/cmd/run)
 #   make bench-options  # the wire options (msgpack, permessage-deflate, HTTP compression), ours vs Node:
 #               # replaces the "Wire options" section of docs/benchmarks.md (about 10 minutes)
+#   make screenshot  # docs/chat.png: two clients of the chat in headless Chromium
 
-.PHONY: test run deps conformance bench bench-options
+.PHONY: test run deps conformance bench bench-options screenshot chat-bin
 
 deps:
 	npm ci --prefix interop --no-audit --no-fund
@@ -34,9 +37,27 @@ test: deps
 	cd bench/cluster && go vet ./...
 	cd bench/server && go vet ./...
 
-run:
+ADDR ?= 127.0.0.1:8080
+RUNFLAGS ?=
+CHAT_BIN ?= bin/chi_example
+CHROMIUM ?= /usr/bin/chromium
+
+# npm ci only when the lock file is newer than the installed packages.
+chi_example/node_modules/.package-lock.json: chi_example/package-lock.json
 	npm ci --prefix chi_example --no-audit --no-fund
-	cd chi_example && go run . -addr 127.0.0.1:8080
+interop/node_modules/.package-lock.json: interop/package-lock.json
+	npm ci --prefix interop --no-audit --no-fund
+
+chat-bin:
+	cd chi_example && go build -o $(abspath $(CHAT_BIN)) .
+
+# exec: the server replaces the recipe's shell, so it is make's own child:
+# Ctrl-C reaches it, and make passes on a SIGTERM (no orphaned go run).
+run: chi_example/node_modules/.package-lock.json chat-bin
+	exec $(abspath $(CHAT_BIN)) -addr $(ADDR) $(RUNFLAGS)
+
+screenshot: chi_example/node_modules/.package-lock.json interop/node_modules/.package-lock.json chat-bin
+	node interop/browser/screenshot.mjs --server=$(abspath $(CHAT_BIN)) --out=docs/chat.png --chromium=$(CHROMIUM)
 
 PARSER ?= json
 conformance:

@@ -70,7 +70,7 @@ func main() {
 	redisAddr := flag.String("redis", "", "join a cluster on this Redis (host:port) through the Redis adapter")
 	redisKey := flag.String("redis-key", "socket.io", "the Redis adapter's channel prefix (the same on every node, Node.js ones included)")
 	redisSharded := flag.String("redis-sharded", "", "with -redis: use the sharded adapter (Redis 7) in this subscription mode: dynamic, static or dynamic-private")
-	legacyClients := flag.Bool("legacy", true, "also serve socket.io-client 2.x (/v2, Engine.IO 3) and Socket.IO 0.6 clients (/legacy)")
+	legacyClients := flag.Bool("legacy", true, "also serve socket.io-client 2.x (/v2, Engine.IO 3) and Socket.IO 0.6 clients (/legacy; not with -token)")
 	recoverFor := flag.Duration("recover", 0, "connection state recovery: a client whose connection drops and comes back within this long keeps its id and gets the messages it missed (0: off)")
 	flag.Parse()
 
@@ -188,8 +188,13 @@ func main() {
 func newChat(token string, adapter func(*socketio.Namespace) (socketio.Adapter, error), recoverFor time.Duration, legacyClients bool) *socketio.Server {
 	opts := &socketio.Options{Engine: socketio.EngineOptions{MaxPayload: maxMessageSize}, Adapter: adapter}
 	if legacyClients {
-		opts.Engine.AllowEIO3 = true      // socket.io-client 2.x
-		opts.Legacy06 = &legacy.Options{} // the seed's Socket.IO 0.6
+		opts.Engine.AllowEIO3 = true // socket.io-client 2.x
+		if token == "" {
+			// The seed's Socket.IO 0.6. It cannot present a token, and
+			// refused after its handshake it would reconnect at once,
+			// again and again: with a token it is not served.
+			opts.Legacy06 = &legacy.Options{}
+		}
 	}
 	if recoverFor > 0 {
 		opts.ConnectionStateRecovery = &socketio.ConnectionStateRecovery{MaxDisconnectionDuration: recoverFor}
