@@ -138,15 +138,16 @@ func TestBrowserChatOffline(t *testing.T) {
 // brCountingProxy is a reverse proxy in front of the chat that counts
 // the Engine.IO requests the browser makes and, among them, the
 // handshakes (no sid), and the Socket.IO 0.6 requests (the others under
-// /socket.io/ but its scripts); with refuseHTTP it refuses every
-// Engine.IO request with socketio.Authenticate's 401, as HTTP-level auth
-// in front of the server does for a bad token.
+// /socket.io/ but its scripts); with a refuse status it refuses every
+// Engine.IO request with it through socketio.Authenticate, as HTTP-level
+// auth in front of the server does for a bad token (401) or a forbidden
+// client (403).
 type brCountingProxy struct {
 	*httptest.Server
 	requests, handshakes, legacy atomic.Int64
 }
 
-func newBRCountingProxy(t *testing.T, chatURL string, refuseHTTP bool) *brCountingProxy {
+func newBRCountingProxy(t *testing.T, chatURL string, refuse int) *brCountingProxy {
 	t.Helper()
 	target, err := url.Parse(chatURL)
 	if err != nil {
@@ -161,9 +162,9 @@ func newBRCountingProxy(t *testing.T, chatURL string, refuseHTTP bool) *brCounti
 		Transport: transport,
 	}
 	var engine http.Handler = proxy
-	if refuseHTTP {
+	if refuse != 0 {
 		engine = socketio.Authenticate(func(*http.Request) (any, error) {
-			return nil, &socketio.AuthError{Status: http.StatusUnauthorized, Message: "invalid token"}
+			return nil, &socketio.AuthError{Status: refuse, Message: "invalid token"}
 		})(proxy)
 	}
 	p := &brCountingProxy{}
@@ -194,8 +195,8 @@ func newBRCountingProxy(t *testing.T, chatURL string, refuseHTTP bool) *brCounti
 // one handshake and no other for 5 s (socket.io-client's first
 // reconnection would come within 0.5 to 1.5 s, the next ones within 3
 // s). Refused by namespace middleware (the chat's ConnectError), the page
-// shows the server's message and hint; refused at the HTTP level (401
-// from Authenticate in the proxy), only the status, which is all the
+// shows the server's message and hint; refused at the HTTP level (401 or
+// 403 from Authenticate in the proxy), only the status, which is all the
 // client is given. The right token connects, on both pages. The 0.6
 // page, whose client cannot present a token (the chat does not serve it
 // with -token), gives up after its connect timeout and shows it could
@@ -209,24 +210,25 @@ func TestBrowserChatRefused(t *testing.T) {
 	cases := []struct {
 		name       string
 		path       string // the page and its query
-		refuseHTTP bool
+		refuse     int    // the status the proxy refuses Engine.IO requests with; 0: none
 		wantState  string
 		wantNotice string
 	}{
-		{"namespace", "?token=wrong", false, "refused", refused + "invalid token (add ?token=... to the page URL)" + retry},
-		{"namespace-no-token", "", false, "refused", refused + "invalid token (add ?token=... to the page URL)" + retry},
+		{"namespace", "?token=wrong", 0, "refused", refused + "invalid token (add ?token=... to the page URL)" + retry},
+		{"namespace-no-token", "", 0, "refused", refused + "invalid token (add ?token=... to the page URL)" + retry},
 		// socket.io-client 2.x is given the error's data only (as by Node).
-		{"v2-namespace", "v2?token=wrong", false, "refused", refused + "add ?token=... to the page URL" + retry},
+		{"v2-namespace", "v2?token=wrong", 0, "refused", refused + "add ?token=... to the page URL" + retry},
 		// The proxy refuses every token: the page can only tell the status.
-		{"http", "?token=s3cret", true, "refused", refused + "not authorised (HTTP 401)" + retry},
-		{"v2-http", "v2?token=s3cret", true, "refused", refused + "not authorised (HTTP 401)" + retry},
-		{"right-token", "?token=s3cret", false, "connected", ""},
-		{"v2-right-token", "v2?token=s3cret", false, "connected", ""},
-		{"legacy", "legacy?transport=xhr-polling", false, "disconnected", "Could not connect to the server."},
+		{"http-401", "?token=s3cret", 401, "refused", refused + "not authorised (HTTP 401)" + retry},
+		{"http-403", "?token=s3cret", 403, "refused", refused + "forbidden (HTTP 403)" + retry},
+		{"v2-http-401", "v2?token=s3cret", 401, "refused", refused + "not authorised (HTTP 401)" + retry},
+		{"right-token", "?token=s3cret", 0, "connected", ""},
+		{"v2-right-token", "v2?token=s3cret", 0, "connected", ""},
+		{"legacy", "legacy?transport=xhr-polling", 0, "disconnected", "Could not connect to the server."},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			proxy := newBRCountingProxy(t, chatURL, tc.refuseHTTP)
+			proxy := newBRCountingProxy(t, chatURL, tc.refuse)
 			// What a new attempt would add to: a handshake, or for the 0.6
 			// client any request.
 			attempts := &proxy.handshakes
