@@ -205,9 +205,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Engine returns the underlying Engine.IO server: its Count, Shutdown, and
 // OnConnection, which adds a callback beside the Socket.IO server's own
-// (to log sessions, say). A session's OnMessage and OnClose still set the
-// single callback the Socket.IO server relies on: on the sessions of a
-// Socket.IO server, leave them alone.
+// (to log sessions, say). A session's OnMessage and OnClose add callbacks
+// too, beside the Socket.IO server's: they observe its Engine.IO messages
+// and its end without changing what Socket.IO does. Sending on a session
+// or closing it does change it: a message sent this way is not a
+// Socket.IO packet to the client.
 func (s *Server) Engine() *session.Server { return s.engine }
 
 // Of returns the namespace with the given name, creating it if needed. A
