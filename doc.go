@@ -21,8 +21,8 @@
 //
 // Handlers are typed: each parameter receives one argument, decoded as
 // encoding/json would ([]byte receives a binary attachment), a trailing
-// AckFunc receives the client's acknowledgement callback, and a
-// codec.Args parameter receives the remaining arguments undecoded. A
+// AckFunc receives the client's acknowledgement callback, and an
+// Args parameter receives the remaining arguments undecoded. A
 // handler's signature is analysed once, at registration. Arguments that
 // do not fit are reported (ErrorHandler, Socket.OnError, and the client's
 // ack when it asked for one) instead of reaching the handler; a panicking

@@ -60,7 +60,7 @@ type Options struct {
 	MaxBufferedInput int64
 	// AckTimeout bounds the wait for an ack requested with a callback and
 	// no Timeout (Socket.Emit with a trailing func, a broadcast's Emit with
-	// a func(error, []codec.Args)); see Socket.Emit. EmitWithAck waits as
+	// a func(error, []Args)); see Socket.Emit. EmitWithAck waits as
 	// long as its ctx instead. Every ack also ends when its socket
 	// disconnects. Zero means 60s; negative means no bound (the reference
 	// server's behaviour: a silent client then holds the callback until it
@@ -392,7 +392,7 @@ func (s *Server) Send(args ...any) error { return s.main.Send(args...) }
 // EmitWithAck sends an event to every socket of the main namespace and
 // waits for each one's ack, until ctx is done; see
 // BroadcastOperator.EmitWithAck.
-func (s *Server) EmitWithAck(ctx context.Context, event string, args ...any) ([]codec.Args, error) {
+func (s *Server) EmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
 	return s.main.EmitWithAck(ctx, event, args...)
 }
 

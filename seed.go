@@ -39,7 +39,7 @@ func (m Message) Data() string {
 }
 
 // Args returns all the arguments of the event.
-func (m Message) Args() codec.Args { return m.args }
+func (m Message) Args() Args { return m.args }
 
 // Decode decodes the first argument into v.
 func (m Message) Decode(v any) error {
