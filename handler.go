@@ -376,7 +376,8 @@ func (s *Server) goTracked(fn func()) {
 // Use adds connection middleware to the main namespace.
 func (s *Server) Use(fn func(*Socket) error) { s.main.Use(fn) }
 
-// OnConnection sets a connection handler on the main namespace.
+// OnConnection adds a connection handler on the main namespace (see
+// Namespace.OnConnection).
 func (s *Server) OnConnection(fn func(*Socket)) { s.main.OnConnection(fn) }
 
 // Sockets returns the main namespace.
