@@ -17,7 +17,6 @@ import (
 
 	socketio "github.com/gosio/socketio"
 	"github.com/gosio/socketio/client"
-	"github.com/gosio/socketio/codec"
 )
 
 // The examples with an Output section talk to the server over a raw
@@ -300,14 +299,14 @@ func ExampleSocket_Join() {
 func ExampleSocket_Use() {
 	io := socketio.NewServer(nil)
 	io.OnConnection(func(s *socketio.Socket) {
-		s.Use(func(event string, args codec.Args) error {
+		s.Use(func(event string, args socketio.Args) error {
 			if strings.HasPrefix(event, "admin:") && s.Data() != "admin" {
 				return fmt.Errorf("%s: forbidden", event)
 			}
 			return nil
 		})
 		s.OnError(func(err error) { log.Printf("socket %s: %v", s.ID(), err) })
-		s.OnAny(func(event string, args codec.Args) { log.Printf("%s with %d args", event, args.Len()) })
+		s.OnAny(func(event string, args socketio.Args) { log.Printf("%s with %d args", event, args.Len()) })
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/gosio/socketio/codec"
+	"github.com/gosio/socketio/internal/wire"
 	"github.com/gosio/socketio/legacy"
 )
 
@@ -208,7 +209,7 @@ func legacyMessage(args codec.Args) string {
 		if args.Decode(0, &s) == nil {
 			return s
 		}
-		return codec.Legacy06JSON + string(argJSON(args, 0))
+		return wire.Legacy06JSON + string(argJSON(args, 0))
 	}
 	b := []byte{'['}
 	for i := 0; i < args.Len(); i++ {
@@ -217,7 +218,7 @@ func legacyMessage(args codec.Args) string {
 		}
 		b = append(b, argJSON(args, i)...)
 	}
-	return codec.Legacy06JSON + string(append(b, ']'))
+	return wire.Legacy06JSON + string(append(b, ']'))
 }
 
 func argJSON(args codec.Args, i int) []byte {

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	socketio "github.com/gosio/socketio"
-	"github.com/gosio/socketio/codec"
 	"github.com/gosio/socketio/internal/legacytest"
+	"github.com/gosio/socketio/internal/wire"
 	"github.com/gosio/socketio/legacy"
 )
 
@@ -297,7 +297,7 @@ func TestLegacy06MaxPayload(t *testing.T) {
 			recvChan(t, socks, "connection")
 			recvChan(t, socks, "connection")
 			legacySend(t, c, strings.Repeat("a", 990)) // within the limit
-			status, err := c.Post(codec.EncodeLegacy06(strings.Repeat("é", 600)))
+			status, err := c.Post(wire.EncodeLegacy06(strings.Repeat("é", 600)))
 			if tr == legacy.WebSocket || tr == legacy.FlashSocket {
 				<-c.Done()
 				var ce interface{ Error() string }

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gosio/socketio/codec"
+	"github.com/gosio/socketio/internal/wire"
 	"github.com/gosio/socketio/session"
 )
 
@@ -298,7 +298,7 @@ func (c *Conn) serve(a *attachment, done <-chan struct{}, poll bool, write func(
 	for {
 		msgs, final := c.take(a)
 		if len(msgs) > 0 || (poll && final) {
-			if err := write(codec.EncodeLegacy06(msgs...)); err != nil || poll {
+			if err := write(wire.EncodeLegacy06(msgs...)); err != nil || poll {
 				return
 			}
 		}
@@ -320,7 +320,7 @@ func (c *Conn) serve(a *attachment, done <-chan struct{}, poll bool, write func(
 // receive decodes a payload from the client and delivers its messages.
 // A malformed payload closes the connection ("parse error").
 func (c *Conn) receive(payload string) error {
-	msgs, err := codec.DecodeLegacy06(payload)
+	msgs, err := wire.DecodeLegacy06(payload)
 	if err != nil {
 		c.closeNow(session.ReasonParseError, err)
 		return err
@@ -335,11 +335,11 @@ func (c *Conn) receive(payload string) error {
 			return ErrClosed
 		}
 		switch {
-		case strings.HasPrefix(m, codec.Legacy06Heartbeat):
-			c.onHeartbeat(m[len(codec.Legacy06Heartbeat):])
-		case strings.HasPrefix(m, codec.Legacy06JSON):
+		case strings.HasPrefix(m, wire.Legacy06Heartbeat):
+			c.onHeartbeat(m[len(wire.Legacy06Heartbeat):])
+		case strings.HasPrefix(m, wire.Legacy06JSON):
 			if fn != nil {
-				fn(m[len(codec.Legacy06JSON):], true)
+				fn(m[len(wire.Legacy06JSON):], true)
 			}
 		default:
 			if fn != nil {
@@ -382,7 +382,7 @@ func (c *Conn) onHeartbeatTimer() {
 	c.hbSeq++
 	c.hbAwaiting = true
 	// Ahead of the buffered messages, outside the limits (it is ours).
-	c.queue = append([]string{codec.Legacy06Heartbeat + strconv.Itoa(c.hbSeq)}, c.queue...)
+	c.queue = append([]string{wire.Legacy06Heartbeat + strconv.Itoa(c.hbSeq)}, c.queue...)
 	c.hbTimer.Reset(c.srv.cfg.heartbeatTimeout)
 	c.wakeLocked()
 	c.mu.Unlock()

@@ -1,9 +1,9 @@
 // Package legacy serves clients of Socket.IO 0.6, the protocol of the
-// original go-socket.io: "~m~<length>~m~" framing (codec.DecodeLegacy06),
-// "~j~" JSON messages, "~h~" heartbeats, the session id as the first
-// message, and the transports websocket, flashsocket, htmlfile,
-// xhr-multipart, xhr-polling and jsonp-polling on the URLs
-// /<resource>/<transport>/<sessionid>/... that the 0.6 client uses.
+// original go-socket.io: "~m~<length>~m~" framing, "~j~" JSON messages,
+// "~h~" heartbeats, the session id as the first message, and the
+// transports websocket, flashsocket, htmlfile, xhr-multipart, xhr-polling
+// and jsonp-polling on the URLs /<resource>/<transport>/<sessionid>/...
+// that the 0.6 client uses.
 //
 // Server is an http.Handler like the Engine.IO server in package session;
 // the Socket.IO server mounts it next to that one (Options.Legacy06), so a

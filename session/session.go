@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gosio/socketio/codec"
+	"github.com/gosio/socketio/internal/wire"
 	"github.com/gosio/socketio/transports"
 )
 
@@ -106,7 +107,7 @@ func (s *Session) setV3(r *http.Request, ws *transports.WebSocket) {
 	}
 	if j, ok := q["j"]; ok {
 		s.jsonp = true
-		s.jsonpIndex = codec.JSONPIndex(j[0])
+		s.jsonpIndex = wire.JSONPIndex(j[0])
 	}
 }
 
@@ -195,7 +196,7 @@ func (s *Session) OnClose(fn func(reason string, err error)) {
 // U+FFFD (as a JS string would hold it): a WebSocket client fails the
 // connection on a text frame that is not valid UTF-8.
 func (s *Session) SendText(msg string) error {
-	return s.Send(codec.Packet{Type: codec.PacketMessage, Data: codec.ToValidUTF8([]byte(msg))})
+	return s.Send(codec.Packet{Type: codec.PacketMessage, Data: wire.ToValidUTF8([]byte(msg))})
 }
 
 // SendBinary queues a binary message. data must not be modified afterwards.
