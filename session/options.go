@@ -117,9 +117,9 @@ type Options struct {
 // reference server's.
 //
 // Compression runs on the poll's own goroutine after the session's lock
-// is released, with pooled compressors; a few run at once and a poll that
-// finds them all busy is answered uncompressed (see
-// httpx.Compression).
+// is released, with pooled compressors (an idle session holds none); at
+// most four, or one per processor if more, run at once, and a poll that
+// finds them all busy is answered uncompressed rather than waiting.
 type HTTPCompression struct {
 	// Disable sends every polling response as it is. The default (false)
 	// compresses, as the reference server does.

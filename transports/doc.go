@@ -6,9 +6,8 @@
 // and responses; the session package answers them with the helpers of an
 // internal package (internal/httpx).
 //
-// The package is the session package's building block, not an API of its
-// own: a server is built with package session (Engine.IO) or the root
-// package (Socket.IO), never from transports directly.
+// Its exported API is what the session package needs of it: servers are
+// built with package session (Engine.IO) or the root package (Socket.IO).
 package transports
 
 // Transport names as they appear in the "transport" query parameter and
