@@ -56,7 +56,9 @@ func (s *Server) isLegacyRequest(r *http.Request) bool {
 }
 
 // Legacy06 returns the server of Socket.IO 0.6 clients, or nil when
-// Options.Legacy06 is not set.
+// Options.Legacy06 is not set. Its OnConnection, and a connection's
+// OnMessage and OnClose, add callbacks beside the Socket.IO server's own
+// (to log 0.6 clients, say) without changing what Socket.IO does.
 func (s *Server) Legacy06() *legacy.Server { return s.legacy }
 
 // LegacyConn returns the Socket.IO 0.6 connection carrying the socket, or

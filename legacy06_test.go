@@ -472,3 +472,33 @@ func TestLegacy06Shutdown(t *testing.T) {
 		t.Fatal("a new 0.6 connection was accepted after Shutdown")
 	}
 }
+
+// Callbacks added through Legacy06() (to log 0.6 clients, say) run beside
+// the Socket.IO server's own: the observer sees the client's messages and
+// the close, and the seed handlers still get the messages.
+func TestLegacy06ObserversKeepSocketIO(t *testing.T) {
+	observed := make(chan string, 4)
+	got := make(chan string, 4)
+	conns := make(chan *socketio.Conn, 1)
+	e := newLegacyEnv(t, nil, func(s *socketio.Server) {
+		s.Legacy06().OnConnection(func(c *legacy.Conn) {
+			c.OnMessage(func(text string, isJSON bool) { observed <- text })
+			c.OnClose(func(reason string, _ error) { observed <- "closed: " + reason })
+		})
+		s.OnConnect(func(c *socketio.Conn) { conns <- c })
+		s.OnMessage(func(_ *socketio.Conn, m socketio.Message) { got <- m.Data() })
+	})
+	c := dialLegacy(t, e.base, legacy.XHRPolling, nil)
+	conn := recvChan(t, conns, "OnConnect")
+	legacySend(t, c, "hello")
+	if m := recvChan(t, got, "the seed's OnMessage"); m != "hello" {
+		t.Fatalf("OnMessage got %q", m)
+	}
+	if m := recvChan(t, observed, "the observer's OnMessage"); m != "hello" {
+		t.Fatalf("observer got %q", m)
+	}
+	conn.Disconnect(true)
+	if m := recvChan(t, observed, "the observer's OnClose"); !strings.HasPrefix(m, "closed: ") {
+		t.Fatalf("observer got %q", m)
+	}
+}

@@ -100,7 +100,7 @@ func (s *Socket) Handshake() *Handshake { return s.handshake }
 
 // Session returns the Engine.IO session carrying the socket (shared by the
 // socket's other namespaces), or nil for a Socket.IO 0.6 client, which has
-// no Engine.IO session (see Options.Legacy06 and LegacySession).
+// no Engine.IO session (see Options.Legacy06 and LegacyConn).
 func (s *Socket) Session() *session.Session {
 	sess, _ := s.client.conn.(*session.Session)
 	return sess
