@@ -101,3 +101,15 @@ type Adapter interface {
 	// the namespace goes away (a dynamic child removed) and on Shutdown.
 	Close() error
 }
+
+// DeliverServerSideEvent is for Adapter implementations: a cluster adapter
+// calls it with an event another node sent with ServerSideEmit, to run
+// the handler nsp's application registered with Namespace.OnServerSideEmit
+// for it (an event without a handler is ignored). args are the event's
+// arguments after its name (codec.ArgsOf builds them from decoded
+// values); ack, when the sending node asked for an answer, receives the
+// handler's, and is nil otherwise. It runs the handler on the calling
+// goroutine: an adapter reading its transport should call it on another.
+func DeliverServerSideEvent(nsp *Namespace, event string, args Args, ack func(args ...any)) {
+	nsp.onServerSideEvent(event, args, ack)
+}

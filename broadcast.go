@@ -91,7 +91,7 @@ func (b *BroadcastOperator) targets() []*Namespace {
 }
 
 // Emit sends an event to the selected sockets, each at most once. If the
-// last argument is a func(error, []codec.Args) it receives the acks of
+// last argument is a func(error, []Args) it receives the acks of
 // every socket reached, on a goroutine of its own, once all have answered
 // or disconnected, or after Timeout (Options.AckTimeout, 60 s by default,
 // without one) with ErrAckTimeout if some are missing. Shutdown waits for
@@ -137,7 +137,7 @@ func eventData(event string, args []any) []any {
 // Timeout elapses or ctx is done. It returns the answers received and, if
 // some are missing, ErrAckTimeout (wrapping ctx's error) when time ran
 // out, or ErrDisconnected when every missing socket disconnected.
-func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args ...any) ([]codec.Args, error) {
+func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
 	if codec.IsReservedEvent(event) {
 		return nil, ErrReservedEvent
 	}
@@ -297,7 +297,7 @@ func (r *RemoteSocket) Emit(event string, args ...any) error { return r.op().Emi
 
 // EmitWithAck sends an event to the socket and waits for its ack, until
 // ctx is done (ErrAckTimeout) or the socket disconnects (ErrDisconnected).
-func (r *RemoteSocket) EmitWithAck(ctx context.Context, event string, args ...any) (codec.Args, error) {
+func (r *RemoteSocket) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
 	op := r.op().clone()
 	op.flags.ExpectSingleResponse = true
 	res, err := op.EmitWithAck(ctx, event, args...)

@@ -21,8 +21,8 @@
 //
 // Handlers are typed: each parameter receives one argument, decoded as
 // encoding/json would ([]byte receives a binary attachment), a trailing
-// AckFunc receives the client's acknowledgement callback, and a
-// codec.Args parameter receives the remaining arguments undecoded. A
+// AckFunc receives the client's acknowledgement callback, and an
+// Args parameter receives the remaining arguments undecoded. A
 // handler's signature is analysed once, at registration. Arguments that
 // do not fit are reported (ErrorHandler, Socket.OnError, and the client's
 // ack when it asked for one) instead of reaching the handler; a panicking
@@ -84,4 +84,26 @@
 // so code written against a single node keeps working on many. The module
 // github.com/gosio/socketio/adapter/redis provides Redis adapters
 // wire-compatible with the Node.js @socket.io/redis-adapter.
+//
+// # Seed API
+//
+// The project grew from go-socket.io 0.6 (the seed), whose chat example,
+// chi_example, still runs on the seed's API: Conn, Message, and the
+// Server methods OnConnect, OnDisconnect, OnMessage, Broadcast,
+// BroadcastExcept and GetConn. They work on "message" events of the main
+// namespace "/" only, and each one's documentation begins by saying it
+// belongs to the seed. Some share a name with the Socket.IO API but not
+// its meaning. Write new code with the Socket.IO API:
+//
+//	seed                                    Socket.IO API
+//	io.OnConnect(func(c *Conn))             io.OnConnection(func(s *Socket))
+//	io.OnMessage(func(c *Conn, m Message))  s.On("message", func(text string)), any event name
+//	io.OnDisconnect(func(c *Conn))          s.OnDisconnect(func(reason string)), per socket
+//	io.Broadcast(v)                         io.Emit("message", v): every socket of "/"
+//	io.BroadcastExcept(c, v)                s.Broadcast().Emit("message", v): all but s
+//	io.GetConn(id)                          io.Sockets().Socket(id)
+//	c.Send(v)                               s.Send(v), or s.Emit(event, args...)
+//
+// Conn is Socket itself (a type alias): the whole Socket.IO API applies to
+// the client a seed callback receives.
 package socketio

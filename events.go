@@ -13,6 +13,14 @@ import (
 // sends anything; later calls return ErrAckAlreadySent.
 type AckFunc func(args ...any) error
 
+// Args are the arguments of an event or an ack as received, decoded on
+// demand: Len, and Decode(i, &v), as encoding/json would (a binary
+// attachment decodes into []byte). A handler parameter of this type, last
+// before any AckFunc, receives the arguments its other parameters did not
+// take. It is codec.Args, named here so that handlers need no other
+// import.
+type Args = codec.Args
+
 // ErrAckAlreadySent is returned by an AckFunc called more than once.
 var ErrAckAlreadySent = errors.New("socketio: ack already sent")
 
@@ -96,7 +104,7 @@ func makeHandler(fn any) (handler, error) {
 
 func analyseHandler(t reflect.Type) (*handlerType, error) {
 	if t.IsVariadic() {
-		return nil, errors.New("variadic handlers are not supported; take codec.Args")
+		return nil, errors.New("variadic handlers are not supported; take socketio.Args")
 	}
 	h := &handlerType{}
 	n := t.NumIn()
@@ -116,7 +124,7 @@ func analyseHandler(t reflect.Type) (*handlerType, error) {
 		pt := t.In(i)
 		if pt == argsType {
 			if i != n-1 {
-				return nil, errors.New("a codec.Args parameter must come last (before the ack)")
+				return nil, errors.New("a socketio.Args parameter must come last (before the ack)")
 			}
 			h.rawArgs = true
 			break

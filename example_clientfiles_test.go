@@ -50,10 +50,10 @@ func ExampleNewClientHandler() {
 	resp.Body.Close()
 	fmt.Println(resp.StatusCode)
 
-	// Engine.IO requests go on to the server.
-	exampleHandshake(ts.URL + "/socket.io/")
+	// Socket.IO clients go on to the server.
+	exampleConnect(ts.URL, "/socket.io/")
 	// Output:
 	// 200 application/javascript; charset=utf-8 "4.8.4"
 	// 304
-	// 200 open, upgrades: [websocket]
+	// connected at /socket.io/
 }

@@ -2,70 +2,37 @@ package socketio_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/gorilla/mux"
 
 	socketio "github.com/gosio/socketio"
+	"github.com/gosio/socketio/client"
 )
 
-// exampleHandshake opens an Engine.IO session over polling at url (what
-// the client does first) and prints the status and the open packet's
-// upgrades.
-func exampleHandshake(url string) {
-	resp, err := http.Get(url + "?EIO=4&transport=polling")
+// exampleConnect connects a client (this module's Go client) to the
+// server at base through the Engine.IO path path, as the JS client's
+// io(base, {path}) does, and prints the outcome.
+func exampleConnect(base, path string) {
+	s, err := client.New(base, &client.Options{Path: path, DisableReconnection: true}, nil)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	var open struct {
-		Upgrades []string `json:"upgrades"`
-	}
-	// The body is one packet: "0" (open) and its JSON.
-	if !strings.HasPrefix(string(body), "0") || json.Unmarshal(body[1:], &open) != nil {
-		fmt.Printf("%d %q\n", resp.StatusCode, body)
+	defer s.Manager().Close()
+	s.Connect()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.WaitConnected(ctx); err != nil {
+		fmt.Println(err)
 		return
 	}
-	fmt.Println(resp.StatusCode, "open, upgrades:", open.Upgrades)
-	_ = leavePolling(url, body, nil)
-}
-
-// leavePolling closes the polling session whose open packet is body, as a
-// leaving client does (a close packet), so that Server.Shutdown has no
-// session to wait for: a polling client that just stops coming back is
-// waited for until its close packet could have been fetched (up to 3 s).
-func leavePolling(base string, body []byte, header http.Header) error {
-	var open struct {
-		SID string `json:"sid"`
-	}
-	if len(body) == 0 || body[0] != '0' || json.Unmarshal(body[1:], &open) != nil || open.SID == "" {
-		return fmt.Errorf("not an open packet: %q", body)
-	}
-	req, err := http.NewRequest(http.MethodPost, base+"?EIO=4&transport=polling&sid="+open.SID, strings.NewReader("1"))
-	if err != nil {
-		return err
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("close packet: %s", resp.Status)
-	}
-	return nil
+	fmt.Println("connected at", path)
 }
 
 // Mounting on chi: a sub-router mounted at /rt serves Socket.IO at
@@ -91,8 +58,8 @@ func ExampleServer_chi() {
 
 	srv := httptest.NewServer(r)
 	defer srv.Close()
-	exampleHandshake(srv.URL + "/rt/socket.io/")
-	// Output: 200 open, upgrades: [websocket]
+	exampleConnect(srv.URL, "/rt/socket.io/")
+	// Output: connected at /rt/socket.io/
 }
 
 // Mounting on gorilla/mux: a path prefix routes polling requests and
@@ -108,8 +75,8 @@ func ExampleServer_gorillaMux() {
 
 	srv := httptest.NewServer(r)
 	defer srv.Close()
-	exampleHandshake(srv.URL + "/mx/socket.io/")
-	// Output: 200 open, upgrades: [websocket]
+	exampleConnect(srv.URL, "/mx/socket.io/")
+	// Output: connected at /mx/socket.io/
 }
 
 // Mounting on the standard library's ServeMux with Go 1.22 patterns: GET
@@ -127,8 +94,8 @@ func ExampleServer_serveMux() {
 
 	srv := httptest.NewServer(m)
 	defer srv.Close()
-	exampleHandshake(srv.URL + "/socket.io/")
-	// Output: 200 open, upgrades: [websocket]
+	exampleConnect(srv.URL, "/socket.io/")
+	// Output: connected at /socket.io/
 }
 
 // Serving under a prefix that the handlers below do not know about:
@@ -144,6 +111,6 @@ func ExampleServer_stripPrefix() {
 
 	srv := httptest.NewServer(root)
 	defer srv.Close()
-	exampleHandshake(srv.URL + "/sp/socket.io/")
-	// Output: 200 open, upgrades: [websocket]
+	exampleConnect(srv.URL, "/sp/socket.io/")
+	// Output: connected at /sp/socket.io/
 }

@@ -1,112 +1,74 @@
 package socketio_test
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	socketio "github.com/gosio/socketio"
 	"github.com/gosio/socketio/client"
-	"github.com/gosio/socketio/codec"
 )
 
-// The examples with an Output section talk to the server over a raw
-// WebSocket, the way a Socket.IO client does: every text frame is an
-// Engine.IO message ("4" followed by a Socket.IO packet).
-
-// exampleClient opens a WebSocket session to a server at url and returns
-// a function sending one frame and a function reading the next one
-// (skipping Engine.IO pings, which it answers).
-func exampleClient(url string) (conn *websocket.Conn, sendFrame func(string), readFrame func() string) {
-	ws := "ws" + strings.TrimPrefix(url, "http") + "/socket.io/?EIO=4&transport=websocket"
-	conn, _, err := websocket.DefaultDialer.Dial(ws, nil)
-	if err != nil {
-		log.Fatal(err)
-	}
-	sendFrame = func(s string) {
-		if err := conn.WriteMessage(websocket.TextMessage, []byte(s)); err != nil {
-			log.Fatal(err)
-		}
-	}
-	readFrame = func() string {
-		for {
-			_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-			_, b, err := conn.ReadMessage()
-			if err != nil {
-				log.Fatal(err)
-			}
-			if string(b) == "2" {
-				sendFrame("3")
-				continue
-			}
-			return string(b)
-		}
-	}
-	readFrame() // the Engine.IO open packet
-	return conn, sendFrame, readFrame
-}
+// The examples with an Output section are run by go test: a client talks
+// to the server as a browser's socket.io-client would. It is this
+// module's Go client (package client), whose calls mirror the JavaScript
+// ones: client.New is io(url), Emit is socket.emit, EmitWithAck is
+// socket.emitWithAck, Send is socket.send.
 
 // Mount the server on an http.ServeMux next to the rest of the service;
-// the clients' default path is "/socket.io/".
+// the clients' default path is "/socket.io/". From JavaScript the client
+// is io("https://example.com", {query: {name: "gopher"}}).
 func ExampleNewServer() {
 	io := socketio.NewServer(&socketio.Options{ConnectTimeout: 10 * time.Second})
-	defer io.Shutdown(context.Background())
+	io.OnConnection(func(s *socketio.Socket) {
+		_ = s.Emit("hello", "welcome, "+s.Handshake().Query.Get("name"))
+	})
 
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", io)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "ok") })
 	ts := httptest.NewServer(mux)
 	defer ts.Close()
+	defer io.Shutdown(context.Background())
 
-	// What a client's first polling request gets: the Engine.IO open
-	// packet, with the session id and the heartbeat settings.
-	resp, err := http.Get(ts.URL + "/socket.io/?EIO=4&transport=polling")
+	s, err := client.New(ts.URL, &client.Options{Query: url.Values{"name": {"gopher"}}}, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
-	body, _ := exampleReadBody(resp)
-	var open struct {
-		SID          string   `json:"sid"`
-		Upgrades     []string `json:"upgrades"`
-		PingInterval int      `json:"pingInterval"`
-	}
-	if !strings.HasPrefix(body, "0") || json.Unmarshal([]byte(body[1:]), &open) != nil {
-		log.Fatalf("not an open packet: %q", body)
-	}
-	fmt.Println("upgrades:", open.Upgrades, "pingInterval:", open.PingInterval)
+	defer s.Manager().Close()
+	hello := make(chan string, 1)
+	s.On("hello", func(msg string) { hello <- msg })
+	s.Connect()
+	fmt.Println(<-hello)
 
-	// The client leaves: a close packet ("1") in a POST.
-	resp, err = http.Post(ts.URL+"/socket.io/?EIO=4&transport=polling&sid="+open.SID, "text/plain", strings.NewReader("1"))
+	// The rest of the service is still there.
+	resp, err := http.Get(ts.URL + "/healthz")
 	if err != nil {
 		log.Fatal(err)
 	}
-	body, _ = exampleReadBody(resp)
-	fmt.Println(body)
-	// Output:
-	// upgrades: [websocket] pingInterval: 25000
-	// ok
-}
-
-func exampleReadBody(resp *http.Response) (string, error) {
 	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return string(b), err
+	var body bytes.Buffer
+	_, _ = body.ReadFrom(resp.Body)
+	fmt.Println(body.String())
+	// Output:
+	// welcome, gopher
+	// ok
 }
 
 // Typed event handlers: parameters are decoded from the event's
 // arguments, and a trailing AckFunc answers the client's acknowledgement.
+// From JavaScript: await socket.emitWithAck("add", 2, 3) and
+// socket.emit("greet", {name: "Ada"}).
 func ExampleSocket_On() {
-	io := socketio.NewServer(nil)
+	io := socketio.NewServer(&socketio.Options{ErrorHandler: func(error) {}})
 	io.OnConnection(func(s *socketio.Socket) {
 		s.On("add", func(a, b int, ack socketio.AckFunc) {
 			if ack != nil {
@@ -123,25 +85,46 @@ func ExampleSocket_On() {
 	defer ts.Close()
 	defer io.Shutdown(context.Background())
 
-	conn, sendFrame, readFrame := exampleClient(ts.URL)
-	defer conn.Close()
-	sendFrame(`40`) // CONNECT to "/"
-	fmt.Println("connected:", strings.HasPrefix(readFrame(), `40{"sid":`))
-	sendFrame(`421["add",2,3]`) // EVENT "add" with ack id 1
-	fmt.Println(readFrame())    // ACK 1
-	sendFrame(`42["greet",{"name":"Ada"}]`)
-	fmt.Println(readFrame())
-	sendFrame(`422["add","two",3]`) // does not fit: the ack carries the error
-	fmt.Println(readFrame())
+	s, err := client.New(ts.URL, nil, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Manager().Close()
+	greetings := make(chan string, 1)
+	s.On("greeting", func(text string) { greetings <- text })
+	s.Connect()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+
+	sum, err := s.EmitWithAck(ctx, "add", 2, 3)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var n int
+	_ = sum.Decode(0, &n)
+	fmt.Println("2 + 3 =", n)
+
+	_ = s.Emit("greet", map[string]string{"name": "Ada"})
+	fmt.Println(<-greetings)
+
+	// Arguments that do not fit the handler's parameters never reach it:
+	// the ack carries the error.
+	reply, err := s.EmitWithAck(ctx, "add", "two", 3)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var e struct{ Message string }
+	_ = reply.Decode(0, &e)
+	fmt.Println(e.Message)
 	// Output:
-	// connected: true
-	// 431[5]
-	// 42["greeting","hello Ada"]
-	// 432[{"message":"socketio: event \"add\": argument 0: json: cannot unmarshal string into Go value of type int"}]
+	// 2 + 3 = 5
+	// hello Ada
+	// socketio: event "add": argument 0: json: cannot unmarshal string into Go value of type int
 }
 
 // Namespace middleware can refuse a connection: the client's
-// connect_error receives the message and the data.
+// connect_error receives the message and the data. From JavaScript:
+// io("/admin", {auth: (cb) => cb({token: ask()})}).on("connect_error", ...).
 func ExampleNamespace_Use() {
 	io := socketio.NewServer(nil)
 	admin := io.Of("/admin")
@@ -159,18 +142,43 @@ func ExampleNamespace_Use() {
 	defer ts.Close()
 	defer io.Shutdown(context.Background())
 
-	conn, sendFrame, readFrame := exampleClient(ts.URL)
-	defer conn.Close()
-	sendFrame(`40/admin,{"token":"guess"}`)
-	fmt.Println(readFrame())
-	sendFrame(`40/admin,{"token":"secret"}`)
-	fmt.Println(strings.HasPrefix(readFrame(), `40/admin,{"sid":`))
-	sendFrame(`40/nowhere,`)
-	fmt.Println(readFrame())
+	m, err := client.NewManager(ts.URL, nil) // one connection, several namespaces
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	report := func(s *client.Socket) {
+		var refused *client.ConnectError
+		switch err := s.WaitConnected(ctx); {
+		case errors.As(err, &refused):
+			fmt.Println(s.Namespace(), "refused:", refused.Message, refused.Data)
+		case err != nil:
+			log.Fatal(err)
+		default:
+			fmt.Println(s.Namespace(), "connected")
+		}
+	}
+
+	tokens := []string{"guess", "secret"} // what the user types, say
+	s := m.Socket("/admin", &client.SocketOptions{AuthFunc: func() map[string]any {
+		token := tokens[0]
+		tokens = tokens[1:]
+		return map[string]any{"token": token}
+	}})
+	s.Connect()
+	report(s)
+	s.Connect() // a refused socket stays refused until asked again
+	report(s)
+
+	nowhere := m.Socket("/nowhere", nil)
+	nowhere.Connect()
+	report(nowhere)
 	// Output:
-	// 44/admin,{"message":"not authorized","data":{"reason":"bad token"}}
-	// true
-	// 44/nowhere,{"message":"Invalid namespace"}
+	// /admin refused: not authorized map[reason:bad token]
+	// /admin connected
+	// /nowhere refused: Invalid namespace <nil>
 }
 
 // Errors are values: ArgumentError and PanicError reach the ErrorHandler
@@ -185,11 +193,14 @@ func ExampleOptions_errorHandler() {
 	defer ts.Close()
 	defer io.Shutdown(context.Background())
 
-	conn, sendFrame, readFrame := exampleClient(ts.URL)
-	defer conn.Close()
-	sendFrame(`40`)
-	readFrame()
-	sendFrame(`42["count",{"not":"a number"}]`)
+	s, err := client.New(ts.URL, nil, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Manager().Close()
+	s.Connect()
+	_ = s.Emit("count", map[string]string{"not": "a number"})
+
 	var ae *socketio.ArgumentError
 	if err := <-errs; errors.As(err, &ae) {
 		fmt.Printf("event %q, argument %d does not fit\n", ae.Event, ae.Index)
@@ -276,23 +287,28 @@ func ExampleSocket_Join() {
 	defer ts.Close()
 	defer io.Shutdown(context.Background())
 
-	a, sendA, readA := exampleClient(ts.URL)
-	defer a.Close()
-	b, sendB, readB := exampleClient(ts.URL)
-	defer b.Close()
-	for _, c := range []struct {
-		send func(string)
-		read func() string
-	}{{sendA, readA}, {sendB, readB}} {
-		c.send(`40`)
-		c.read()
-		c.send(`421["join","kitchen"]`)
-		c.read() // 431[]
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	heard := make(chan string, 2)
+	var clients []*client.Socket
+	for _, name := range []string{"a", "b"} {
+		c, err := client.New(ts.URL, nil, nil)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer c.Manager().Close()
+		c.On("shout", func(text string) { heard <- name + " heard: " + text })
+		c.Connect()
+		// socket.emitWithAck("join", "kitchen"): in the room once answered.
+		if _, err := c.EmitWithAck(ctx, "join", "kitchen"); err != nil {
+			log.Fatal(err)
+		}
+		clients = append(clients, c)
 	}
-	sendA(`42["shout","kitchen","dinner is ready"]`)
-	fmt.Println("b got:", readB())
+	_ = clients[0].Emit("shout", "kitchen", "dinner is ready")
+	fmt.Println(<-heard) // s.To(room) leaves the sender out
 	// Output:
-	// b got: 42["shout","dinner is ready"]
+	// b heard: dinner is ready
 }
 
 // Packet middleware on a socket sees every incoming event before its
@@ -300,32 +316,52 @@ func ExampleSocket_Join() {
 func ExampleSocket_Use() {
 	io := socketio.NewServer(nil)
 	io.OnConnection(func(s *socketio.Socket) {
-		s.Use(func(event string, args codec.Args) error {
+		s.Use(func(event string, args socketio.Args) error {
 			if strings.HasPrefix(event, "admin:") && s.Data() != "admin" {
 				return fmt.Errorf("%s: forbidden", event)
 			}
 			return nil
 		})
 		s.OnError(func(err error) { log.Printf("socket %s: %v", s.ID(), err) })
-		s.OnAny(func(event string, args codec.Args) { log.Printf("%s with %d args", event, args.Len()) })
+		s.OnAny(func(event string, args socketio.Args) { log.Printf("%s with %d args", event, args.Len()) })
 	})
 }
 
-// The seed API: the original go-socket.io chat, on "message" events.
+// The seed API (go-socket.io 0.6): the original chat, on "message"
+// events of "/". New code writes the same with OnConnection, Socket.On and
+// Socket.Broadcast (see the package documentation's "Seed API"). The
+// clients send with socket.send(text), in JavaScript as here.
 func ExampleServer_OnMessage() {
 	io := socketio.NewServer(nil)
-	io.OnConnect(func(c *socketio.Conn) {
-		_ = c.Send("welcome " + c.ID())
-	})
 	io.OnMessage(func(c *socketio.Conn, msg socketio.Message) {
 		// Everyone else gets the message.
-		_ = io.BroadcastExcept(c, msg.Data())
+		_ = io.BroadcastExcept(c, "someone says: "+msg.Data())
 	})
-	io.OnDisconnect(func(c *socketio.Conn) {
-		_ = io.Broadcast(c.ID() + " left")
-	})
-	http.Handle("/socket.io/", io)
-	log.Fatal(http.ListenAndServe("127.0.0.1:8000", nil))
+	ts := httptest.NewServer(io)
+	defer ts.Close()
+	defer io.Shutdown(context.Background())
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	got := make(chan string, 1)
+	var clients []*client.Socket
+	for range 2 {
+		c, err := client.New(ts.URL, nil, nil)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer c.Manager().Close()
+		c.On("message", func(text string) { got <- text })
+		c.Connect()
+		if err := c.WaitConnected(ctx); err != nil {
+			log.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	_ = clients[0].Send("hello")
+	fmt.Println(<-got)
+	// Output:
+	// someone says: hello
 }
 
 // Dynamic namespaces: one declaration serves every matching name.
@@ -355,11 +391,18 @@ func ExampleSocket_Context() {
 	defer ts.Close()
 	defer io.Shutdown(context.Background())
 
-	conn, send, read := exampleClient(ts.URL)
-	defer conn.Close()
-	send(`40`) // the client connects to "/"
-	read()
-	send(`41`) // and leaves it
+	s, err := client.New(ts.URL, nil, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Manager().Close()
+	s.Connect()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.WaitConnected(ctx); err != nil {
+		log.Fatal(err)
+	}
+	s.Disconnect() // socket.disconnect() in JavaScript
 	fmt.Println(<-stopped)
 	// Output:
 	// socketio: socket disconnected: client namespace disconnect

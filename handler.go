@@ -60,7 +60,7 @@ type Options struct {
 	MaxBufferedInput int64
 	// AckTimeout bounds the wait for an ack requested with a callback and
 	// no Timeout (Socket.Emit with a trailing func, a broadcast's Emit with
-	// a func(error, []codec.Args)); see Socket.Emit. EmitWithAck waits as
+	// a func(error, []Args)); see Socket.Emit. EmitWithAck waits as
 	// long as its ctx instead. Every ack also ends when its socket
 	// disconnects. Zero means 60s; negative means no bound (the reference
 	// server's behaviour: a silent client then holds the callback until it
@@ -205,9 +205,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Engine returns the underlying Engine.IO server: its Count, Shutdown, and
 // OnConnection, which adds a callback beside the Socket.IO server's own
-// (to log sessions, say). A session's OnMessage and OnClose still set the
-// single callback the Socket.IO server relies on: on the sessions of a
-// Socket.IO server, leave them alone.
+// (to log sessions, say). A session's OnMessage and OnClose add callbacks
+// too, beside the Socket.IO server's: they observe its Engine.IO messages
+// and its end without changing what Socket.IO does. Sending on a session
+// or closing it does change it: a message sent this way is not a
+// Socket.IO packet to the client.
 func (s *Server) Engine() *session.Server { return s.engine }
 
 // Of returns the namespace with the given name, creating it if needed. A
@@ -374,7 +376,8 @@ func (s *Server) goTracked(fn func()) {
 // Use adds connection middleware to the main namespace.
 func (s *Server) Use(fn func(*Socket) error) { s.main.Use(fn) }
 
-// OnConnection sets a connection handler on the main namespace.
+// OnConnection adds a connection handler on the main namespace (see
+// Namespace.OnConnection).
 func (s *Server) OnConnection(fn func(*Socket)) { s.main.OnConnection(fn) }
 
 // Sockets returns the main namespace.
@@ -390,7 +393,7 @@ func (s *Server) Send(args ...any) error { return s.main.Send(args...) }
 // EmitWithAck sends an event to every socket of the main namespace and
 // waits for each one's ack, until ctx is done; see
 // BroadcastOperator.EmitWithAck.
-func (s *Server) EmitWithAck(ctx context.Context, event string, args ...any) ([]codec.Args, error) {
+func (s *Server) EmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
 	return s.main.EmitWithAck(ctx, event, args...)
 }
 

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/gosio/socketio/codec"
+	"github.com/gosio/socketio/internal/wire"
 	"github.com/gosio/socketio/legacy"
 )
 
@@ -55,7 +56,9 @@ func (s *Server) isLegacyRequest(r *http.Request) bool {
 }
 
 // Legacy06 returns the server of Socket.IO 0.6 clients, or nil when
-// Options.Legacy06 is not set.
+// Options.Legacy06 is not set. Its OnConnection, and a connection's
+// OnMessage and OnClose, add callbacks beside the Socket.IO server's own
+// (to log 0.6 clients, say) without changing what Socket.IO does.
 func (s *Server) Legacy06() *legacy.Server { return s.legacy }
 
 // LegacyConn returns the Socket.IO 0.6 connection carrying the socket, or
@@ -208,7 +211,7 @@ func legacyMessage(args codec.Args) string {
 		if args.Decode(0, &s) == nil {
 			return s
 		}
-		return codec.Legacy06JSON + string(argJSON(args, 0))
+		return wire.Legacy06JSON + string(argJSON(args, 0))
 	}
 	b := []byte{'['}
 	for i := 0; i < args.Len(); i++ {
@@ -217,7 +220,7 @@ func legacyMessage(args codec.Args) string {
 		}
 		b = append(b, argJSON(args, i)...)
 	}
-	return codec.Legacy06JSON + string(append(b, ']'))
+	return wire.Legacy06JSON + string(append(b, ']'))
 }
 
 func argJSON(args codec.Args, i int) []byte {

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	socketio "github.com/gosio/socketio"
-	"github.com/gosio/socketio/codec"
 	"github.com/gosio/socketio/internal/legacytest"
+	"github.com/gosio/socketio/internal/wire"
 	"github.com/gosio/socketio/legacy"
 )
 
@@ -297,7 +297,7 @@ func TestLegacy06MaxPayload(t *testing.T) {
 			recvChan(t, socks, "connection")
 			recvChan(t, socks, "connection")
 			legacySend(t, c, strings.Repeat("a", 990)) // within the limit
-			status, err := c.Post(codec.EncodeLegacy06(strings.Repeat("é", 600)))
+			status, err := c.Post(wire.EncodeLegacy06(strings.Repeat("é", 600)))
 			if tr == legacy.WebSocket || tr == legacy.FlashSocket {
 				<-c.Done()
 				var ce interface{ Error() string }
@@ -470,5 +470,35 @@ func TestLegacy06Shutdown(t *testing.T) {
 	}
 	if _, err := legacytest.Dial(ctx, ts.URL+"/socket.io", legacy.XHRPolling, "", nil); err == nil {
 		t.Fatal("a new 0.6 connection was accepted after Shutdown")
+	}
+}
+
+// Callbacks added through Legacy06() (to log 0.6 clients, say) run beside
+// the Socket.IO server's own: the observer sees the client's messages and
+// the close, and the seed handlers still get the messages.
+func TestLegacy06ObserversKeepSocketIO(t *testing.T) {
+	observed := make(chan string, 4)
+	got := make(chan string, 4)
+	conns := make(chan *socketio.Conn, 1)
+	e := newLegacyEnv(t, nil, func(s *socketio.Server) {
+		s.Legacy06().OnConnection(func(c *legacy.Conn) {
+			c.OnMessage(func(text string, isJSON bool) { observed <- text })
+			c.OnClose(func(reason string, _ error) { observed <- "closed: " + reason })
+		})
+		s.OnConnect(func(c *socketio.Conn) { conns <- c })
+		s.OnMessage(func(_ *socketio.Conn, m socketio.Message) { got <- m.Data() })
+	})
+	c := dialLegacy(t, e.base, legacy.XHRPolling, nil)
+	conn := recvChan(t, conns, "OnConnect")
+	legacySend(t, c, "hello")
+	if m := recvChan(t, got, "the seed's OnMessage"); m != "hello" {
+		t.Fatalf("OnMessage got %q", m)
+	}
+	if m := recvChan(t, observed, "the observer's OnMessage"); m != "hello" {
+		t.Fatalf("observer got %q", m)
+	}
+	conn.Disconnect(true)
+	if m := recvChan(t, observed, "the observer's OnClose"); !strings.HasPrefix(m, "closed: ") {
+		t.Fatalf("observer got %q", m)
 	}
 }

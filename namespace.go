@@ -300,7 +300,7 @@ func (n *Namespace) Send(args ...any) error { return n.op().Emit("message", args
 
 // EmitWithAck broadcasts an event and collects one ack per socket; see
 // BroadcastOperator.EmitWithAck.
-func (n *Namespace) EmitWithAck(ctx context.Context, event string, args ...any) ([]codec.Args, error) {
+func (n *Namespace) EmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
 	return n.op().EmitWithAck(ctx, event, args...)
 }
 
@@ -344,7 +344,7 @@ func (n *Namespace) ServerSideEmit(event string, args ...any) error {
 
 // ServerSideEmitWithAck sends an event to the other nodes and waits for one
 // ack from each of them, until ctx is done.
-func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]codec.Args, error) {
+func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
 	if isReservedNamespaceEvent(event) {
 		return nil, ErrReservedEvent
 	}
@@ -362,10 +362,8 @@ func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, arg
 	return responses, err
 }
 
-// OnServerSideEvent delivers an event received from another node to the
-// handler registered with OnServerSideEmit; ack, if non-nil, answers it.
-// Cluster adapters call it.
-func (n *Namespace) OnServerSideEvent(event string, args codec.Args, ack func(args ...any)) {
+// onServerSideEvent is DeliverServerSideEvent (adapter.go).
+func (n *Namespace) onServerSideEvent(event string, args codec.Args, ack func(args ...any)) {
 	n.mu.RLock()
 	h := n.serverSide[event]
 	n.mu.RUnlock()

@@ -100,7 +100,7 @@ func (s *Socket) Handshake() *Handshake { return s.handshake }
 
 // Session returns the Engine.IO session carrying the socket (shared by the
 // socket's other namespaces), or nil for a Socket.IO 0.6 client, which has
-// no Engine.IO session (see Options.Legacy06 and LegacySession).
+// no Engine.IO session (see Options.Legacy06 and LegacyConn).
 func (s *Socket) Session() *session.Session {
 	sess, _ := s.client.conn.(*session.Session)
 	return sess
@@ -183,7 +183,7 @@ func (s *Socket) markConnected() {
 // On registers the handler for an event; it replaces any previous handler
 // of that event. fn is a func whose parameters receive the event's
 // arguments, decoded like encoding/json would (a []byte parameter receives
-// a binary attachment); a codec.Args parameter receives the remaining
+// a binary attachment); an Args parameter receives the remaining
 // arguments undecoded; a trailing AckFunc or func(...any) parameter
 // receives the acknowledgement callback (nil when the client asked for
 // none). fn may return an error, which is reported to the error handler.
@@ -243,7 +243,7 @@ func (s *Socket) handlerIndexLocked(event string) int {
 
 // OnAny adds a listener called for every incoming event, before the
 // event's handler.
-func (s *Socket) OnAny(fn func(event string, args codec.Args)) {
+func (s *Socket) OnAny(fn func(event string, args Args)) {
 	s.mu.Lock()
 	h := s.hooksLocked()
 	h.anyIn = append(h.anyIn, fn)
@@ -264,7 +264,7 @@ func (s *Socket) OnAnyOutgoing(fn func(event string, args []any)) {
 // the socket's OnError listeners (or the server's error handler); a panic
 // drops it too and is reported to the server's error handler as a
 // *PanicError.
-func (s *Socket) Use(fn func(event string, args codec.Args) error) {
+func (s *Socket) Use(fn func(event string, args Args) error) {
 	s.mu.Lock()
 	h := s.hooksLocked()
 	h.middlewares = append(h.middlewares, fn)
@@ -548,7 +548,7 @@ func (e *SocketEmitter) Emit(event string, args ...any) error {
 
 // EmitWithAck is Socket.EmitWithAck with the emitter's flags, bounded by
 // its timeout when it has one.
-func (e *SocketEmitter) EmitWithAck(ctx context.Context, event string, args ...any) (codec.Args, error) {
+func (e *SocketEmitter) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
 	if e.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, e.timeout)
@@ -560,7 +560,7 @@ func (e *SocketEmitter) EmitWithAck(ctx context.Context, event string, args ...a
 // EmitWithAck sends an event and waits for the client's ack, until ctx is
 // done (then it returns ErrAckTimeout, which also wraps ctx's error) or the
 // socket disconnects (ErrDisconnected).
-func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (codec.Args, error) {
+func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
 	return s.emitWithAck(ctx, event, args, false)
 }
 

@@ -384,8 +384,8 @@ func TestNamespaceAccessors(t *testing.T) {
 		t.Fatal(err)
 	}
 	var acked []any
-	n.OnServerSideEvent("hello", p.Args, func(a ...any) { acked = a })
-	n.OnServerSideEvent("unknown", p.Args, nil)
+	socketio.DeliverServerSideEvent(n, "hello", p.Args, func(a ...any) { acked = a })
+	socketio.DeliverServerSideEvent(n, "unknown", p.Args, nil)
 	if s := recvChan(t, got, "server-side event"); s != "from node 2" || fmt.Sprint(acked) != "[back]" {
 		t.Fatalf("got %q, acked %v", s, acked)
 	}

@@ -3,6 +3,7 @@ package socketio_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -87,17 +88,59 @@ func TestSocketContextRefusedByMiddleware(t *testing.T) {
 	}
 }
 
-// A callback added with Engine().OnConnection (to log sessions, say) runs
-// beside the Socket.IO server's own: sockets still connect.
+// Callbacks added through Engine() (to log sessions and their traffic,
+// say) run beside the Socket.IO server's own: OnConnection, and a
+// session's OnMessage and OnClose, observe without disabling Socket.IO.
+// The observer gets every Engine.IO message the server does, binary
+// attachments included, as its own bytes: overwriting them changes
+// nothing for the handler.
 func TestEngineOnConnectionKeepsSocketIO(t *testing.T) {
 	engineSessions := make(chan string, 1)
+	observed := make(chan string, 8)
+	closed := make(chan string, 1)
 	var socks <-chan *socketio.Socket
+	got := make(chan string, 1)
 	e := newEnv(t, nil, func(s *socketio.Server) {
 		socks = sockets(s.Sockets())
-		s.Engine().OnConnection(func(sess *session.Session) { engineSessions <- sess.ID() })
+		s.Engine().OnConnection(func(sess *session.Session) {
+			engineSessions <- sess.ID()
+			sess.OnMessage(func(data []byte, binary bool) {
+				if binary {
+					observed <- fmt.Sprintf("binary %v", data)
+				} else {
+					observed <- string(data)
+				}
+				clear(data) // its own copy: the handler must not see this
+			})
+			sess.OnClose(func(reason string, _ error) { closed <- reason })
+		})
+		s.OnConnection(func(sock *socketio.Socket) {
+			sock.On("file", func(name string, b []byte) { got <- fmt.Sprintf("%s %v", name, b) })
+		})
 	})
 	c := e.dial(eiotest.ModeWebSocket)
 	mustConnect(t, c, "/", "")
 	recvChan(t, socks, "socket")
 	recvChan(t, engineSessions, "the engine callback")
+	if m := recvChan(t, observed, "the CONNECT message"); m != "0" {
+		t.Fatalf("observer got %q, want the CONNECT packet 0", m)
+	}
+
+	send(t, c, `51-["file","a.bin",{"_placeholder":true,"num":0}]`, []byte{1, 2, 3})
+	if m := recvChan(t, got, "the event"); m != "a.bin [1 2 3]" {
+		t.Fatalf("handler got %q", m)
+	}
+	if m := recvChan(t, observed, "the event's message"); m != `51-["file","a.bin",{"_placeholder":true,"num":0}]` {
+		t.Fatalf("observer got %q", m)
+	}
+	if m := recvChan(t, observed, "the attachment"); m != "binary [1 2 3]" {
+		t.Fatalf("observer got %q", m)
+	}
+
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if r := recvChan(t, closed, "the engine OnClose"); r != session.ReasonTransportClose {
+		t.Fatalf("OnClose reason %q", r)
+	}
 }

@@ -9,6 +9,7 @@ package socketio_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -233,4 +234,34 @@ func tkDo(t *testing.T, method, url string, header http.Header, body string) *ei
 		t.Fatalf("%s %s: %v", method, url, err)
 	}
 	return r
+}
+
+// leavePolling closes the polling session whose open packet is body, as a
+// leaving client does (a close packet), so that Server.Shutdown has no
+// session to wait for: a polling client that just stops coming back is
+// waited for until its close packet could have been fetched (up to 3 s).
+func leavePolling(base string, body []byte, header http.Header) error {
+	var open struct {
+		SID string `json:"sid"`
+	}
+	if len(body) == 0 || body[0] != '0' || json.Unmarshal(body[1:], &open) != nil || open.SID == "" {
+		return fmt.Errorf("not an open packet: %q", body)
+	}
+	req, err := http.NewRequest(http.MethodPost, base+"?EIO=4&transport=polling&sid="+open.SID, strings.NewReader("1"))
+	if err != nil {
+		return err
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Content-Type", "text/plain;charset=UTF-8")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("close packet: %s", resp.Status)
+	}
+	return nil
 }

@@ -37,7 +37,7 @@
 // are delivered before OnConnect handlers run. The offset, which the
 // server appends as the last argument of each recorded event, stays in
 // the arguments, as in the JS client: handlers with typed parameters
-// ignore it (extra arguments are ignored), a codec.Args parameter or an
+// ignore it (extra arguments are ignored), an Args parameter or an
 // OnAny handler sees it. It is not removed because a volatile event,
 // which carries none, cannot be told from one whose last argument is a
 // string.
@@ -46,7 +46,7 @@
 //
 // Handlers are typed, as in this module's server: On takes a func whose
 // parameters receive the event's arguments, decoded as encoding/json
-// would, a trailing AckFunc answering the server's ack request; codec.Args
+// would, a trailing AckFunc answering the server's ack request; Args
 // receives arguments undecoded. Signatures are checked when registered.
 //
 // # Concurrency

@@ -40,7 +40,7 @@ func (e Emitter) Timeout(d time.Duration) Emitter { e.timeout, e.hasTimeout = d,
 func (e Emitter) Emit(event string, args ...any) error { return e.s.emit(e, event, args) }
 
 // EmitWithAck emits with e's flags; see Socket.EmitWithAck.
-func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (codec.Args, error) {
+func (e Emitter) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
 	return e.s.emitWithAck(ctx, e, event, args)
 }
 
@@ -65,7 +65,7 @@ func (s *Socket) Emit(event string, args ...any) error { return s.emit(Emitter{s
 // SocketOptions.AckTimeout: ErrAckTimeout), or when the connection closes
 // while the event was sent (ErrDisconnected); an event still in the
 // offline buffer waits for the next connection.
-func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (codec.Args, error) {
+func (s *Socket) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
 	return s.emitWithAck(ctx, Emitter{s: s}, event, args)
 }
 

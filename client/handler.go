@@ -14,6 +14,14 @@ import (
 // It may be kept and called later, from any goroutine.
 type AckFunc func(args ...any) error
 
+// Args are the arguments of an event or an ack as received, decoded on
+// demand: Len, and Decode(i, &v), as encoding/json would (a binary
+// attachment decodes into []byte). A handler parameter of this type, last
+// before any AckFunc, receives the arguments its other parameters did not
+// take. It is codec.Args, named here so that handlers need no other
+// import.
+type Args = codec.Args
+
 // handler is a typed event handler or ack callback: the func and its
 // signature, analysed once when it is registered, so that a call only
 // decodes.
@@ -43,7 +51,7 @@ var (
 
 // newHandler analyses fn: a func whose parameters receive the arguments in
 // order (decoded as encoding/json would; []byte receives a binary
-// attachment), optionally followed by a codec.Args receiving the remaining
+// attachment), optionally followed by an Args receiving the remaining
 // arguments undecoded, and by an AckFunc or func(...any) receiving the ack
 // callback; it may return an error, which is reported. An ack callback may
 // take an error first: it then also learns of timeouts and
@@ -58,7 +66,7 @@ func newHandler(fn any) (*handler, error) {
 	}
 	t := v.Type()
 	if t.IsVariadic() {
-		return nil, errors.New("variadic handlers are not supported; take codec.Args")
+		return nil, errors.New("variadic handlers are not supported; take client.Args")
 	}
 	h := &handler{fn: v}
 	n := t.NumIn()
@@ -78,7 +86,7 @@ func newHandler(fn any) (*handler, error) {
 		pt := t.In(i)
 		if pt == argsType {
 			if i != n-1 {
-				return nil, errors.New("a codec.Args parameter must come last (before the ack)")
+				return nil, errors.New("a client.Args parameter must come last (before the ack)")
 			}
 			h.rawArgs = true
 			break

@@ -11,7 +11,7 @@ import (
 // On registers the handler of an event from the server, replacing any
 // previous one. fn is a func whose parameters receive the event's
 // arguments in order, decoded as encoding/json would ([]byte receives a
-// binary attachment); a codec.Args parameter after them receives the
+// binary attachment); an Args parameter after them receives the
 // remaining arguments undecoded, and a trailing AckFunc (or func(...any))
 // the ack callback when the server asked for one (nil otherwise). It may
 // return an error, which goes to the OnError handlers. Missing arguments
@@ -74,7 +74,7 @@ func (s *Socket) Off(event string) {
 
 // OnAny adds a handler called for every event, before the event's own
 // handler, with its name and arguments (without the recovery offset).
-func (s *Socket) OnAny(fn func(event string, args codec.Args)) { addSocketHandler(s, &s.h.any, fn) }
+func (s *Socket) OnAny(fn func(event string, args Args)) { addSocketHandler(s, &s.h.any, fn) }
 
 // OnConnect adds a handler called each time the socket connects (after
 // the events the server replayed on a recovered connection).

@@ -1,6 +1,11 @@
 // Package codec holds the wire encodings: Engine.IO v4 packets and
 // long-polling payloads (this file and payload.go) and, above them, the
-// Socket.IO packet parsers.
+// Socket.IO packet parsers: the Parser interface, which another parser
+// (the msgpack module's, say) implements, the default JSONParser, and
+// the SocketPacket and Args they exchange with the server and with
+// cluster adapters. The encodings of the older protocols the server also
+// speaks (Engine.IO 3 for socket.io-client 2.x, Socket.IO 0.6) are
+// internal to this module.
 //
 // Everything here is a pure function over bytes: no I/O, no goroutines, no
 // shared state. Decoders never panic on any input (they are fuzzed) and

@@ -103,14 +103,14 @@ func FuzzDecodePayload(f *testing.F) {
 		if !bytes.Equal(in, orig) {
 			t.Fatalf("DecodePayload modified its input: %q -> %q", orig, in)
 		}
-		if n := bytes.Count(in, []byte{RecordSeparator}) + 1; len(pkts) > n {
+		if n := bytes.Count(in, []byte{recordSeparator}) + 1; len(pkts) > n {
 			t.Fatalf("DecodePayload(%q) delivered %d packets from %d segments", in, len(pkts), n)
 		}
 		allText := true
 		for _, p := range pkts {
 			eioCheckPacket(t, in, p)
 			eioCheckReencode(t, p)
-			if bytes.IndexByte(p.Data, RecordSeparator) >= 0 && !p.Binary {
+			if bytes.IndexByte(p.Data, recordSeparator) >= 0 && !p.Binary {
 				t.Fatalf("DecodePayload(%q): text packet %s contains a record separator", in, eioFormat(p))
 			}
 			allText = allText && !p.Binary
@@ -122,7 +122,7 @@ func FuzzDecodePayload(f *testing.F) {
 			// The packets delivered before the error are the payload's
 			// first segments.
 			if allText && len(pkts) > 0 {
-				prefix := append(AppendPayload(nil, pkts), RecordSeparator)
+				prefix := append(AppendPayload(nil, pkts), recordSeparator)
 				if !bytes.HasPrefix(in, prefix) {
 					t.Fatalf("DecodePayload(%q) failed with %v after delivering %s, which is not a prefix", in, err, eioFormatAll(pkts))
 				}

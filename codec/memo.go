@@ -2,9 +2,9 @@ package codec
 
 import "sync"
 
-// MemoSlots is the number of values a Memo holds: one per way a transport
+// memoSlots is the number of values a Memo holds: one per way a transport
 // frames a packet (see transports/wsdeflate.go).
-const MemoSlots = 4
+const memoSlots = 4
 
 // Memo holds byte strings derived from a Packet's Data, each computed once
 // however many connections the packet is queued on. The zero value is
@@ -15,7 +15,7 @@ const MemoSlots = 4
 // Concurrency: Do may be called from any number of goroutines; values are
 // never modified once computed.
 type Memo struct {
-	slots [MemoSlots]memoSlot
+	slots [memoSlots]memoSlot
 }
 
 type memoSlot struct {
@@ -23,8 +23,8 @@ type memoSlot struct {
 	v    []byte
 }
 
-// Do returns the value of slot i, calling compute to fill it the first
-// time. Callers that arrive while another computes it wait for its result,
+// Do returns the value of slot i (0 to 3: one per way a transport frames
+// a packet), calling compute to fill it the first time. Callers that arrive while another computes it wait for its result,
 // so compute runs once per slot; it must not call Do on the same Memo.
 func (m *Memo) Do(i int, compute func() []byte) []byte {
 	s := &m.slots[i]

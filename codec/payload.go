@@ -2,16 +2,16 @@ package codec
 
 import "bytes"
 
-// RecordSeparator joins the packets of an Engine.IO v4 polling payload.
-const RecordSeparator = 0x1e
+// recordSeparator joins the packets of an Engine.IO v4 polling payload.
+const recordSeparator = 0x1e
 
 // AppendPayload appends the polling payload of pkts to dst: the text form
-// of each packet, separated by RecordSeparator. Binary messages are base64
-// encoded, as polling requires.
+// of each packet, separated by the record separator (0x1e). Binary
+// messages are base64 encoded, as polling requires.
 func AppendPayload(dst []byte, pkts []Packet) []byte {
 	for i, p := range pkts {
 		if i > 0 {
-			dst = append(dst, RecordSeparator)
+			dst = append(dst, recordSeparator)
 		}
 		dst = AppendPacket(dst, p)
 	}
@@ -39,7 +39,7 @@ func PayloadLen(pkts []Packet) int {
 func DecodePayload(b []byte, fn func(Packet) error) error {
 	for {
 		seg := b
-		i := bytes.IndexByte(b, RecordSeparator)
+		i := bytes.IndexByte(b, recordSeparator)
 		if i >= 0 {
 			seg, b = b[:i], b[i+1:]
 		}

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gosio/socketio/codec"
+	"github.com/gosio/socketio/internal/wire"
 	"github.com/gosio/socketio/session"
 )
 
@@ -39,8 +39,8 @@ const (
 // two polls).
 //
 // Concurrency: all methods are safe for concurrent use. The OnMessage
-// callback is called from one goroutine at a time, in arrival order; the
-// OnClose callback is called once.
+// callbacks are called from one goroutine at a time, in arrival order;
+// each OnClose callback is called once.
 type Conn struct {
 	srv        *Server
 	id         string
@@ -63,10 +63,11 @@ type Conn struct {
 	held       int           // guarded by mu; HoldReading calls not released
 	reason     string        // guarded by mu; the close reason, once closing
 	closeErr   error         // guarded by mu
-	notified   bool          // guarded by mu; OnClose has been called
-	onMessage  func(text string, isJSON bool)
-	onClose    func(reason string, err error)
-	done       chan struct{}
+
+	onMessage []func(text string, isJSON bool) // guarded by mu; copied on write
+	onClose   []func(reason string, err error) // guarded by mu; copied on write
+
+	done chan struct{}
 }
 
 // attachment is one transport request writing to the client.
@@ -107,31 +108,40 @@ func (c *Conn) Detached() <-chan struct{} {
 // Done returns a channel closed once the connection is closed.
 func (c *Conn) Done() <-chan struct{} { return c.done }
 
-// OnMessage sets the function receiving the client's messages: the text of
+// OnMessage adds a function receiving the client's messages: the text of
 // a plain message, or the JSON text of a "~j~" one (isJSON set; it is
-// valid JSON). Heartbeats are answered here and not delivered.
+// valid JSON). Heartbeats are answered here and not delivered. Functions
+// run in the order they were added, each on every message delivered after
+// it was added; adding one never removes another (the Socket.IO server
+// adds its own). A nil fn is ignored.
 func (c *Conn) OnMessage(fn func(text string, isJSON bool)) {
+	if fn == nil {
+		return
+	}
 	c.mu.Lock()
-	c.onMessage = fn
+	c.onMessage = append(c.onMessage[:len(c.onMessage):len(c.onMessage)], fn)
 	c.mu.Unlock()
 }
 
-// OnClose sets the function called once when the connection closes, with
+// OnClose adds a function called once when the connection closes, with
 // the reason ("transport close", "transport error", "ping timeout",
-// "parse error", "forced close", "server shutting down"). Set after the
-// connection has closed, fn is called at once.
+// "parse error", "forced close", "server shutting down"). Functions added
+// before the close run in the order they were added; adding one never
+// removes another. Added after the connection has closed, fn is called at
+// once. A nil fn is ignored.
 func (c *Conn) OnClose(fn func(reason string, err error)) {
-	c.mu.Lock()
-	if c.state == stateClosed && !c.notified {
-		c.notified = true
-		reason, err := c.reason, c.closeErr
-		c.mu.Unlock()
-		if fn != nil {
-			fn(reason, err)
-		}
+	if fn == nil {
 		return
 	}
-	c.onClose = fn
+	c.mu.Lock()
+	if c.state == stateClosed {
+		// closeNow took its list when it set stateClosed: fn is not in it.
+		reason, err := c.reason, c.closeErr
+		c.mu.Unlock()
+		fn(reason, err)
+		return
+	}
+	c.onClose = append(c.onClose[:len(c.onClose):len(c.onClose)], fn)
 	c.mu.Unlock()
 }
 
@@ -298,7 +308,7 @@ func (c *Conn) serve(a *attachment, done <-chan struct{}, poll bool, write func(
 	for {
 		msgs, final := c.take(a)
 		if len(msgs) > 0 || (poll && final) {
-			if err := write(codec.EncodeLegacy06(msgs...)); err != nil || poll {
+			if err := write(wire.EncodeLegacy06(msgs...)); err != nil || poll {
 				return
 			}
 		}
@@ -320,7 +330,7 @@ func (c *Conn) serve(a *attachment, done <-chan struct{}, poll bool, write func(
 // receive decodes a payload from the client and delivers its messages.
 // A malformed payload closes the connection ("parse error").
 func (c *Conn) receive(payload string) error {
-	msgs, err := codec.DecodeLegacy06(payload)
+	msgs, err := wire.DecodeLegacy06(payload)
 	if err != nil {
 		c.closeNow(session.ReasonParseError, err)
 		return err
@@ -329,20 +339,20 @@ func (c *Conn) receive(payload string) error {
 	defer c.recvMu.Unlock()
 	for _, m := range msgs {
 		c.mu.Lock()
-		open, fn := c.state == stateOpen, c.onMessage
+		open, fns := c.state == stateOpen, c.onMessage
 		c.mu.Unlock()
 		if !open {
 			return ErrClosed
 		}
 		switch {
-		case strings.HasPrefix(m, codec.Legacy06Heartbeat):
-			c.onHeartbeat(m[len(codec.Legacy06Heartbeat):])
-		case strings.HasPrefix(m, codec.Legacy06JSON):
-			if fn != nil {
-				fn(m[len(codec.Legacy06JSON):], true)
+		case strings.HasPrefix(m, wire.Legacy06Heartbeat):
+			c.onHeartbeat(m[len(wire.Legacy06Heartbeat):])
+		case strings.HasPrefix(m, wire.Legacy06JSON):
+			for _, fn := range fns {
+				fn(m[len(wire.Legacy06JSON):], true)
 			}
 		default:
-			if fn != nil {
+			for _, fn := range fns {
 				fn(m, false)
 			}
 		}
@@ -382,7 +392,7 @@ func (c *Conn) onHeartbeatTimer() {
 	c.hbSeq++
 	c.hbAwaiting = true
 	// Ahead of the buffered messages, outside the limits (it is ours).
-	c.queue = append([]string{codec.Legacy06Heartbeat + strconv.Itoa(c.hbSeq)}, c.queue...)
+	c.queue = append([]string{wire.Legacy06Heartbeat + strconv.Itoa(c.hbSeq)}, c.queue...)
 	c.hbTimer.Reset(c.srv.cfg.heartbeatTimeout)
 	c.wakeLocked()
 	c.mu.Unlock()
@@ -446,14 +456,11 @@ func (c *Conn) closeNow(reason string, err error) {
 	}
 	c.stopHeartbeatLocked()
 	c.queue, c.queueBytes = nil, 0
-	fn := c.onClose
-	if fn != nil {
-		c.notified = true
-	}
+	fns := c.onClose
 	close(c.done)
 	c.mu.Unlock()
 	c.srv.remove(c)
-	if fn != nil {
+	for _, fn := range fns {
 		fn(reason, err)
 	}
 }

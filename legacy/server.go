@@ -1,9 +1,9 @@
 // Package legacy serves clients of Socket.IO 0.6, the protocol of the
-// original go-socket.io: "~m~<length>~m~" framing (codec.DecodeLegacy06),
-// "~j~" JSON messages, "~h~" heartbeats, the session id as the first
-// message, and the transports websocket, flashsocket, htmlfile,
-// xhr-multipart, xhr-polling and jsonp-polling on the URLs
-// /<resource>/<transport>/<sessionid>/... that the 0.6 client uses.
+// original go-socket.io: "~m~<length>~m~" framing, "~j~" JSON messages,
+// "~h~" heartbeats, the session id as the first message, and the
+// transports websocket, flashsocket, htmlfile, xhr-multipart, xhr-polling
+// and jsonp-polling on the URLs /<resource>/<transport>/<sessionid>/...
+// that the 0.6 client uses.
 //
 // Server is an http.Handler like the Engine.IO server in package session;
 // the Socket.IO server mounts it next to that one (Options.Legacy06), so a
@@ -34,6 +34,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -43,11 +44,12 @@ import (
 
 // Server serves Socket.IO 0.6 clients.
 //
-// Concurrency: all methods are safe for concurrent use. Set OnConnection
-// before serving.
+// Concurrency: all methods are safe for concurrent use. Add the
+// connection callbacks with OnConnection before serving.
 type Server struct {
 	cfg          config
-	onConnection func(*Conn)
+	onConnMu     sync.Mutex                    // serialises OnConnection
+	onConnection atomic.Pointer[[]func(*Conn)] // copied on write
 
 	mu      sync.Mutex
 	conns   map[string]*Conn // guarded by mu
@@ -70,9 +72,26 @@ func NewServer(opts *Options) *Server {
 	return s
 }
 
-// OnConnection sets the function called for each new connection, before
-// anything is read from it. It runs on the request's goroutine.
-func (s *Server) OnConnection(fn func(*Conn)) { s.onConnection = fn }
+// OnConnection adds a function called for each new connection, before
+// anything is read from it, so it can add OnMessage and OnClose functions
+// without missing anything. It runs on the request's goroutine.
+// Functions run in the order they were added, and apply to connections
+// opened after the call; adding one never removes another (the Socket.IO
+// server adds its own: a second one, to log connections say, runs beside
+// it). A nil fn is ignored.
+func (s *Server) OnConnection(fn func(*Conn)) {
+	if fn == nil {
+		return
+	}
+	s.onConnMu.Lock()
+	defer s.onConnMu.Unlock()
+	var fns []func(*Conn)
+	if old := s.onConnection.Load(); old != nil {
+		fns = append(fns, *old...)
+	}
+	fns = append(fns, fn)
+	s.onConnection.Store(&fns)
+}
 
 // Count returns the number of open connections.
 func (s *Server) Count() int {
@@ -188,8 +207,10 @@ func (s *Server) open(r *http.Request) (*Conn, error) {
 	}
 	s.conns[id] = c
 	s.mu.Unlock()
-	if s.onConnection != nil {
-		s.onConnection(c)
+	if fns := s.onConnection.Load(); fns != nil {
+		for _, fn := range *fns {
+			fn(c)
+		}
 	}
 	return c, nil
 }

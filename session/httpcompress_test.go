@@ -254,7 +254,7 @@ func TestPollingCompressionEIO3(t *testing.T) {
 // (eiotest.SampleJSON) and a polling client collects it; wire-B/op counts what the server wrote on the connection (headers
 // included) and ns/op is the whole round trip, client included (its
 // gunzip too). The server's CPU alone is BenchmarkPollingCompression in
-// package transports.
+// internal/httpx.
 //
 //	go test -run='^$' -bench=Polling4KiBJSON -count=3 ./session/
 func BenchmarkPolling4KiBJSON(b *testing.B) {

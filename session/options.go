@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gosio/socketio/internal/httpx"
 	"github.com/gosio/socketio/transports"
 )
 
@@ -116,9 +117,9 @@ type Options struct {
 // reference server's.
 //
 // Compression runs on the poll's own goroutine after the session's lock
-// is released, with pooled compressors; a few run at once and a poll that
-// finds them all busy is answered uncompressed (see
-// transports.Compression).
+// is released, with pooled compressors (an idle session holds none); at
+// most four, or one per processor if more, run at once, and a poll that
+// finds them all busy is answered uncompressed rather than waiting.
 type HTTPCompression struct {
 	// Disable sends every polling response as it is. The default (false)
 	// compresses, as the reference server does.
@@ -189,7 +190,7 @@ type config struct {
 	wsConfig                                  transports.WebSocketConfig
 	idleParkAfter                             time.Duration // 0: never
 	allowEIO3                                 bool
-	httpCompression                           *transports.Compression // nil: off
+	httpCompression                           *httpx.Compression // nil: off
 }
 
 func newConfig(o *Options) config {
@@ -287,7 +288,7 @@ func orDuration(d, def time.Duration) time.Duration {
 	return d
 }
 
-func newCompression(o HTTPCompression) *transports.Compression {
+func newCompression(o HTTPCompression) *httpx.Compression {
 	threshold := o.Threshold
 	switch {
 	case threshold == 0:
@@ -299,7 +300,7 @@ func newCompression(o HTTPCompression) *transports.Compression {
 	if level == 0 {
 		level = -1 // gzip.DefaultCompression: 6
 	}
-	c, err := transports.NewCompression(threshold, level)
+	c, err := httpx.NewCompression(threshold, level)
 	if err != nil || o.Level < 0 {
 		panic("session: HTTPCompression.Level " + strconv.Itoa(o.Level) + ": want 1 to 9, or 0 for the default")
 	}

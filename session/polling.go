@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gosio/socketio/codec"
+	"github.com/gosio/socketio/internal/httpx"
+	"github.com/gosio/socketio/internal/wire"
 	"github.com/gosio/socketio/transports"
 )
 
@@ -116,11 +118,11 @@ func (s *Session) poll(w http.ResponseWriter, r *http.Request) {
 	hc := s.srv.cfg.httpCompression
 	switch {
 	case !s.v3:
-		err = transports.WritePayload(w, r, batch, hc)
+		err = httpx.WritePayload(w, r, batch, hc)
 	case s.jsonp:
-		err = transports.WriteJSONP(w, r, batch, s.jsonpIndex, hc)
+		err = httpx.WriteJSONP(w, r, batch, s.jsonpIndex, hc)
 	default:
-		err = transports.WritePayloadV3(w, r, batch, !s.b64, hc)
+		err = httpx.WritePayloadV3(w, r, batch, !s.b64, hc)
 	}
 	clear(batch)
 	if closing {
@@ -152,15 +154,15 @@ func (s *Session) receive(w http.ResponseWriter, r *http.Request) {
 	var body []byte
 	var err error
 	if s.v3 {
-		body, err = transports.ReadBodyWithin(w, r, s.maxPayload, s.srv.cfg.pollingBodyTimeout)
+		body, err = httpx.ReadBodyWithin(w, r, s.maxPayload, s.srv.cfg.pollingBodyTimeout)
 	} else {
-		body, err = transports.ReadPayloadWithin(w, r, s.maxPayload, s.srv.cfg.pollingBodyTimeout)
+		body, err = httpx.ReadPayloadWithin(w, r, s.maxPayload, s.srv.cfg.pollingBodyTimeout)
 	}
 	if err != nil {
 		switch {
-		case errors.Is(err, transports.ErrBodyTooLarge):
+		case errors.Is(err, httpx.ErrBodyTooLarge):
 			writeError(w, http.StatusRequestEntityTooLarge, CodeBadRequest, "Payload too large")
-		case errors.Is(err, transports.ErrBodyTimeout):
+		case errors.Is(err, httpx.ErrBodyTimeout):
 			// The connection's reading side is spent: do not keep it.
 			w.Header().Set("Connection", "close")
 			writeError(w, http.StatusRequestTimeout, CodeBadRequest, "")
@@ -186,7 +188,7 @@ func (s *Session) receive(w http.ResponseWriter, r *http.Request) {
 		// handlers get, and any text frame it is later written in, valid
 		// UTF-8 (a WebSocket client would fail the connection on an
 		// invalid text frame).
-		body = codec.ToValidUTF8(body)
+		body = wire.ToValidUTF8(body)
 		err = codec.DecodePayload(body, onPacket)
 	}
 	if err != nil {
@@ -194,7 +196,7 @@ func (s *Session) receive(w http.ResponseWriter, r *http.Request) {
 		s.closeNow(ReasonParseError, err, true)
 		return
 	}
-	transports.WriteOK(w)
+	httpx.WriteOK(w)
 }
 
 // decodeV3 decodes the body of a v3 POST: a JSONP form, a binary payload
@@ -202,15 +204,15 @@ func (s *Session) receive(w http.ResponseWriter, r *http.Request) {
 func (s *Session) decodeV3(r *http.Request, body []byte, fn func(codec.Packet) error) error {
 	switch {
 	case s.jsonp:
-		d, err := codec.DecodeJSONPForm(body)
+		d, err := wire.DecodeJSONPForm(body)
 		if err != nil {
 			return err
 		}
-		return codec.DecodePayloadV3(codec.ToValidUTF8(d), fn)
-	case transports.IsBinaryBody(r):
-		return codec.DecodeBinaryPayloadV3(body, fn)
+		return wire.DecodePayloadV3(wire.ToValidUTF8(d), fn)
+	case httpx.IsBinaryBody(r):
+		return wire.DecodeBinaryPayloadV3(body, fn)
 	}
-	return codec.DecodePayloadV3(codec.ToValidUTF8(body), fn)
+	return wire.DecodePayloadV3(wire.ToValidUTF8(body), fn)
 }
 
 // pollCloseTimeout bounds how long a graceful close on polling waits for

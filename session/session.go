@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gosio/socketio/codec"
+	"github.com/gosio/socketio/internal/wire"
 	"github.com/gosio/socketio/transports"
 )
 
@@ -22,9 +23,9 @@ const (
 // Session is one Engine.IO connection, whichever transport carries it.
 //
 // Concurrency: all methods are safe for concurrent use. The OnMessage
-// callback is called from one goroutine at a time, in arrival order; the
-// OnClose callback is called exactly once, after the session has left the
-// server. Set both from the server's connection callback.
+// callbacks are called from one goroutine at a time, in arrival order;
+// each OnClose callback is called exactly once, after the session has left
+// the server. Add them from the server's connection callback.
 type Session struct {
 	id  string
 	srv *Server
@@ -70,12 +71,11 @@ type Session struct {
 	awaitingPong bool
 	readHeld     int // HoldReading calls not yet released: the pong deadline waits
 
-	closeReason   string // guarded by mu; the reason of a graceful close in progress, then (closed) the final reason
-	endErr        error  // guarded by mu; set by closeNow with closeReason, for an OnClose set afterwards
-	closeNotified bool   // guarded by mu; an OnClose function has been called
+	closeReason string // guarded by mu; the reason of a graceful close in progress, then (closed) the final reason
+	endErr      error  // guarded by mu; set by closeNow with closeReason, for an OnClose added afterwards
 
-	onMessage func(data []byte, binary bool) // guarded by mu
-	onClose   func(reason string, err error) // guarded by mu
+	onMessage []func(data []byte, binary bool) // guarded by mu; copied on write (a delivery in progress keeps its list)
+	onClose   []func(reason string, err error) // guarded by mu; copied on write
 	done      chan struct{}
 }
 
@@ -107,7 +107,7 @@ func (s *Session) setV3(r *http.Request, ws *transports.WebSocket) {
 	}
 	if j, ok := q["j"]; ok {
 		s.jsonp = true
-		s.jsonpIndex = codec.JSONPIndex(j[0])
+		s.jsonpIndex = wire.JSONPIndex(j[0])
 	}
 }
 
@@ -139,36 +139,56 @@ func (s *Session) Transport() string {
 // Done returns a channel closed once the session is closed.
 func (s *Session) Done() <-chan struct{} { return s.done }
 
-// OnMessage sets the function receiving the client's messages: text as
-// UTF-8 bytes, binary with binary set. The callee owns data. Calls are
-// serial and in order; a callback that blocks delays this session's
-// reading (and so its pongs), never other sessions.
+// OnMessage adds a function receiving the client's messages: text as
+// UTF-8 bytes, binary with binary set. Calls are serial and in order; a
+// callback that blocks delays this session's reading (and so its pongs),
+// never other sessions. Functions run in the order they were added, each
+// on every message delivered after it was added; adding one never removes
+// another (the Socket.IO server adds its own: a second one, to count or
+// log messages say, runs beside it). A nil fn is ignored.
+//
+// Each callback owns the data it is given: it may keep it, modify it or
+// hand it to another goroutine. The session does not touch it after the
+// call, and when several callbacks are added the second and later ones
+// get copies, made before the first is called, so what one does with its
+// bytes is never seen by another (the Socket.IO server hands binary
+// attachments to event handlers as they arrived). A session with one
+// callback therefore copies nothing; each further callback costs one
+// copy of every message.
 func (s *Session) OnMessage(fn func(data []byte, binary bool)) {
+	if fn == nil {
+		return
+	}
 	s.mu.Lock()
-	s.onMessage = fn
+	s.onMessage = append(s.onMessage[:len(s.onMessage):len(s.onMessage)], fn)
 	s.mu.Unlock()
 }
 
-// OnClose sets the function called once when the session closes, with the
+// OnClose adds a function called once when the session closes, with the
 // reason ("transport close", "transport error", "ping timeout", "parse
 // error", "forced close", "server shutting down") and the underlying
-// error, if any.
+// error, if any. Functions added before the session closes run in the
+// order they were added; adding one never removes another. A nil fn is
+// ignored.
 //
-// Set after the session has closed (it can close before the server's
-// OnConnection callback returns), fn is called at once, unless an
-// earlier OnClose function was already called.
+// Added after the session has closed (it can close before the server's
+// OnConnection callbacks return), fn is called at once, on the caller's
+// goroutine, once the session has left the server.
 func (s *Session) OnClose(fn func(reason string, err error)) {
-	s.mu.Lock()
-	if s.state == stateClosed && !s.closeNotified {
-		s.closeNotified = true
-		reason, err := s.closeReason, s.endErr
-		s.mu.Unlock()
-		if fn != nil {
-			fn(reason, err)
-		}
+	if fn == nil {
 		return
 	}
-	s.onClose = fn
+	s.mu.Lock()
+	if s.state == stateClosed {
+		// closeNow took its list of callbacks when it set stateClosed:
+		// fn is not in it.
+		reason, err := s.closeReason, s.endErr
+		s.mu.Unlock()
+		<-s.done // closeNow is removing it from the server, without blocking
+		fn(reason, err)
+		return
+	}
+	s.onClose = append(s.onClose[:len(s.onClose):len(s.onClose)], fn)
 	s.mu.Unlock()
 }
 
@@ -176,7 +196,7 @@ func (s *Session) OnClose(fn func(reason string, err error)) {
 // U+FFFD (as a JS string would hold it): a WebSocket client fails the
 // connection on a text frame that is not valid UTF-8.
 func (s *Session) SendText(msg string) error {
-	return s.Send(codec.Packet{Type: codec.PacketMessage, Data: codec.ToValidUTF8([]byte(msg))})
+	return s.Send(codec.Packet{Type: codec.PacketMessage, Data: wire.ToValidUTF8([]byte(msg))})
 }
 
 // SendBinary queues a binary message. data must not be modified afterwards.
@@ -425,7 +445,6 @@ func (s *Session) closeNow(reason string, err error, serverSide bool) {
 	}
 	onClose := s.onClose
 	s.closeReason, s.endErr = reason, err
-	s.closeNotified = onClose != nil
 	s.mu.Unlock()
 
 	code, text := transports.CloseNormal, ""
@@ -442,7 +461,7 @@ func (s *Session) closeNow(reason string, err error, serverSide bool) {
 	}
 	s.srv.remove(s)
 	close(s.done)
-	if onClose != nil {
-		onClose(reason, err)
+	for _, fn := range onClose {
+		fn(reason, err)
 	}
 }

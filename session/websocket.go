@@ -15,10 +15,10 @@ func (s *Session) onPacket(p codec.Packet) {
 	case codec.PacketMessage:
 		s.recvMu.Lock()
 		s.mu.Lock()
-		fn, open := s.onMessage, s.state != stateClosed
+		fns, open := s.onMessage, s.state != stateClosed
 		s.mu.Unlock()
-		if fn != nil && open {
-			fn(p.Data, p.Binary)
+		if open {
+			deliver(fns, p.Data, p.Binary)
 		}
 		s.recvMu.Unlock()
 	case codec.PacketPong:
@@ -40,6 +40,31 @@ func (s *Session) onPacket(p codec.Packet) {
 	}
 	// open, upgrade and noop from the client are ignored, as the reference
 	// server does.
+}
+
+// deliver calls the OnMessage callbacks fns with one message. Each owns
+// the bytes it gets (see OnMessage): the first gets data itself, the
+// others copies made before any call, since the first may already be
+// modifying its bytes on another goroutine when the next is called. data
+// is capped at its length: in a polling payload it shares its array with
+// the packets after it, which an append must not overwrite.
+func deliver(fns []func([]byte, bool), data []byte, binary bool) {
+	data = data[:len(data):len(data)]
+	switch len(fns) {
+	case 0:
+		return
+	case 1:
+		fns[0](data, binary)
+		return
+	}
+	copies := make([][]byte, len(fns)-1)
+	for i := range copies {
+		copies[i] = append(make([]byte, 0, len(data)), data...)
+	}
+	fns[0](data, binary)
+	for i, fn := range fns[1:] {
+		fn(copies[i], binary)
+	}
 }
 
 // readLoop reads the WebSocket carrying the session until it fails, on a

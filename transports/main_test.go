@@ -12,3 +12,11 @@ func TestMain(m *testing.M) {
 	// The process-wide poller of parked idle WebSockets lives on.
 	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/gosio/socketio/transports.(*idlePoller).loop"))
 }
+
+// trunc shortens b for failure messages.
+func trunc(b []byte) string {
+	if len(b) > 40 {
+		return string(b[:40]) + "..."
+	}
+	return string(b)
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/gosio/socketio/codec"
+	"github.com/gosio/socketio/internal/wire"
 )
 
 // WebSocket is the Engine.IO WebSocket transport: one Engine.IO packet per
@@ -133,9 +134,9 @@ func (ws *WebSocket) ReadPacket() (codec.Packet, error) {
 	}
 	if ws.v3 {
 		if op == opBinary {
-			return codec.DecodeBinaryFrameV3(data)
+			return wire.DecodeBinaryFrameV3(data)
 		}
-		return codec.DecodePacketV3(data)
+		return wire.DecodePacketV3(data)
 	}
 	if op == opBinary {
 		return codec.DecodeBinaryFrame(data), nil
@@ -187,7 +188,6 @@ const (
 	CloseProtocolError = websocket.CloseProtocolError
 	CloseTooBig        = websocket.CloseMessageTooBig
 	ClosePolicy        = websocket.ClosePolicyViolation
-	CloseInternalError = websocket.CloseInternalServerErr
 )
 
 // IsWebSocketRequest reports whether r asks for a WebSocket upgrade.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gosio/socketio/codec"
 	"github.com/gosio/socketio/internal/deflatestat"
+	"github.com/gosio/socketio/internal/wire"
 )
 
 // permessage-deflate (RFC 7692), negotiated without context takeover in
@@ -30,10 +31,10 @@ type DeflateConfig struct {
 	Level int
 }
 
-// ErrDeflate reports a compressed message from the peer that does not
+// errDeflate reports a compressed message from the peer that does not
 // inflate: the connection is closed with status 1007 (invalid payload
 // data), as Node's ws library does.
-var ErrDeflate = errors.New("transports: websocket message: invalid deflate data")
+var errDeflate = errors.New("transports: websocket message: invalid deflate data")
 
 // deflateTail ends every compressed message: the 4 bytes of the sync flush
 // the sender removed (RFC 7692 §7.2.2), then an empty final stored block,
@@ -89,7 +90,7 @@ func (s *inflateSource) ReadByte() (byte, error) {
 // ErrMessageTooBig, found while inflating: a small message that would
 // inflate to gigabytes costs at most about twice limit in allocations and
 // the work of inflating limit bytes. Data that does not inflate gives
-// ErrDeflate, unless what inflates before the fault is already over the
+// errDeflate, unless what inflates before the fault is already over the
 // limit.
 func inflate(compressed []byte, limit int64) ([]byte, error) {
 	in, _ := inflaterPool.Get().(*inflater)
@@ -100,7 +101,7 @@ func inflate(compressed []byte, limit int64) ([]byte, error) {
 	} else {
 		in.src = inflateSource{p: compressed}
 		if err := in.r.(flate.Resetter).Reset(&in.src, nil); err != nil {
-			return nil, ErrDeflate
+			return nil, errDeflate
 		}
 	}
 	defer func() {
@@ -137,7 +138,7 @@ func inflate(compressed []byte, limit int64) ([]byte, error) {
 			return out, nil
 		}
 		if err != nil {
-			return nil, ErrDeflate
+			return nil, errDeflate
 		}
 	}
 }
@@ -227,7 +228,7 @@ func (ws *WebSocket) appendDeflatedFrame(buf []byte, p codec.Packet) []byte {
 	}
 	compress := func(dst []byte) []byte {
 		if form == formBase64V3 {
-			return appendDeflated(dst, ws.deflate.Level, nil, codec.AppendPacketV3(nil, p))
+			return appendDeflated(dst, ws.deflate.Level, nil, wire.AppendPacketV3(nil, p))
 		}
 		return appendDeflated(dst, ws.deflate.Level, prefix, data)
 	}

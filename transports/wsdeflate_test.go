@@ -198,7 +198,7 @@ func TestDeflateNotNegotiated(t *testing.T) {
 	}
 	expectServerFrame(t, client, 0x81, append([]byte("4"), text(5000)...))
 	clientRawWrite(t, client, cframe(finBit|0x40|opText, clientDeflate(t, []byte("4hello"))))
-	expectReadError(t, ws, ErrProtocol)
+	expectReadError(t, ws, errProtocol)
 	expectRawClose(t, client, CloseProtocolError)
 }
 
@@ -265,15 +265,15 @@ func TestDeflateReadErrors(t *testing.T) {
 		err        error
 		code       int
 	}{
-		{"RSV1 on a continuation", 0, concat(cframe(opText, []byte("4a")), cframe(finBit|0x40|opContinuation, []byte("b"))), ErrProtocol, CloseProtocolError},
-		{"RSV1 on both fragments", 0, concat(cframe(0x40|opText, c[:10]), cframe(finBit|0x40|opContinuation, c[10:])), ErrProtocol, CloseProtocolError},
-		{"RSV1 on a ping", 0, cframe(finBit|0x40|opPing, nil), ErrProtocol, CloseProtocolError},
-		{"RSV1 on a close", 0, cframe(finBit|0x40|opClose, closePayload(1000, "")), ErrProtocol, CloseProtocolError},
-		{"RSV2", 0, cframe(finBit|0x20|opText, c), ErrProtocol, CloseProtocolError},
-		{"RSV1 and RSV3", 0, cframe(finBit|0x50|opText, c), ErrProtocol, CloseProtocolError},
-		{"invalid block type", 0, cframe(finBit|0x40|opText, []byte{0x07, 0x00}), ErrDeflate, websocket.CloseInvalidFramePayloadData},
-		{"truncated", 0, cframe(finBit|0x40|opText, c[:len(c)/2]), ErrDeflate, websocket.CloseInvalidFramePayloadData},
-		{"inflated text not UTF-8", 0, cframe(finBit|0x40|opText, clientDeflate(t, []byte("4\xff\xfe"))), ErrInvalidUTF8, websocket.CloseInvalidFramePayloadData},
+		{"RSV1 on a continuation", 0, concat(cframe(opText, []byte("4a")), cframe(finBit|0x40|opContinuation, []byte("b"))), errProtocol, CloseProtocolError},
+		{"RSV1 on both fragments", 0, concat(cframe(0x40|opText, c[:10]), cframe(finBit|0x40|opContinuation, c[10:])), errProtocol, CloseProtocolError},
+		{"RSV1 on a ping", 0, cframe(finBit|0x40|opPing, nil), errProtocol, CloseProtocolError},
+		{"RSV1 on a close", 0, cframe(finBit|0x40|opClose, closePayload(1000, "")), errProtocol, CloseProtocolError},
+		{"RSV2", 0, cframe(finBit|0x20|opText, c), errProtocol, CloseProtocolError},
+		{"RSV1 and RSV3", 0, cframe(finBit|0x50|opText, c), errProtocol, CloseProtocolError},
+		{"invalid block type", 0, cframe(finBit|0x40|opText, []byte{0x07, 0x00}), errDeflate, websocket.CloseInvalidFramePayloadData},
+		{"truncated", 0, cframe(finBit|0x40|opText, c[:len(c)/2]), errDeflate, websocket.CloseInvalidFramePayloadData},
+		{"inflated text not UTF-8", 0, cframe(finBit|0x40|opText, clientDeflate(t, []byte("4\xff\xfe"))), errInvalidUTF8, websocket.CloseInvalidFramePayloadData},
 		{"inflated over MaxPayload", 1000, cframe(finBit|0x40|opText, c), ErrMessageTooBig, CloseTooBig},
 		{"compressed over MaxPayload", 100, cframe(finBit|0x40|opBinary, clientDeflate(t, noise(200))), ErrMessageTooBig, CloseTooBig},
 	}
@@ -428,8 +428,8 @@ func TestDeflateParked(t *testing.T) {
 // TestDeflateErrorIsNotAPeerClose: data that does not inflate is a fault
 // of the client, answered with 1007.
 func TestDeflateErrorIsNotAPeerClose(t *testing.T) {
-	if IsPeerClose(ErrDeflate) || closeCode(ErrDeflate) != websocket.CloseInvalidFramePayloadData {
-		t.Error("ErrDeflate: taken for a peer close, or not answered with 1007")
+	if IsPeerClose(errDeflate) || closeCode(errDeflate) != websocket.CloseInvalidFramePayloadData {
+		t.Error("errDeflate: taken for a peer close, or not answered with 1007")
 	}
 }
 

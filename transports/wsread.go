@@ -36,25 +36,25 @@ const (
 // Errors of the frame reader. ReadPacket answers each with a close frame
 // of the matching status code (see closeCode).
 var (
-	// ErrProtocol reports a frame that breaks RFC 6455: reserved bits or
+	// errProtocol reports a frame that breaks RFC 6455: reserved bits or
 	// opcodes, an unmasked client frame, a bad control frame, a bad
 	// continuation sequence.
-	ErrProtocol = errors.New("transports: websocket protocol error")
-	// ErrInvalidUTF8 reports a text message that is not valid UTF-8.
-	ErrInvalidUTF8 = errors.New("transports: websocket text message is not valid UTF-8")
+	errProtocol = errors.New("transports: websocket protocol error")
+	// errInvalidUTF8 reports a text message that is not valid UTF-8.
+	errInvalidUTF8 = errors.New("transports: websocket text message is not valid UTF-8")
 )
 
 // closeCode is the status code of the close frame answering a read error;
 // 0 for errors that leave nothing to answer.
 func closeCode(err error) int {
 	switch err {
-	case ErrProtocol:
+	case errProtocol:
 		return websocket.CloseProtocolError
-	case ErrInvalidUTF8:
+	case errInvalidUTF8:
 		return websocket.CloseInvalidFramePayloadData
 	case ErrMessageTooBig:
 		return websocket.CloseMessageTooBig
-	case ErrDeflate:
+	case errDeflate:
 		return websocket.CloseInvalidFramePayloadData
 	}
 	return 0
@@ -278,7 +278,7 @@ func (fr *frameReader) next() (byte, []byte, error) {
 			}
 		}
 		if op == opText && !utf8.Valid(payload) {
-			return 0, nil, ErrInvalidUTF8
+			return 0, nil, errInvalidUTF8
 		}
 		if payload == nil {
 			payload = []byte{} // an empty attachment is empty, not absent
@@ -300,7 +300,7 @@ func (fr *frameReader) frame() (op byte, fin, rsv1 bool, payload []byte, err err
 	// negotiated, and only on the first frame of a data message; RSV2 and
 	// RSV3 belong to no extension we accept. Clients must mask.
 	if b[0]&0x30 != 0 || (rsv1 && (!fr.inflate || (op != opText && op != opBinary))) || b[1]&0x80 == 0 {
-		return 0, false, false, nil, ErrProtocol
+		return 0, false, false, nil, errProtocol
 	}
 	hl := 2 + 4
 	switch b[1] & 0x7f {
@@ -329,21 +329,21 @@ func (fr *frameReader) frame() (op byte, fin, rsv1 bool, payload []byte, err err
 	switch op {
 	case opClose, opPing, opPong:
 		if !fin || n > 125 {
-			return 0, false, false, nil, ErrProtocol
+			return 0, false, false, nil, errProtocol
 		}
 	case opText, opBinary:
 		if fr.msgOp != 0 {
-			return 0, false, false, nil, ErrProtocol // a new message inside a fragmented one
+			return 0, false, false, nil, errProtocol // a new message inside a fragmented one
 		}
 	case opContinuation:
 		if fr.msgOp == 0 {
-			return 0, false, false, nil, ErrProtocol
+			return 0, false, false, nil, errProtocol
 		}
 	default:
-		return 0, false, false, nil, ErrProtocol
+		return 0, false, false, nil, errProtocol
 	}
 	if n >= 1<<63 {
-		return 0, false, false, nil, ErrProtocol // the most significant bit must be 0
+		return 0, false, false, nil, errProtocol // the most significant bit must be 0
 	}
 	if op < opClose && fr.maxPayload > 0 && n+uint64(len(fr.msg)) > uint64(fr.maxPayload) {
 		return 0, false, false, nil, ErrMessageTooBig
@@ -393,11 +393,11 @@ func (fr *frameReader) peerClose(payload []byte) error {
 		return &websocket.CloseError{Code: websocket.CloseNoStatusReceived}
 	}
 	if len(payload) == 1 {
-		return ErrProtocol
+		return errProtocol
 	}
 	code := int(binary.BigEndian.Uint16(payload))
 	if !validCloseCode(code) || !utf8.Valid(payload[2:]) {
-		return ErrProtocol
+		return errProtocol
 	}
 	return &websocket.CloseError{Code: code, Text: string(payload[2:])}
 }

@@ -80,7 +80,7 @@ func refParse(in []byte, maxPayload int64, deflate bool) ([]refEvent, error) {
 		fin, rsv, op, masked := in[0]>>7 == 1, (in[0]>>4)&7, in[0]&0xf, in[1]>>7 == 1
 		rsv1 := rsv == 4
 		if (rsv != 0 && !rsv1) || (rsv1 && (!deflate || (op != opText && op != opBinary))) || !masked {
-			return evs, ErrProtocol
+			return evs, errProtocol
 		}
 		var n uint64
 		hl := 2
@@ -110,21 +110,21 @@ func refParse(in []byte, maxPayload int64, deflate bool) ([]refEvent, error) {
 		switch op {
 		case opPing, opPong, opClose:
 			if !fin || n > 125 {
-				return evs, ErrProtocol
+				return evs, errProtocol
 			}
 		case opText, opBinary:
 			if msgOp != 0 {
-				return evs, ErrProtocol
+				return evs, errProtocol
 			}
 		case opContinuation:
 			if msgOp == 0 {
-				return evs, ErrProtocol
+				return evs, errProtocol
 			}
 		default:
-			return evs, ErrProtocol
+			return evs, errProtocol
 		}
 		if n > 1<<63-1 {
-			return evs, ErrProtocol
+			return evs, errProtocol
 		}
 		if !control && maxPayload > 0 && uint64(len(msg))+n > uint64(maxPayload) {
 			return evs, ErrMessageTooBig
@@ -146,14 +146,14 @@ func refParse(in []byte, maxPayload int64, deflate bool) ([]refEvent, error) {
 			case n == 0:
 				return evs, &websocket.CloseError{Code: websocket.CloseNoStatusReceived}
 			case n == 1:
-				return evs, ErrProtocol
+				return evs, errProtocol
 			}
 			// The close code policy (which codes a peer may send) is
 			// TestWSReadProtocolErrors' and TestWSReadPeerCloseFrame's
 			// business; the fuzzer checks the mechanics.
 			code := int(p[0])<<8 | int(p[1])
 			if !validCloseCode(code) || !utf8.Valid(p[2:]) {
-				return evs, ErrProtocol
+				return evs, errProtocol
 			}
 			return evs, &websocket.CloseError{Code: code, Text: string(p[2:])}
 		case opText, opBinary:
@@ -171,7 +171,7 @@ func refParse(in []byte, maxPayload int64, deflate bool) ([]refEvent, error) {
 			}
 		}
 		if msgOp == opText && !utf8.Valid(msg) {
-			return evs, ErrInvalidUTF8
+			return evs, errInvalidUTF8
 		}
 		evs = append(evs, refEvent{msgOp, msg})
 		msg, msgOp = nil, 0
@@ -189,7 +189,7 @@ func refInflate(msg []byte, maxPayload int64) ([]byte, error) {
 		return nil, ErrMessageTooBig // whatever comes after
 	}
 	if err != nil {
-		return nil, ErrDeflate
+		return nil, errDeflate
 	}
 	if out == nil {
 		out = []byte{}
@@ -225,7 +225,7 @@ func FuzzFrameReader(f *testing.F) {
 // FuzzInflatingFrameReader is FuzzFrameReader on a connection that
 // negotiated permessage-deflate: compressed messages, whole or
 // fragmented, must come out as refParse inflates them, bounded by
-// MaxPayload once inflated (ErrMessageTooBig) and failing with ErrDeflate
+// MaxPayload once inflated (ErrMessageTooBig) and failing with errDeflate
 // on data that does not inflate; RSV1 where it is not allowed stays a
 // protocol error.
 func FuzzInflatingFrameReader(f *testing.F) {
@@ -286,7 +286,7 @@ func fuzzFrames(t *testing.T, data []byte, seed uint64, bufSize uint16, deflate 
 		events = append(events, refEvent{op, bytes.Clone(msg)})
 	}
 	switch err {
-	case ErrProtocol, ErrInvalidUTF8, ErrMessageTooBig, ErrDeflate:
+	case errProtocol, errInvalidUTF8, ErrMessageTooBig, errDeflate:
 	default:
 		var ce *websocket.CloseError
 		if !errors.As(err, &ce) {

@@ -290,7 +290,7 @@ func TestWSReadFrames(t *testing.T) {
 	// No frame was answered: the next server frame is the close frame
 	// that a protocol error gets.
 	clientRawWrite(t, client, cframe(finBit|0x3, nil))
-	expectReadError(t, ws, ErrProtocol)
+	expectReadError(t, ws, errProtocol)
 	expectRawClose(t, client, CloseProtocolError)
 }
 
@@ -430,11 +430,11 @@ func TestWSReadFragmented(t *testing.T) {
 	clientRawWrite(t, client, cframe(finBit|opText, []byte("4after")))
 	expectPacket(t, ws, textPacket("after"))
 	clientRawWrite(t, client, cframe(finBit|opContinuation, []byte("x")))
-	expectReadError(t, ws, ErrProtocol)
+	expectReadError(t, ws, errProtocol)
 	expectRawClose(t, client, CloseProtocolError)
 }
 
-// Frames breaking RFC 6455 fail ReadPacket with ErrProtocol, and the
+// Frames breaking RFC 6455 fail ReadPacket with errProtocol, and the
 // server tells the client with close code 1002.
 func TestWSReadProtocolErrors(t *testing.T) {
 	msb := []byte{finBit | opBinary, 0x80 | 127, 0x80, 0, 0, 0, 0, 0, 0, 5}
@@ -493,7 +493,7 @@ func TestWSReadProtocolErrors(t *testing.T) {
 			if strings.Contains(tt.name, "after a complete message") {
 				expectPacket(t, ws, textPacket("a"))
 			}
-			expectReadError(t, ws, ErrProtocol)
+			expectReadError(t, ws, errProtocol)
 			expectRawClose(t, client, CloseProtocolError)
 		})
 	}
@@ -505,7 +505,7 @@ func TestWSReadProtocolErrorBeforeMaxPayload(t *testing.T) {
 	ws, client := newWSPair(t, WebSocketConfig{MaxPayload: 16}, nil)
 	msb := []byte{finBit | opBinary, 0x80 | 127, 0x80, 0, 0, 0, 0, 0, 0, 0}
 	clientRawWrite(t, client, append(msb, wsTestKey[:]...))
-	expectReadError(t, ws, ErrProtocol)
+	expectReadError(t, ws, errProtocol)
 	expectRawClose(t, client, CloseProtocolError)
 }
 
@@ -539,7 +539,7 @@ func TestWSReadInvalidUTF8(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ws, client := newWSPair(t, WebSocketConfig{}, nil)
 			clientRawWrite(t, client, tt.frames)
-			expectReadError(t, ws, ErrInvalidUTF8)
+			expectReadError(t, ws, errInvalidUTF8)
 			if strings.Contains(tt.name, "ping") {
 				expectRawPong(t, client, nil)
 			}
@@ -802,7 +802,7 @@ func TestWSReadTLS(t *testing.T) {
 			}
 
 			clientRawWrite(t, client, buildFrame(finBit|opText, false, lenMinimal, []byte("4x")))
-			expectReadError(t, ws, ErrProtocol)
+			expectReadError(t, ws, errProtocol)
 			expectRawClose(t, client, CloseProtocolError)
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/gosio/socketio/codec"
+	"github.com/gosio/socketio/internal/wire"
 )
 
 // Writing frames. Four kinds of writers share a connection, and wmu
@@ -201,7 +202,7 @@ func (ws *WebSocket) extendWriteDeadline() error {
 func (ws *WebSocket) payloadLen(p codec.Packet) int {
 	switch {
 	case ws.v3 && p.Binary && ws.b64:
-		return codec.EncodedLenV3(p)
+		return wire.EncodedLenV3(p)
 	case !p.Binary || ws.v3:
 		return len(p.Data) + 1
 	}
@@ -216,8 +217,8 @@ func (ws *WebSocket) appendPacketFrame(buf []byte, p codec.Packet) []byte {
 	}
 	if ws.v3 && p.Binary {
 		if ws.b64 {
-			buf = appendFrameHeader(buf, opText, codec.EncodedLenV3(p))
-			return codec.AppendPacketV3(buf, p)
+			buf = appendFrameHeader(buf, opText, wire.EncodedLenV3(p))
+			return wire.AppendPacketV3(buf, p)
 		}
 		buf = appendFrameHeader(buf, opBinary, len(p.Data)+1)
 		buf = append(buf, byte(codec.PacketMessage))

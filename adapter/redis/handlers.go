@@ -26,7 +26,7 @@ func (s handlerSlots) run(nsp *socketio.Namespace, event string, args codec.Args
 	case s <- struct{}{}:
 		go func() {
 			defer func() { <-s }()
-			nsp.OnServerSideEvent(event, args, ack)
+			socketio.DeliverServerSideEvent(nsp, event, args, ack)
 		}()
 	default:
 		report(fmt.Errorf("redis adapter %s: server-side event %q dropped: %d handlers already running", nsp.Name(), event, maxRunningHandlers))

@@ -21,7 +21,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/gosio/socketio/codec"
+	"github.com/gosio/socketio/internal/wire"
 )
 
 // ErrTimeout is returned by Recv when nothing arrived in time.
@@ -207,7 +207,7 @@ func (c *Client) decodePoll(body string) ([]string, error) {
 			return nil, err
 		}
 	}
-	return codec.DecodeLegacy06(body)
+	return wire.DecodeLegacy06(body)
 }
 
 func (c *Client) end(err error) {
@@ -270,7 +270,7 @@ func (c *Client) readWS() {
 			c.end(err)
 			return
 		}
-		msgs, err := codec.DecodeLegacy06(string(data))
+		msgs, err := wire.DecodeLegacy06(string(data))
 		if err != nil {
 			c.end(err)
 			return
@@ -331,7 +331,7 @@ func (c *Client) readStream(resp *http.Response) {
 			}
 			payload = s[len(pre) : len(s)-1]
 		}
-		msgs, err := codec.DecodeLegacy06(payload)
+		msgs, err := wire.DecodeLegacy06(payload)
 		if err != nil {
 			c.end(err)
 			return
@@ -342,7 +342,7 @@ func (c *Client) readStream(resp *http.Response) {
 
 // Send sends messages (already in their 0.6 form) in one payload.
 func (c *Client) Send(msgs ...string) error {
-	return c.SendRaw(codec.EncodeLegacy06(msgs...))
+	return c.SendRaw(wire.EncodeLegacy06(msgs...))
 }
 
 // SendRaw sends a payload as is.

@@ -1,4 +1,4 @@
-package transports
+package httpx
 
 import (
 	"bytes"
@@ -47,7 +47,7 @@ type Compression struct {
 // zlib's default, 6, which the reference server uses).
 func NewCompression(threshold, level int) (*Compression, error) {
 	if level != gzip.DefaultCompression && (level < gzip.BestSpeed || level > gzip.BestCompression) {
-		return nil, fmt.Errorf("transports: compression level %d: want 1 to 9", level)
+		return nil, fmt.Errorf("httpx: compression level %d: want 1 to 9", level)
 	}
 	c := &Compression{threshold: max(threshold, 0), level: level,
 		slots: make(chan struct{}, max(4, runtime.GOMAXPROCS(0)))}

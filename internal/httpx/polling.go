@@ -1,8 +1,11 @@
-// Package transports holds the Engine.IO transports: the HTTP long-polling
-// request/response mechanics and the WebSocket framing. It knows nothing of
-// sessions; the session package pairs requests with sessions and decides
-// what to send.
-package transports
+// Package httpx holds the HTTP side of Engine.IO long-polling: reading a
+// POST body within a size limit and a deadline, answering a poll with a
+// payload (v4, and v3 text, binary or JSONP), compressed when the client
+// accepts it (Compression), and answering an accepted POST. It knows
+// nothing of sessions: the session package pairs requests with sessions
+// and decides what to send. It is internal: only the session package
+// answers polling requests.
+package httpx
 
 import (
 	"errors"
@@ -15,24 +18,19 @@ import (
 	"time"
 
 	"github.com/gosio/socketio/codec"
-)
-
-// Transport names as they appear in the "transport" query parameter.
-const (
-	NamePolling   = "polling"
-	NameWebSocket = "websocket"
+	"github.com/gosio/socketio/internal/wire"
 )
 
 // ErrBodyTooLarge reports a POST body over the configured limit.
-var ErrBodyTooLarge = errors.New("transports: polling body over MaxPayload")
+var ErrBodyTooLarge = errors.New("engine.io: polling body over MaxPayload")
 
 // ErrBinaryBody reports a POST with an application/octet-stream body, which
 // Engine.IO v4 never sends (binary travels base64 in text payloads).
-var ErrBinaryBody = errors.New("transports: binary polling body")
+var ErrBinaryBody = errors.New("engine.io: binary polling body")
 
 // ErrBodyTimeout reports a POST body that did not arrive within the time
 // given to ReadPayloadWithin.
-var ErrBodyTimeout = errors.New("transports: polling body not received in time")
+var ErrBodyTimeout = errors.New("engine.io: polling body not received in time")
 
 // firstBodyBuf is the buffer a body starts with when its declared length
 // is larger: memory follows the bytes that arrive, not what a client
@@ -171,11 +169,11 @@ func WritePayload(w http.ResponseWriter, r *http.Request, pkts []codec.Packet, c
 // text payload with binary messages in base64. Either is compressed when
 // c allows it, as the reference server does.
 func WritePayloadV3(w http.ResponseWriter, r *http.Request, pkts []codec.Packet, binaryOK bool, c *Compression) error {
-	if binaryOK && codec.HasBinary(pkts) {
-		body := codec.AppendBinaryPayloadV3(make([]byte, 0, codec.BinaryPayloadLenV3(pkts)), pkts)
+	if binaryOK && wire.HasBinary(pkts) {
+		body := wire.AppendBinaryPayloadV3(make([]byte, 0, wire.BinaryPayloadLenV3(pkts)), pkts)
 		return writeBody(w, r, "application/octet-stream", body, pkts, c)
 	}
-	body := codec.AppendPayloadV3(make([]byte, 0, codec.PayloadLenV3(pkts)), pkts)
+	body := wire.AppendPayloadV3(make([]byte, 0, wire.PayloadLenV3(pkts)), pkts)
 	return writeBody(w, r, "text/plain; charset=UTF-8", body, pkts, c)
 }
 
@@ -183,8 +181,8 @@ func WritePayloadV3(w http.ResponseWriter, r *http.Request, pkts []codec.Packet,
 // ___eio[index] with the v3 text payload of pkts. As the reference server
 // does, it is served as text/plain, and compressed when c allows it.
 func WriteJSONP(w http.ResponseWriter, r *http.Request, pkts []codec.Packet, index string, c *Compression) error {
-	payload := codec.AppendPayloadV3(make([]byte, 0, codec.PayloadLenV3(pkts)), pkts)
-	body := codec.AppendJSONP(make([]byte, 0, len(payload)+len(payload)/8+len(index)+16), index, payload)
+	payload := wire.AppendPayloadV3(make([]byte, 0, wire.PayloadLenV3(pkts)), pkts)
+	body := wire.AppendJSONP(make([]byte, 0, len(payload)+len(payload)/8+len(index)+16), index, payload)
 	return writeBody(w, r, "text/plain; charset=UTF-8", body, pkts, c)
 }
 

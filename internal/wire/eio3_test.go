@@ -1,10 +1,12 @@
-package codec
+package wire
 
 import (
 	"bytes"
 	"encoding/hex"
 	"errors"
 	"testing"
+
+	"github.com/gosio/socketio/codec"
 )
 
 // The expected encodings below were produced by the reference server's
@@ -12,15 +14,15 @@ import (
 func TestAppendPayloadV3MatchesReference(t *testing.T) {
 	tests := []struct {
 		name     string
-		pkts     []Packet
+		pkts     []codec.Packet
 		text     string
 		binaryHx string // AppendBinaryPayloadV3, when the payload holds binary
 	}{
-		{"open", []Packet{eioText(PacketOpen, `{"sid":"abc"}`)}, `14:0{"sid":"abc"}`, ""},
-		{"utf16 units", []Packet{eioText(PacketMessage, "hello"), eioText(PacketMessage, "€")}, "6:4hello2:4€", ""},
-		{"surrogate pair", []Packet{eioText(PacketMessage, "😀é"), eioText(PacketPong, "")}, "4:4😀é1:3", ""},
-		{"binary", []Packet{eioBinary(1, 2, 3, 4)}, "10:b4AQIDBA==", "0105ff0401020304"},
-		{"mixed", []Packet{eioText(PacketMessage, "4€"), eioBinary(1, 2, 3, 4), eioText(PacketNoop, "")},
+		{"open", []codec.Packet{eioText(codec.PacketOpen, `{"sid":"abc"}`)}, `14:0{"sid":"abc"}`, ""},
+		{"utf16 units", []codec.Packet{eioText(codec.PacketMessage, "hello"), eioText(codec.PacketMessage, "€")}, "6:4hello2:4€", ""},
+		{"surrogate pair", []codec.Packet{eioText(codec.PacketMessage, "😀é"), eioText(codec.PacketPong, "")}, "4:4😀é1:3", ""},
+		{"binary", []codec.Packet{eioBinary(1, 2, 3, 4)}, "10:b4AQIDBA==", "0105ff0401020304"},
+		{"mixed", []codec.Packet{eioText(codec.PacketMessage, "4€"), eioBinary(1, 2, 3, 4), eioText(codec.PacketNoop, "")},
 			"3:44€10:b4AQIDBA==1:6", "0005ff3434e282ac0105ff04010203040001ff36"},
 		{"none", nil, "0:", ""},
 	}
@@ -47,9 +49,9 @@ func TestAppendPayloadV3MatchesReference(t *testing.T) {
 	}
 }
 
-func collectV3(decode func([]byte, func(Packet) error) error, b []byte) ([]Packet, error) {
-	var got []Packet
-	err := decode(b, func(p Packet) error {
+func collectV3(decode func([]byte, func(codec.Packet) error) error, b []byte) ([]codec.Packet, error) {
+	var got []codec.Packet
+	err := decode(b, func(p codec.Packet) error {
 		p.Data = append([]byte(nil), p.Data...)
 		got = append(got, p)
 		return nil
@@ -60,22 +62,22 @@ func collectV3(decode func([]byte, func(Packet) error) error, b []byte) ([]Packe
 func TestDecodePayloadV3(t *testing.T) {
 	tests := []struct {
 		in      string
-		want    []Packet
+		want    []codec.Packet
 		wantErr error
 	}{
-		{"6:4hello2:4€", []Packet{eioText(PacketMessage, "hello"), eioText(PacketMessage, "€")}, nil},
+		{"6:4hello2:4€", []codec.Packet{eioText(codec.PacketMessage, "hello"), eioText(codec.PacketMessage, "€")}, nil},
 		{"0:", nil, nil},
-		{"0:1:2", []Packet{eioText(PacketPing, "")}, nil},
-		{"3:4😀", []Packet{eioText(PacketMessage, "😀")}, nil},
-		{"10:b4AQIDBA==", []Packet{eioBinary(1, 2, 3, 4)}, nil},
-		{"2:b4", []Packet{eioBinary()}, nil},
-		{"6:2probe1:5", []Packet{eioText(PacketPing, "probe"), eioText(PacketUpgrade, "")}, nil},
+		{"0:1:2", []codec.Packet{eioText(codec.PacketPing, "")}, nil},
+		{"3:4😀", []codec.Packet{eioText(codec.PacketMessage, "😀")}, nil},
+		{"10:b4AQIDBA==", []codec.Packet{eioBinary(1, 2, 3, 4)}, nil},
+		{"2:b4", []codec.Packet{eioBinary()}, nil},
+		{"6:2probe1:5", []codec.Packet{eioText(codec.PacketPing, "probe"), eioText(codec.PacketUpgrade, "")}, nil},
 
 		{"", nil, errV3EmptyPayload},
 		{"2:4😀", nil, errV3Surrogate},
 		{"1:", nil, errV3Truncated},
 		{"5:4ab", nil, errV3Truncated},
-		{"2:4a3", []Packet{eioText(PacketMessage, "a")}, errV3Length},
+		{"2:4a3", []codec.Packet{eioText(codec.PacketMessage, "a")}, errV3Length},
 		{"x:4", nil, errV3Length},
 		{":4", nil, errV3Length},
 		{"12345678901:4", nil, errV3Length},
@@ -83,12 +85,12 @@ func TestDecodePayloadV3(t *testing.T) {
 		{"2:b2", nil, errV3BinaryType},
 		{"1:b", nil, errUnknownType},
 		{"4:b4!!", nil, errInvalidBase64},
-		{"2:4a2:4b1:9", []Packet{eioText(PacketMessage, "a"), eioText(PacketMessage, "b")}, errUnknownType},
+		{"2:4a2:4b1:9", []codec.Packet{eioText(codec.PacketMessage, "a"), eioText(codec.PacketMessage, "b")}, errUnknownType},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			got, err := collectV3(DecodePayloadV3, []byte(tt.in))
-			if !errors.Is(err, tt.wantErr) || (tt.wantErr != nil && !errors.Is(err, ErrInvalidPacket)) {
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr != nil && !errors.Is(err, codec.ErrInvalidPacket)) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
 			eioAssertPackets(t, got, tt.want)
@@ -107,13 +109,13 @@ func TestDecodeBinaryPayloadV3(t *testing.T) {
 	tests := []struct {
 		name    string
 		in      []byte
-		want    []Packet
+		want    []codec.Packet
 		wantErr error
 	}{
 		{"reference", mustHex("0005ff3434e282ac0105ff04010203040001ff36"),
-			[]Packet{eioText(PacketMessage, "4€"), eioBinary(1, 2, 3, 4), eioText(PacketNoop, "")}, nil},
+			[]codec.Packet{eioText(codec.PacketMessage, "4€"), eioBinary(1, 2, 3, 4), eioText(codec.PacketNoop, "")}, nil},
 		{"empty", nil, nil, nil},
-		{"base64 inside", append(mustHex("000100ff"), "b4AQIDBA=="...), []Packet{eioBinary(1, 2, 3, 4)}, nil},
+		{"base64 inside", append(mustHex("000100ff"), "b4AQIDBA=="...), []codec.Packet{eioBinary(1, 2, 3, 4)}, nil},
 		{"bad kind", mustHex("0201ff34"), nil, errV3PartKind},
 		{"digit over 9", mustHex("000aff34"), nil, errV3Length},
 		{"no digits", mustHex("00ff34"), nil, errV3Length},
@@ -136,7 +138,7 @@ func TestDecodeBinaryPayloadV3(t *testing.T) {
 }
 
 func TestPacketV3RoundTrip(t *testing.T) {
-	for _, p := range []Packet{eioText(PacketMessage, "héllo"), eioText(PacketPing, "probe"), eioBinary(0, 0xff), eioBinary()} {
+	for _, p := range []codec.Packet{eioText(codec.PacketMessage, "héllo"), eioText(codec.PacketPing, "probe"), eioBinary(0, 0xff), eioBinary()} {
 		enc := AppendPacketV3(nil, p)
 		if len(enc) != EncodedLenV3(p) {
 			t.Errorf("EncodedLenV3(%v) = %d, want %d", p, EncodedLenV3(p), len(enc))
@@ -178,7 +180,7 @@ func TestJSONP(t *testing.T) {
 		t.Errorf("form decoding = %q, %v", got, err)
 	}
 	for _, bad := range []string{"", "x=1", "d=1&d=2", "%64=1&d=2"} {
-		if _, err := DecodeJSONPForm([]byte(bad)); !errors.Is(err, ErrInvalidPacket) {
+		if _, err := DecodeJSONPForm([]byte(bad)); !errors.Is(err, codec.ErrInvalidPacket) {
 			t.Errorf("DecodeJSONPForm(%q): err = %v, want invalid", bad, err)
 		}
 	}

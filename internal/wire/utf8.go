@@ -1,4 +1,4 @@
-package codec
+package wire
 
 import "unicode/utf8"
 

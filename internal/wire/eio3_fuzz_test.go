@@ -1,10 +1,12 @@
-package codec
+package wire
 
 import (
 	"bytes"
 	"encoding/json"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/gosio/socketio/codec"
 )
 
 var v3FuzzSeeds = []string{
@@ -20,14 +22,14 @@ func FuzzDecodePayloadV3(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		valid := utf8.Valid(b)
-		_ = DecodePayloadV3(b, func(p Packet) error {
+		_ = DecodePayloadV3(b, func(p codec.Packet) error {
 			eioCheckPacket(t, b, p)
 			if !valid {
 				return nil
 			}
-			enc := AppendPayloadV3(nil, []Packet{p})
-			var back []Packet
-			if err := DecodePayloadV3(enc, func(q Packet) error { back = append(back, q); return nil }); err != nil {
+			enc := AppendPayloadV3(nil, []codec.Packet{p})
+			var back []codec.Packet
+			if err := DecodePayloadV3(enc, func(q codec.Packet) error { back = append(back, q); return nil }); err != nil {
 				t.Fatalf("re-encoded %q: %v", enc, err)
 			}
 			if len(back) != 1 || back[0].Type != p.Type || back[0].Binary != p.Binary || !bytes.Equal(back[0].Data, p.Data) {
@@ -45,8 +47,8 @@ func FuzzDecodeBinaryPayloadV3(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var pkts []Packet
-		if err := DecodeBinaryPayloadV3(b, func(p Packet) error {
+		var pkts []codec.Packet
+		if err := DecodeBinaryPayloadV3(b, func(p codec.Packet) error {
 			eioCheckPacket(t, b, p)
 			pkts = append(pkts, p)
 			return nil
@@ -58,7 +60,7 @@ func FuzzDecodeBinaryPayloadV3(f *testing.F) {
 			t.Fatalf("BinaryPayloadLenV3 = %d, len = %d", BinaryPayloadLenV3(pkts), len(enc))
 		}
 		i := 0
-		if err := DecodeBinaryPayloadV3(enc, func(q Packet) error {
+		if err := DecodeBinaryPayloadV3(enc, func(q codec.Packet) error {
 			p := pkts[i]
 			i++
 			if q.Type != p.Type || q.Binary != p.Binary || !bytes.Equal(q.Data, p.Data) {

@@ -1,4 +1,4 @@
-package transports
+package httpx
 
 import (
 	"bytes"
@@ -120,7 +120,7 @@ func TestNewCompressionLevel(t *testing.T) {
 // garbage collection included), which other load on the machine does not
 // inflate as it does ns/op; wire-B/op is the body's size.
 //
-//	go test -run='^$' -bench=PollingCompression -count=3 ./transports/
+//	go test -run='^$' -bench=PollingCompression -count=3 ./internal/httpx/
 func BenchmarkPollingCompression(b *testing.B) {
 	msg := eiotest.SampleJSON(4096)
 	pkts := []codec.Packet{{Type: codec.PacketMessage, Data: msg[1:]}} // the Engine.IO "4" is the payload's

@@ -1,9 +1,11 @@
-package codec
+package wire
 
 import (
 	"encoding/base64"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/gosio/socketio/codec"
 )
 
 // Engine.IO protocol 3, spoken by socket.io-client 2.x and engine.io-client
@@ -41,49 +43,49 @@ const maxV3LengthDigits = 10
 //
 // For text packets Data aliases b; for base64 packets Data is newly
 // allocated.
-func DecodePacketV3(b []byte) (Packet, error) {
+func DecodePacketV3(b []byte) (codec.Packet, error) {
 	if len(b) == 0 {
-		return Packet{}, errEmptyPacket
+		return codec.Packet{}, errEmptyPacket
 	}
 	if b[0] == 'b' {
 		if len(b) < 2 {
-			return Packet{}, errUnknownType
+			return codec.Packet{}, errUnknownType
 		}
-		if b[1] != '0'+byte(PacketMessage) {
-			return Packet{}, errV3BinaryType
+		if b[1] != '0'+byte(codec.PacketMessage) {
+			return codec.Packet{}, errV3BinaryType
 		}
 		data := make([]byte, base64.StdEncoding.DecodedLen(len(b)-2))
 		n, err := base64.StdEncoding.Decode(data, b[2:])
 		if err != nil {
-			return Packet{}, errInvalidBase64
+			return codec.Packet{}, errInvalidBase64
 		}
-		return Packet{Type: PacketMessage, Data: data[:n], Binary: true}, nil
+		return codec.Packet{Type: codec.PacketMessage, Data: data[:n], Binary: true}, nil
 	}
-	t := PacketType(b[0] - '0')
-	if b[0] < '0' || t > PacketNoop {
-		return Packet{}, errUnknownType
+	t := codec.PacketType(b[0] - '0')
+	if b[0] < '0' || t > codec.PacketNoop {
+		return codec.Packet{}, errUnknownType
 	}
-	return Packet{Type: t, Data: b[1:]}, nil
+	return codec.Packet{Type: t, Data: b[1:]}, nil
 }
 
 // DecodeBinaryFrameV3 decodes a v3 WebSocket binary frame, or a binary
 // part of a binary payload: a type byte, then the data. Only messages can
 // be binary. Data aliases b.
-func DecodeBinaryFrameV3(b []byte) (Packet, error) {
+func DecodeBinaryFrameV3(b []byte) (codec.Packet, error) {
 	if len(b) == 0 {
-		return Packet{}, errEmptyPacket
+		return codec.Packet{}, errEmptyPacket
 	}
-	if PacketType(b[0]) != PacketMessage {
-		return Packet{}, errV3BinaryType
+	if codec.PacketType(b[0]) != codec.PacketMessage {
+		return codec.Packet{}, errV3BinaryType
 	}
-	return Packet{Type: PacketMessage, Data: b[1:], Binary: true}, nil
+	return codec.Packet{Type: codec.PacketMessage, Data: b[1:], Binary: true}, nil
 }
 
 // AppendPacketV3 appends the text form of p: the type digit and the data,
 // or "b4" and the base64 of the data for a binary message.
-func AppendPacketV3(dst []byte, p Packet) []byte {
+func AppendPacketV3(dst []byte, p codec.Packet) []byte {
 	if p.Binary {
-		dst = append(dst, 'b', '0'+byte(PacketMessage))
+		dst = append(dst, 'b', '0'+byte(codec.PacketMessage))
 		return base64.StdEncoding.AppendEncode(dst, p.Data)
 	}
 	dst = append(dst, '0'+byte(p.Type))
@@ -91,7 +93,7 @@ func AppendPacketV3(dst []byte, p Packet) []byte {
 }
 
 // EncodedLenV3 is the length of AppendPacketV3's output for p.
-func EncodedLenV3(p Packet) int {
+func EncodedLenV3(p codec.Packet) int {
 	if p.Binary {
 		return 2 + base64.StdEncoding.EncodedLen(len(p.Data))
 	}
@@ -119,7 +121,7 @@ func utf16Len(b []byte) int {
 // text form (binary messages in base64) preceded by its length in UTF-16
 // code units and a colon. No packets give "0:", as in the reference
 // server. Text packet data must be valid UTF-8.
-func AppendPayloadV3(dst []byte, pkts []Packet) []byte {
+func AppendPayloadV3(dst []byte, pkts []codec.Packet) []byte {
 	if len(pkts) == 0 {
 		return append(dst, '0', ':')
 	}
@@ -139,7 +141,7 @@ func AppendPayloadV3(dst []byte, pkts []Packet) []byte {
 
 // PayloadLenV3 is an upper bound of AppendPayloadV3's output for pkts (the
 // exact length, unless text holds characters outside ASCII).
-func PayloadLenV3(pkts []Packet) int {
+func PayloadLenV3(pkts []codec.Packet) int {
 	n := 2
 	for _, p := range pkts {
 		l := EncodedLenV3(p)
@@ -155,7 +157,7 @@ func PayloadLenV3(pkts []Packet) int {
 // or at the first error fn returns; packets before it have been passed to
 // fn, as in the reference parser. An empty body is not a valid payload.
 // Text packet Data aliases b.
-func DecodePayloadV3(b []byte, fn func(Packet) error) error {
+func DecodePayloadV3(b []byte, fn func(codec.Packet) error) error {
 	if len(b) == 0 {
 		return errV3EmptyPayload
 	}
@@ -215,7 +217,7 @@ func DecodePayloadV3(b []byte, fn func(Packet) error) error {
 }
 
 // HasBinary reports whether any of pkts is a binary message.
-func HasBinary(pkts []Packet) bool {
+func HasBinary(pkts []codec.Packet) bool {
 	for _, p := range pkts {
 		if p.Binary {
 			return true
@@ -228,12 +230,12 @@ func HasBinary(pkts []Packet) bool {
 // form, sent as application/octet-stream): per packet a kind byte (0
 // string, 1 binary), the decimal digits of its length as bytes 0–9, 255,
 // then the packet: the UTF-8 text form, or the type byte and the data.
-func AppendBinaryPayloadV3(dst []byte, pkts []Packet) []byte {
+func AppendBinaryPayloadV3(dst []byte, pkts []codec.Packet) []byte {
 	for _, p := range pkts {
 		if p.Binary {
 			dst = append(dst, 1)
 			dst = appendDigitBytes(dst, 1+len(p.Data))
-			dst = append(dst, 0xff, byte(PacketMessage))
+			dst = append(dst, 0xff, byte(codec.PacketMessage))
 			dst = append(dst, p.Data...)
 			continue
 		}
@@ -246,7 +248,7 @@ func AppendBinaryPayloadV3(dst []byte, pkts []Packet) []byte {
 }
 
 // BinaryPayloadLenV3 is the length of AppendBinaryPayloadV3's output.
-func BinaryPayloadLenV3(pkts []Packet) int {
+func BinaryPayloadLenV3(pkts []codec.Packet) int {
 	n := 0
 	for _, p := range pkts {
 		l := 1 + len(p.Data)
@@ -269,7 +271,7 @@ func appendDigitBytes(dst []byte, n int) []byte {
 // String parts must be valid UTF-8. Data aliases b for text and binary
 // parts alike (base64 text packets excepted). An empty body holds no
 // packets.
-func DecodeBinaryPayloadV3(b []byte, fn func(Packet) error) error {
+func DecodeBinaryPayloadV3(b []byte, fn func(codec.Packet) error) error {
 	for len(b) > 0 {
 		kind := b[0]
 		if kind > 1 {
@@ -292,7 +294,7 @@ func DecodeBinaryPayloadV3(b []byte, fn func(Packet) error) error {
 		part := b[:n]
 		b = b[n:]
 		var (
-			p   Packet
+			p   codec.Packet
 			err error
 		)
 		if kind == 0 {
