@@ -110,12 +110,13 @@ func (b *BroadcastOperator) Emit(event string, args ...any) error {
 				}
 			}
 			b.nsp.srv.goTracked(func() {
-				res, err := op.EmitWithAck(context.Background(), event, args...)
+				res, err := op.EmitWithAck(context.Background(), event, args...) // counted there
 				b.nsp.srv.safeCall(event, func() { cb(err, res) })
 			})
 			return nil
 		}
 	}
+	b.nsp.srv.counters.broadcasts.Add(1)
 	var errs []error
 	for _, n := range b.targets() {
 		p := &codec.SocketPacket{Type: codec.Event, Nsp: n.name, Data: eventData(event, args)}
@@ -150,6 +151,7 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 	// Ending ctx on return lets the adapters forget the acks still
 	// pending (see Adapter.BroadcastWithAck).
 	defer cancel()
+	b.nsp.srv.counters.broadcasts.Add(1)
 	col := &ackCollector{done: make(chan struct{}), single: b.flags.ExpectSingleResponse}
 	for _, n := range b.targets() {
 		servers, err := n.adapter.ServerCount(ctx)
