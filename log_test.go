@@ -137,3 +137,14 @@ func TestLogErrorHandler(t *testing.T) {
 		t.Fatalf("%s: want an Error record with the panic in err", r)
 	}
 }
+
+// TestLogInputLimit: a connection closed for a Socket.IO input limit
+// (MaxBufferedInput here) is logged at Warn by the Engine.IO layer.
+func TestLogInputLimit(t *testing.T) {
+	rec := logtest.New(slog.LevelDebug)
+	e := newEnv(t, &socketio.Options{Logger: rec.Logger(), MaxBufferedInput: 16}, nil)
+	c, _ := e.connect("/")
+	send(t, c, `2["a long enough event"]`)
+	expectRecord(t, rec, slog.LevelWarn, "engine.io session closed", map[string]string{"sid": c.EIO.SID()},
+		map[string]string{"transport": "websocket", "reason": socketio.ReasonTransportError, "err": "*"})
+}

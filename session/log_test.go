@@ -1,6 +1,7 @@
 package session_test
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -147,6 +148,20 @@ func TestLogLifecycle(t *testing.T) {
 		expectLog(t, rec, slog.LevelDebug, closed, map[string]string{"sid": ss.ID()},
 			map[string]string{"transport": "websocket", "reason": "transport close", "err": "*"})
 	})
+	t.Run("poll abandoned", func(t *testing.T) {
+		// A network failure, not a limit: the client's long poll ends
+		// before the server answers it.
+		p, ss := e.pollingSession(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() {
+			<-e.arrived(p.SID, http.MethodGet)
+			cancel()
+		}()
+		_, _ = p.Get(ctx)
+		ss.waitClosed(t, session.ReasonTransportError)
+		expectLog(t, rec, slog.LevelInfo, closed, map[string]string{"sid": ss.ID()},
+			map[string]string{"transport": "polling", "reason": "transport error", "err": "*"})
+	})
 	t.Run("refused", func(t *testing.T) {
 		resp := e.do(t, "GET", "?EIO=4&transport=polling&deny=1", nil, nil)
 		expectJSONError(t, resp, http.StatusForbidden, session.CodeForbidden, "no entry")
@@ -206,4 +221,17 @@ func TestLogLevels(t *testing.T) {
 	if all := def.All(); len(all) != 0 {
 		t.Fatalf("a server without Logger logged to slog's default logger: %v", all)
 	}
+}
+
+// TestLogBodyTimeout: a polling body that does not arrive in time is a
+// broken limit, logged at Warn.
+func TestLogBodyTimeout(t *testing.T) {
+	rec := logtest.New(slog.LevelDebug)
+	e := newEnv(t, envConfig{opts: &session.Options{Logger: rec.Logger(), PollingBodyTimeout: 50 * time.Millisecond}})
+	p, ss := e.pollingSession(t)
+	conn := stallPost(t, e.base, p.SID)
+	defer conn.Close()
+	ss.waitClosed(t, session.ReasonTransportError)
+	expectLog(t, rec, slog.LevelWarn, "engine.io session closed", map[string]string{"sid": ss.ID()},
+		map[string]string{"transport": "polling", "reason": "transport error", "err": "transports: polling body not received in time"})
 }
