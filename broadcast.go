@@ -109,8 +109,9 @@ func (b *BroadcastOperator) Emit(event string, args ...any) error {
 					op = op.Timeout(d)
 				}
 			}
+			b.nsp.srv.counters.broadcasts.Add(1) // before Emit returns, not when the goroutine runs
 			b.nsp.srv.goTracked(func() {
-				res, err := op.EmitWithAck(context.Background(), event, args...) // counted there
+				res, err := op.emitWithAck(context.Background(), event, args)
 				b.nsp.srv.safeCall(event, func() { cb(err, res) })
 			})
 			return nil
@@ -142,6 +143,12 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 	if codec.IsReservedEvent(event) {
 		return nil, ErrReservedEvent
 	}
+	b.nsp.srv.counters.broadcasts.Add(1)
+	return b.emitWithAck(ctx, event, args)
+}
+
+// emitWithAck is EmitWithAck without the event check and the count.
+func (b *BroadcastOperator) emitWithAck(ctx context.Context, event string, args []any) ([]codec.Args, error) {
 	var cancel context.CancelFunc
 	if b.flags.Timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, b.flags.Timeout)
@@ -151,7 +158,6 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 	// Ending ctx on return lets the adapters forget the acks still
 	// pending (see Adapter.BroadcastWithAck).
 	defer cancel()
-	b.nsp.srv.counters.broadcasts.Add(1)
 	col := &ackCollector{done: make(chan struct{}), single: b.flags.ExpectSingleResponse}
 	for _, n := range b.targets() {
 		servers, err := n.adapter.ServerCount(ctx)

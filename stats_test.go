@@ -122,6 +122,16 @@ func TestStats(t *testing.T) {
 	if err := e.srv.To("empty").Emit("x"); err != nil {
 		t.Fatal(err)
 	}
+	// With an ack callback, counted when Emit returns (the acks are
+	// collected on a goroutine).
+	cbDone := make(chan struct{})
+	if err := e.srv.To("empty").Emit("x", func(error, []codec.Args) { close(cbDone) }); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.srv.Stats().Broadcasts; n != 4 {
+		t.Fatalf("Broadcasts = %d right after Emit with a callback, want 4", n)
+	}
+	recvChan(t, cbDone, "broadcast callback")
 	if err := tmpl.Emit("d"); err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +140,7 @@ func TestStats(t *testing.T) {
 		t.Fatal(err)
 	}
 	expect(t, c1, `2["direct"]`)
-	want.Broadcasts, want.BroadcastRecipients = 4, 4
+	want.Broadcasts, want.BroadcastRecipients = 5, 4
 	checkCounts(t, "broadcasts", e.srv, want)
 
 	// Acks: answered; timed out by Timeout, by EmitWithAck's ctx.
@@ -181,7 +191,7 @@ func TestStats(t *testing.T) {
 	if r := recvChan(t, done, "broadcast ack"); !errors.Is(r.err, socketio.ErrAckTimeout) {
 		t.Fatalf("broadcast EmitWithAck: %v, want ErrAckTimeout", r.err)
 	}
-	want.Broadcasts, want.BroadcastRecipients = 5, 6
+	want.Broadcasts, want.BroadcastRecipients = 6, 6
 	want.AcksRequested, want.Acked, want.AckTimeouts = 5, 2, 3
 	// The adapter forgets the unanswered ack (and counts it) in a
 	// context.AfterFunc, on a goroutine of its own after the broadcast

@@ -273,10 +273,11 @@ func (s *Server) add(sess *Session) error {
 	if _, dup := s.sessions[sess.id]; dup {
 		return errDuplicateID
 	}
-	s.sessions[sess.id] = sess
-	// Counted before anyone can close it (Shutdown finds it here).
+	// Counted before anyone can close it (Shutdown finds it in the map);
+	// its transport is the handshake's until then.
 	s.counters.opened.Add(1)
 	s.counters.openGauge(sess.transport).Add(1)
+	s.sessions[sess.id] = sess
 	return nil
 }
 
