@@ -14,6 +14,7 @@ import (
 	"github.com/gosio/socketio/codec"
 	"github.com/gosio/socketio/internal/eiotest"
 	"github.com/gosio/socketio/internal/siotest"
+	"github.com/gosio/socketio/legacy"
 	"github.com/gosio/socketio/session"
 )
 
@@ -380,5 +381,29 @@ func TestStatsRecovery(t *testing.T) {
 	recv(t, c2)
 	if st := e.srv.Stats(); st.Broadcasts != 1 || st.BroadcastRecipients != 2 {
 		t.Fatalf("Broadcasts %d, recipients %d; want 1 and 2", st.Broadcasts, st.BroadcastRecipients)
+	}
+}
+
+// TestStatsLegacy06: a Socket.IO 0.6 client is a socket of "/" in the
+// Socket.IO counters, and no Engine.IO session.
+func TestStatsLegacy06(t *testing.T) {
+	socks := make(chan *socketio.Socket, 1)
+	why := make(chan string, 1)
+	e := newLegacyEnv(t, nil, func(srv *socketio.Server) {
+		srv.OnConnection(func(s *socketio.Socket) {
+			s.OnDisconnect(func(r string) { why <- r })
+			socks <- s
+		})
+	})
+	dialLegacy(t, e.base, legacy.WebSocket, nil)
+	s := recvChan(t, socks, "0.6 socket")
+	st := e.srv.Stats()
+	if st.Connects != 1 || st.Sockets["/"] != 1 || st.Engine.Opened != 0 {
+		t.Fatalf("Stats %+v, want one socket of / and no Engine.IO session", st)
+	}
+	s.Disconnect(true)
+	recvChan(t, why, "disconnect")
+	if st := e.srv.Stats(); st.Disconnects[socketio.ReasonServerNamespaceDisconnect] != 1 || st.Sockets["/"] != 0 {
+		t.Fatalf("Stats %+v after the disconnect", st)
 	}
 }
