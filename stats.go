@@ -13,7 +13,8 @@ import (
 // Counters (uint64 fields, the maps' values but Sockets') only grow for the
 // life of the Server; Sockets is a gauge. Fields are read one at a time
 // while the server runs, so two of them may disagree by the events in
-// flight.
+// flight. A Stats is a value the caller owns: nothing else refers to its
+// maps and slices.
 type Stats struct {
 	// Engine is the Engine.IO layer's snapshot: sessions, close reasons,
 	// handshake refusals, packets and bytes, queue overflows, parked
@@ -65,7 +66,8 @@ type Stats struct {
 	AckLatency Histogram
 }
 
-// Histogram is a distribution of durations in fixed buckets.
+// Histogram is a distribution of durations in fixed buckets, a value
+// like the Stats it is part of.
 type Histogram struct {
 	// Buckets are cumulative, in increasing order of UpperBound: each
 	// counts the observations of at most its UpperBound. Observations
@@ -76,7 +78,7 @@ type Histogram struct {
 	Sum   time.Duration
 }
 
-// Bucket is one bucket of a Histogram.
+// Bucket is one bucket of a Histogram (a value).
 type Bucket struct {
 	UpperBound time.Duration
 	Count      uint64

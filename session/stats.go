@@ -13,7 +13,8 @@ import (
 // life of the Server; gauges (Open*, Parked) go up and down. The fields are
 // read one at a time, without stopping the server: a snapshot taken while
 // sessions come and go may be off by those in flight (Opened minus the
-// closes need not equal Open at that instant).
+// closes need not equal Open at that instant). A Stats is a value the
+// caller owns: nothing else refers to its maps.
 type Stats struct {
 	// Opened counts the sessions opened (handshakes accepted).
 	Opened uint64

@@ -52,7 +52,8 @@ import (
 	socketio "github.com/gosio/socketio"
 )
 
-// Options configures NewCollector. The zero value is valid.
+// Options configures NewCollector. The zero value is valid; NewCollector
+// reads the options once (ConstLabels is not kept).
 type Options struct {
 	// Prefix is the first part of every metric name (what Prometheus
 	// calls the namespace), joined with "_". Empty means "socketio".
