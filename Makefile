@@ -2,7 +2,7 @@
 #   make run    # the chat example (chi_example) on http://127.0.0.1:8080/ (ADDR=host:port;
 #               # RUNFLAGS="-token s3cret" and so on): builds bin/chi_example and execs it,
 #               # so Ctrl-C or stopping make stops the server
-#   make test   # every test: installs the Node packages (interop/v2: socket.io-client 2.x), then go vet and go test -race ./... (and in adapter/redis and msgpack, which need a Redis)
+#   make test   # every test: installs the Node packages (interop/v2: socket.io-client 2.x), then go vet and go test -race ./... (and in adapter/redis and msgpack, which need a Redis, and metrics/prometheus)
 #   make conformance  # the server the official protocol test-suites expect, on 127.0.0.1:3000
 #                     # (PARSER=msgpack for the socket.io-msgpack-parser wire format)
 #   make bench  # ours vs Node socket.io vs raw gorilla/websocket: writes docs/benchmarks.md and .png
@@ -22,15 +22,17 @@ deps:
 	npm ci --prefix client/node --no-audit --no-fund
 	npm ci --prefix msgpack/node --no-audit --no-fund
 
-# adapter/redis, msgpack, cmd/conformance and chi_example are modules of
-# their own (the server depends on neither a Redis client nor a msgpack
-# library); the tests of adapter/redis and msgpack need a Redis at
-# REDIS_ADDR (default 127.0.0.1:6379): .ci/run starts one when none answers.
+# adapter/redis, msgpack, metrics/prometheus, cmd/conformance and
+# chi_example are modules of their own (the server depends on neither a
+# Redis client, a msgpack library nor the Prometheus client); the tests
+# of adapter/redis and msgpack need a Redis at REDIS_ADDR
+# (default 127.0.0.1:6379): .ci/run starts one when none answers.
 test: deps
 	go vet ./...
 	go test -race -count=1 ./...
 	cd adapter/redis && go vet ./... && go test -race -count=1 ./...
 	cd msgpack && go vet ./... && go test -race -count=1 ./...
+	cd metrics/prometheus && go vet ./... && go test -race -count=1 ./...
 	cd cmd/conformance && go vet ./... && go build -o /dev/null .
 	cd chi_example && go vet ./... && go build -o /dev/null .
 	cd bench/redisclients && go vet ./...

@@ -23,6 +23,7 @@ type pendingAck struct {
 	h     *handler                // callback form
 	event string                  // callback form
 	timer *time.Timer             // guarded by the socket's mu until taken
+	sent  time.Time               // set by addAck unless set before; for Stats.AckLatency
 }
 
 type ackResult struct {
@@ -60,9 +61,15 @@ func (s *Socket) addAck(id uint64, a *pendingAck, timeout time.Duration) error {
 		s.acks = make(map[uint64]*pendingAck)
 	}
 	s.acks[id] = a
+	if a.sent.IsZero() {
+		a.sent = time.Now()
+	}
+	c := &s.nsp.srv.counters
+	c.acks.Add(1)
 	if timeout > 0 {
 		a.timer = time.AfterFunc(timeout, func() {
 			if a := s.takeAck(id); a != nil {
+				c.ackTimeouts.Add(1)
 				a.fail(s, ErrAckTimeout)
 			}
 		})
@@ -98,6 +105,7 @@ func (s *Socket) onAck(p *codec.SocketPacket) {
 	if a.timer != nil {
 		a.timer.Stop()
 	}
+	s.nsp.srv.counters.ackAnswered(time.Since(a.sent))
 	switch {
 	case a.ch != nil:
 		a.ch <- ackResult{args: p.Args}

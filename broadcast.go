@@ -109,13 +109,15 @@ func (b *BroadcastOperator) Emit(event string, args ...any) error {
 					op = op.Timeout(d)
 				}
 			}
+			b.nsp.srv.counters.broadcasts.Add(1) // before Emit returns, not when the goroutine runs
 			b.nsp.srv.goTracked(func() {
-				res, err := op.EmitWithAck(context.Background(), event, args...)
+				res, err := op.emitWithAck(context.Background(), event, args)
 				b.nsp.srv.safeCall(event, func() { cb(err, res) })
 			})
 			return nil
 		}
 	}
+	b.nsp.srv.counters.broadcasts.Add(1)
 	var errs []error
 	for _, n := range b.targets() {
 		p := &codec.SocketPacket{Type: codec.Event, Nsp: n.name, Data: eventData(event, args)}
@@ -141,6 +143,12 @@ func (b *BroadcastOperator) EmitWithAck(ctx context.Context, event string, args 
 	if codec.IsReservedEvent(event) {
 		return nil, ErrReservedEvent
 	}
+	b.nsp.srv.counters.broadcasts.Add(1)
+	return b.emitWithAck(ctx, event, args)
+}
+
+// emitWithAck is EmitWithAck without the event check and the count.
+func (b *BroadcastOperator) emitWithAck(ctx context.Context, event string, args []any) ([]codec.Args, error) {
 	var cancel context.CancelFunc
 	if b.flags.Timeout > 0 {
 		ctx, cancel = context.WithTimeout(ctx, b.flags.Timeout)

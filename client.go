@@ -275,11 +275,13 @@ func (c *client) connect(p *codec.SocketPacket) {
 	nsp, err := c.srv.lookup(p.Nsp, auth)
 	if err != nil {
 		c.srv.reportError(err)
+		c.srv.connectRefused(c, p.Nsp, refusedNamespaceUnavailable, err)
 		c.sendPacket(&codec.SocketPacket{Type: codec.ConnectError, Nsp: p.Nsp,
 			Data: connectErrorPayload{Message: "namespace unavailable"}})
 		return
 	}
 	if nsp == nil {
+		c.srv.connectRefused(c, p.Nsp, refusedInvalidNamespace, nil)
 		// The same object for protocol 4 clients, as the reference server
 		// sends it.
 		c.sendPacket(&codec.SocketPacket{Type: codec.ConnectError, Nsp: p.Nsp,

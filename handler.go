@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"log"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
@@ -97,8 +98,15 @@ type Options struct {
 	Legacy06 *legacy.Options
 	// ErrorHandler receives errors that have no caller to return to:
 	// panics in handlers, payloads that do not fit a handler, refused
-	// packets. Nil means log.Printf.
+	// packets. Nil means Logger at Error level when Logger is set, else
+	// log.Printf.
 	ErrorHandler func(error)
+	// Logger receives the connection lifecycle: sockets connected and
+	// disconnected (Debug), namespace CONNECTs refused (Info), and, unless
+	// Engine.Logger is set, the Engine.IO sessions' events (see
+	// session.Options.Logger). Nothing is logged per packet. Nil (the
+	// default) logs nothing. See the README for the attribute keys.
+	Logger *slog.Logger
 }
 
 // EngineOptions configures the Engine.IO layer of a Server
@@ -139,6 +147,9 @@ type Server struct {
 	// buffered counts the input bytes every client holds (MaxBufferedInput).
 	buffered atomic.Int64
 
+	counters counters     // see Stats
+	logger   *slog.Logger // never nil: Options.Logger or a discarding one
+
 	main *Namespace
 
 	legacy *legacy.Server // nil unless Options.Legacy06
@@ -171,6 +182,13 @@ func NewServer(opts *Options) *Server {
 	s.parser = s.opts.Parser
 	if s.parser == nil {
 		s.parser = codec.JSONParser{}
+	}
+	s.logger = s.opts.Logger
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.opts.Engine.Logger == nil {
+		s.opts.Engine.Logger = s.opts.Logger
 	}
 	s.engine = session.NewServer(&s.opts.Engine)
 	s.engine.OnConnection(s.onEngineConnection)
@@ -307,6 +325,10 @@ func (s *Server) lookup(name string, auth map[string]any) (*Namespace, error) {
 func (s *Server) reportError(err error) {
 	if s.opts.ErrorHandler != nil {
 		s.opts.ErrorHandler(err)
+		return
+	}
+	if s.opts.Logger != nil {
+		s.logger.LogAttrs(context.Background(), slog.LevelError, "socket.io error", slog.Any("err", err))
 		return
 	}
 	log.Print(err) // our errors carry their "socketio:" prefix

@@ -305,8 +305,8 @@ func (a *MemoryAdapter) Rooms() []string {
 
 // Broadcast implements Adapter: the packet is encoded once and the same
 // bytes are queued on every selected socket's session.
-func (a *MemoryAdapter) Broadcast(_ context.Context, p *codec.SocketPacket, opts BroadcastOptions) error {
-	return a.broadcast(p, opts, nil)
+func (a *MemoryAdapter) Broadcast(ctx context.Context, p *codec.SocketPacket, opts BroadcastOptions) error {
+	return a.broadcast(p, opts, nil, !isOwnEmit(ctx))
 }
 
 // BroadcastWithAck implements Adapter. The ack id is the namespace's next
@@ -317,25 +317,34 @@ func (a *MemoryAdapter) BroadcastWithAck(ctx context.Context, p *codec.SocketPac
 	var reached []*Socket
 	err := a.broadcast(&q, opts, func(socks []*Socket) []*Socket {
 		reached = socks[:0]
+		now := time.Now()
 		for _, s := range socks {
-			if s.addAck(q.ID, &pendingAck{fn: onAck}, 0) == nil {
+			if s.addAck(q.ID, &pendingAck{fn: onAck, sent: now}, 0) == nil {
 				reached = append(reached, s)
 			}
 		}
 		clientCount(len(reached))
 		return reached
-	})
+	}, true)
 	if len(reached) > 0 {
 		context.AfterFunc(ctx, func() {
+			var timedOut uint64
 			for _, s := range reached {
-				s.takeAck(q.ID)
+				if s.takeAck(q.ID) != nil {
+					timedOut++ // neither answered nor disconnected
+				}
+			}
+			if timedOut > 0 {
+				a.nsp.srv.counters.ackTimeouts.Add(timedOut)
 			}
 		})
 	}
 	return err
 }
 
-func (a *MemoryAdapter) broadcast(p *codec.SocketPacket, opts BroadcastOptions, prepare func([]*Socket) []*Socket) error {
+// broadcast encodes p and hands it to the sockets opts selects (those
+// prepare keeps); count adds them to the server's BroadcastRecipients.
+func (a *MemoryAdapter) broadcast(p *codec.SocketPacket, opts BroadcastOptions, prepare func([]*Socket) []*Socket, count bool) error {
 	if a.log != nil && p.Type == codec.Event && !p.HasID && !opts.Flags.Volatile {
 		// Recorded: from the offset to the last recipient's queue under
 		// the log's lock, so that every socket gets recorded packets in
@@ -355,6 +364,9 @@ func (a *MemoryAdapter) broadcast(p *codec.SocketPacket, opts BroadcastOptions, 
 		}
 		a.log.appendLocked(pkts, opts, time.Now())
 		socks := a.selectSockets(opts)
+		if count {
+			a.nsp.srv.counters.recipients.Add(uint64(len(socks)))
+		}
 		deferred := len(socks) > 1
 		live := pkts
 		if deferred && a.nsp.srv.opts.Engine.PerMessageDeflate != nil {
@@ -385,7 +397,7 @@ func (a *MemoryAdapter) broadcast(p *codec.SocketPacket, opts BroadcastOptions, 
 	if opts.Flags.NoCompress {
 		markNoCompress(pkts)
 	}
-	return a.deliverTo(pkts, p, opts, prepare)
+	return a.deliverTo(pkts, p, opts, prepare, count)
 }
 
 // withOffset returns an event's data with offset appended as its last
@@ -395,10 +407,13 @@ func withOffset(data any, offset string) any {
 	return append(d[:len(d):len(d)], offset)
 }
 
-func (a *MemoryAdapter) deliverTo(pkts []codec.Packet, p *codec.SocketPacket, opts BroadcastOptions, prepare func([]*Socket) []*Socket) error {
+func (a *MemoryAdapter) deliverTo(pkts []codec.Packet, p *codec.SocketPacket, opts BroadcastOptions, prepare func([]*Socket) []*Socket, count bool) error {
 	socks := a.selectSockets(opts)
 	if prepare != nil {
 		socks = prepare(socks)
+	}
+	if count {
+		a.nsp.srv.counters.recipients.Add(uint64(len(socks)))
 	}
 	event, args := splitEvent(p.Data)
 	// To one socket, write at once as its own emits do; to many, only

@@ -160,6 +160,7 @@ func (n *Namespace) add(c *client, auth codec.Args) {
 
 	for _, mw := range mws {
 		if err := n.runMiddleware(mw, sock); err != nil {
+			n.srv.connectRefused(c, n.name, refusedByMiddleware, err)
 			payload := connectErrorPayload{Message: err.Error()}
 			var ce *ConnectError
 			if errors.As(err, &ce) {

@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -174,10 +175,15 @@ func (s *Socket) SetData(v any) {
 	s.mu.Unlock()
 }
 
+// markConnected makes a socket that passed the middleware connected; it
+// is counted and logged before its CONNECT reply is queued.
 func (s *Socket) markConnected() {
 	s.mu.Lock()
 	s.connected = true
 	s.mu.Unlock()
+	srv := s.nsp.srv
+	srv.counters.connects.Add(1)
+	srv.logSocket(slog.LevelDebug, "socket.io socket connected", s, "")
 }
 
 // On registers the handler for an event; it replaces any previous handler
@@ -376,6 +382,9 @@ func (s *Socket) onClose(reason string) {
 	acks := s.acks
 	s.acks = nil
 	s.mu.Unlock()
+	srv := s.nsp.srv
+	srv.counters.disconnects[disconnectIndex(reason)].Add(1)
+	srv.logSocket(slog.LevelDebug, "socket.io socket disconnected", s, reason)
 	for _, fn := range before {
 		s.nsp.srv.safeCall("disconnecting", func() { fn(reason) })
 	}
@@ -574,7 +583,9 @@ func (s *Socket) emitWithAck(ctx context.Context, event string, args []any, noCo
 		return nil, err
 	}
 	if err := s.write(event, args, id, true, noCompress); err != nil {
-		s.takeAck(id)
+		if s.takeAck(id) != nil {
+			s.nsp.srv.counters.acks.Add(^uint64(0)) // never asked for after all
+		}
 		return nil, err
 	}
 	select {
@@ -586,6 +597,7 @@ func (s *Socket) emitWithAck(ctx context.Context, event string, args []any, noCo
 			r := <-ch
 			return r.args, r.err
 		}
+		s.nsp.srv.counters.ackTimeouts.Add(1)
 		return nil, ackTimeoutError(ctx.Err())
 	}
 }
@@ -607,8 +619,11 @@ func (s *Socket) emit(event string, args []any, timeout time.Duration, noCompres
 			return err
 		}
 		if err := s.write(event, args[:n-1], id, true, noCompress); err != nil {
-			if a := s.takeAck(id); a != nil && a.timer != nil {
-				a.timer.Stop()
+			if a := s.takeAck(id); a != nil {
+				s.nsp.srv.counters.acks.Add(^uint64(0)) // never asked for after all
+				if a.timer != nil {
+					a.timer.Stop()
+				}
 			}
 			return err
 		}
@@ -630,7 +645,7 @@ func (s *Socket) write(event string, args []any, id uint64, hasID, noCompress bo
 		if _, ok := s.nsp.adapter.(SessionAwareAdapter); ok {
 			// Recorded with an offset, as Node does: a broadcast to
 			// the socket's own room (this node only).
-			return s.nsp.adapter.Broadcast(context.Background(), p, BroadcastOptions{Rooms: []string{s.id}, Flags: BroadcastFlags{Local: true, NoCompress: noCompress}})
+			return s.nsp.adapter.Broadcast(ownEmit, p, BroadcastOptions{Rooms: []string{s.id}, Flags: BroadcastFlags{Local: true, NoCompress: noCompress}})
 		}
 	}
 	s.notifyOutgoing(event, args)

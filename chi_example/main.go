@@ -40,11 +40,14 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	goredis "github.com/redis/go-redis/v9"
 
 	socketio "github.com/gosio/socketio"
 	redisadapter "github.com/gosio/socketio/adapter/redis"
 	"github.com/gosio/socketio/legacy"
+	socketioprom "github.com/gosio/socketio/metrics/prometheus"
 )
 
 //go:embed index.html
@@ -133,6 +136,10 @@ func main() {
 		}
 	}
 	r.Get("/crossdomain.xml", socketio.FlashPolicyHandler(policy).ServeHTTP)
+	// Prometheus metrics: the server's (socketio_*) beside the Go
+	// runtime's and the process's of the default registry.
+	prometheus.MustRegister(socketioprom.NewCollector(io, socketioprom.Options{}))
+	r.Handle("/metrics", promhttp.Handler())
 	r.Get("/api/stats", func(w http.ResponseWriter, r *http.Request) {
 		// Counted through the server API (FetchSockets goes through the
 		// adapter), so the figure stays right once the server is clustered.

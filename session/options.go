@@ -3,6 +3,7 @@ package session
 import (
 	"compress/flate"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -101,6 +102,14 @@ type Options struct {
 	// default: the zero value compresses bodies of 1024 bytes and more at
 	// level 6. See HTTPCompression.
 	HTTPCompression HTTPCompression
+	// Logger receives the sessions' lifecycle events: opened and upgraded
+	// (Debug), closed (Debug when the client left or the server closed
+	// it, Info on a ping timeout or a network error, Warn on a parse error
+	// or a broken limit: MaxPayload, the outgoing queue, the polling body
+	// timeout), and refused handshakes (Info). Nothing is logged per
+	// packet. Nil (the default) logs nothing. See the README for the
+	// attribute keys.
+	Logger *slog.Logger
 }
 
 // HTTPCompression configures the compression of polling responses (the
@@ -191,6 +200,7 @@ type config struct {
 	idleParkAfter                             time.Duration // 0: never
 	allowEIO3                                 bool
 	httpCompression                           *httpx.Compression // nil: off
+	logger                                    *slog.Logger       // never nil
 }
 
 func newConfig(o *Options) config {
@@ -207,6 +217,7 @@ func newConfig(o *Options) config {
 		maxPackets:     o.MaxBufferedPackets,
 		maxBytes:       o.MaxBufferedBytes,
 		allowEIO3:      o.AllowEIO3,
+		logger:         newLogger(o.Logger),
 	}
 	if c.maxPayload <= 0 {
 		c.maxPayload = 1_000_000

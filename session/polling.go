@@ -114,6 +114,7 @@ func (s *Session) poll(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	var err error
+	s.srv.counters.sent(batch)
 	// Encoding, and compressing, happen outside the lock.
 	hc := s.srv.cfg.httpCompression
 	switch {

@@ -25,6 +25,7 @@ package session
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -42,6 +43,7 @@ import (
 type Server struct {
 	cfg      config
 	flushers *flushers // write the queues filled by Enqueue
+	counters counters  // see Stats
 
 	onConnMu     sync.Mutex                       // serialises OnConnection
 	onConnection atomic.Pointer[[]func(*Session)] // copied on write
@@ -108,14 +110,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	transport := q.Get("transport")
+	sid := q.Get("sid")
 	if !s.transportAllowed(transport) {
-		writeError(w, http.StatusBadRequest, CodeUnknownTransport, "")
+		if sid == "" {
+			s.refuse(w, r, refusedUnknownTransport, http.StatusBadRequest, CodeUnknownTransport, "")
+		} else {
+			writeError(w, http.StatusBadRequest, CodeUnknownTransport, "")
+		}
 		return
 	}
 	isWS := transports.IsWebSocketRequest(r)
 	// As in the reference server, anything but EIO=4 is protocol 3.
 	v3 := q.Get("EIO") != "4"
-	if sid := q.Get("sid"); sid != "" {
+	if sid != "" {
 		sess := s.Session(sid)
 		if sess != nil && sess.pongOverdue() {
 			sess.closeNow(ReasonPingTimeout, nil, true)
@@ -142,20 +149,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method != http.MethodGet {
-		writeError(w, http.StatusBadRequest, CodeBadHandshakeMethod, "")
+		s.refuse(w, r, refusedBadMethod, http.StatusBadRequest, CodeBadHandshakeMethod, "")
 		return
 	}
 	if v3 && !s.cfg.allowEIO3 {
-		writeError(w, http.StatusBadRequest, CodeUnsupportedVersion, "")
+		s.refuse(w, r, refusedUnsupportedProtocol, http.StatusBadRequest, CodeUnsupportedVersion, "")
 		return
 	}
 	if transport == transports.NameWebSocket && !isWS {
-		writeError(w, http.StatusBadRequest, CodeBadRequest, "")
+		s.refuse(w, r, refusedBadRequest, http.StatusBadRequest, CodeBadRequest, "")
 		return
 	}
 	if s.cfg.allowRequest != nil {
 		if err := s.cfg.allowRequest(r); err != nil {
-			writeError(w, http.StatusForbidden, CodeForbidden, err.Error())
+			s.refuse(w, r, refusedForbidden, http.StatusForbidden, CodeForbidden, err.Error())
 			return
 		}
 	}
@@ -179,7 +186,7 @@ func (s *Server) transportAllowed(t string) bool {
 func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport string, v3 bool) {
 	id, err := s.cfg.generateID(r)
 	if err != nil || id == "" {
-		writeError(w, http.StatusBadRequest, CodeBadRequest, "")
+		s.refuse(w, r, refusedBadRequest, http.StatusBadRequest, CodeBadRequest, "")
 		return
 	}
 	maxPayload := s.cfg.maxPayloadFor(r.Context())
@@ -187,6 +194,7 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 	if transport == transports.NameWebSocket {
 		// On failure Upgrade has answered the request already.
 		if ws, err = transports.Upgrade(w, r, s.cfg.wsConfigFor(maxPayload)); err != nil {
+			s.refused(r, refusedBadRequest, slog.String("transport", transport), slog.Any("err", err))
 			return
 		}
 	}
@@ -196,17 +204,19 @@ func (s *Server) handshake(w http.ResponseWriter, r *http.Request, transport str
 		sess.setV3(r, ws)
 	}
 	if err := s.add(sess); err != nil {
-		status, msg := http.StatusBadRequest, ""
+		status, msg, cause := http.StatusBadRequest, "", refusedBadRequest
 		if err == ErrServerClosed {
-			status, msg = http.StatusServiceUnavailable, "Server shutting down"
+			status, msg, cause = http.StatusServiceUnavailable, "Server shutting down", refusedShuttingDown
 		}
 		if ws != nil {
 			ws.Close(transports.CloseGoingAway, msg)
+			s.refused(r, cause, slog.String("transport", transport), slog.Any("err", err))
 		} else {
-			writeError(w, status, CodeBadRequest, msg)
+			s.refuse(w, r, cause, status, CodeBadRequest, msg)
 		}
 		return
 	}
+	s.logOpened(sess, r, transport)
 	// The open packet is the session's own: it is queued outside the
 	// limits, which bound what the application sends.
 	sess.mu.Lock()
@@ -263,6 +273,10 @@ func (s *Server) add(sess *Session) error {
 	if _, dup := s.sessions[sess.id]; dup {
 		return errDuplicateID
 	}
+	// Counted before anyone can close it (Shutdown finds it in the map);
+	// its transport is the handshake's until then.
+	s.counters.opened.Add(1)
+	s.counters.openGauge(sess.transport).Add(1)
 	s.sessions[sess.id] = sess
 	return nil
 }

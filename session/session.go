@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gosio/socketio/codec"
@@ -77,6 +78,11 @@ type Session struct {
 	onMessage []func(data []byte, binary bool) // guarded by mu; copied on write (a delivery in progress keeps its list)
 	onClose   []func(reason string, err error) // guarded by mu; copied on write
 	done      chan struct{}
+
+	// parked is 1 while the WebSocket reader is parked (see readLoop); a
+	// resume that runs before the park is counted leaves it at -1 for a
+	// moment, hence a count rather than a flag.
+	parked atomic.Int32
 }
 
 func newSession(srv *Server, id string, r *http.Request, transport string, ws *transports.WebSocket) *Session {
@@ -272,7 +278,15 @@ func (s *Session) writeTaken(pkts []codec.Packet) {
 	s.writing = true
 	ws := s.ws
 	s.mu.Unlock()
+	// Counted before the write, so that a client never sees a packet the
+	// counters do not show yet; taken back if the socket does not take
+	// them (they are counted again when written).
+	c := &s.srv.counters
+	c.sent(pkts)
 	taken, pending, err := ws.TryWritePackets(pkts)
+	if !taken {
+		c.unsent(pkts)
+	}
 	s.mu.Lock()
 	s.writing = false
 	if err != nil {
@@ -326,7 +340,7 @@ func (s *Session) Close() error {
 // 1002), ReasonTransportError for a limit the client broke. Queued packets
 // are dropped. It returns immediately.
 func (s *Session) CloseWithReason(reason string, err error) {
-	s.closeNow(reason, err, true)
+	s.end(reason, err, true, reason == ReasonTransportError)
 }
 
 // takeLocked moves what is ready to be written into buf: a due ping first,
@@ -415,6 +429,12 @@ func (s *Session) closeGracefully(reason string) {
 // noop), the session leaves the server and OnClose runs. Only the first
 // call has an effect.
 func (s *Session) closeNow(reason string, err error, serverSide bool) {
+	s.end(reason, err, serverSide, false)
+}
+
+// end is closeNow; limit says the close enforces a limit on the client
+// (for the log level, see closeLevel).
+func (s *Session) end(reason string, err error, serverSide, limit bool) {
 	s.mu.Lock()
 	if s.state == stateClosed {
 		s.mu.Unlock()
@@ -445,7 +465,16 @@ func (s *Session) closeNow(reason string, err error, serverSide bool) {
 	}
 	onClose := s.onClose
 	s.closeReason, s.endErr = reason, err
+	transport := s.transport
 	s.mu.Unlock()
+
+	c := &s.srv.counters
+	c.openGauge(transport).Add(-1)
+	c.closed[closeReasonIndex(reason)].Add(1)
+	if err == ErrQueueFull {
+		c.queueFull.Add(1)
+	}
+	s.srv.logClosed(s, transport, reason, err, limit)
 
 	code, text := transports.CloseNormal, ""
 	if reason == ReasonParseError {

@@ -13,6 +13,7 @@ import (
 func (s *Session) onPacket(p codec.Packet) {
 	switch p.Type {
 	case codec.PacketMessage:
+		s.srv.counters.received(&p)
 		s.recvMu.Lock()
 		s.mu.Lock()
 		fns, open := s.onMessage, s.state != stateClosed
@@ -77,6 +78,7 @@ func (s *Session) readLoop(ws *transports.WebSocket) {
 	for {
 		p, err := ws.ReadPacket()
 		if err == transports.ErrParked {
+			s.parked.Add(1) // the resume below may have run already
 			return
 		}
 		if err != nil {
@@ -92,7 +94,10 @@ func (s *Session) readLoop(ws *transports.WebSocket) {
 // lets go of its per-connection buffers (8 KB) and stack.
 func (s *Session) startReading(ws *transports.WebSocket) {
 	if d := s.srv.cfg.idleParkAfter; d > 0 {
-		ws.ParkWhenIdle(d, func() { s.readLoop(ws) })
+		ws.ParkWhenIdle(d, func() {
+			s.parked.Add(-1)
+			s.readLoop(ws)
+		})
 	}
 	go s.readLoop(ws)
 }
@@ -173,6 +178,7 @@ func (s *Session) flush(ws *transports.WebSocket) {
 		lingered = false
 		s.writing, mine = true, true
 		s.mu.Unlock()
+		s.srv.counters.sent(batch)
 		err := ws.WritePackets(batch)
 		clear(batch)
 		if err != nil {
@@ -258,7 +264,14 @@ func (s *Session) probeUpgrade(ws *transports.WebSocket) bool {
 			s.kickLocked() // release a GET that slipped in, with a noop
 			s.transport = transports.NameWebSocket
 			s.kickLocked() // flush whatever waited during the upgrade
+			// Under mu, as closeNow reads the transport under it: the
+			// gauges move once, to one side.
+			c := &s.srv.counters
+			c.openPolling.Add(-1)
+			c.openWebSocket.Add(1)
+			c.upgrades.Add(1)
 			s.mu.Unlock()
+			s.srv.logUpgraded(s)
 			_ = ws.SetReadDeadline(time.Time{})
 			return true
 		default:
