@@ -141,6 +141,8 @@ type Server struct {
 
 	main *Namespace
 
+	obs atomic.Pointer[observers] // OnAnyConnection, OnRoomJoin, OnRoomLeave (observe.go)
+
 	legacy *legacy.Server // nil unless Options.Legacy06
 }
 
