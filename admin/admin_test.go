@@ -13,6 +13,8 @@ import (
 	socketio "github.com/gosio/socketio"
 	"github.com/gosio/socketio/admin"
 	"github.com/gosio/socketio/client"
+	"github.com/gosio/socketio/internal/eiotest"
+	"github.com/gosio/socketio/internal/siotest"
 )
 
 // TestAttachOptions: Attach refuses options that leave the admin open by
@@ -293,7 +295,7 @@ func TestLiveEvents(t *testing.T) {
 		t.Fatalf("socket_connected %s, want %s on /", asJSON(ws), c.ID())
 	}
 	isoTime(t, ev.str(t, 1))
-	s := serverSocket(t, socks, c.ID())
+	s := recvSocket(t, socks)
 
 	s.Join("room1")
 	ev = ui.next(t, "room_joined", aboutSocket(t, 2, "/", c.ID()))
@@ -365,24 +367,33 @@ func TestDisconnectLeavesRooms(t *testing.T) {
 	ui.next(t, "socket_disconnected", aboutSocket(t, 1, "/", id))
 }
 
-// TestUpgradeReported: a socket connected over polling that upgrades is
-// reported on WebSocket.
+// TestUpgradeReported: a socket connected over polling that then
+// upgrades is reported on WebSocket (at the next stats tick).
 func TestUpgradeReported(t *testing.T) {
 	e := newEnv(t, creds, nil)
 	ui := e.admin()
-	c := e.mustDial("/", nil) // polling, then the upgrade
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	c, err := siotest.Dial(ctx, e.url+"/socket.io/", eiotest.ModePolling)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	id, err := c.Connect("/", "", wait)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var ws wireSocket
 	ui.next(t, "socket_connected").arg(t, 0, &ws)
-	if ws.Transport == "websocket" {
-		t.Skip("the client upgraded before its CONNECT: nothing to report")
+	if ws.ID != id || ws.Transport != "polling" {
+		t.Fatalf("socket_connected %s, want %s on polling", asJSON(ws), id)
 	}
-	if ws.Transport != "polling" {
-		t.Fatalf("transport %q", ws.Transport)
+	if err := c.EIO.Upgrade(ctx, nil); err != nil {
+		t.Fatal(err)
 	}
-	ev := ui.next(t, "socket_updated")
 	var upd map[string]any
-	ev.arg(t, 0, &upd)
-	if upd["id"] != c.ID() || upd["nsp"] != "/" || upd["transport"] != "websocket" {
+	ui.next(t, "socket_updated").arg(t, 0, &upd)
+	if upd["id"] != id || upd["nsp"] != "/" || upd["transport"] != "websocket" {
 		t.Fatalf("socket_updated %v", upd)
 	}
 }
@@ -459,4 +470,21 @@ func TestClose(t *testing.T) {
 	if !c.Connected() {
 		t.Fatal("a client was disconnected by Close")
 	}
+}
+
+// TestSessionsBounded: at most 64 session ids are kept; the oldest goes
+// first.
+func TestSessionsBounded(t *testing.T) {
+	e := newEnv(t, creds, nil)
+	var ids []string
+	for range 65 {
+		ui := e.admin()
+		ids = append(ids, ui.next(t, "session").str(t, 0))
+		_ = ui.Manager().Close()
+	}
+	if _, err := e.dial("/admin", map[string]any{"sessionId": ids[0]}); err == nil {
+		t.Error("the oldest session id is still accepted")
+	}
+	e.mustDial("/admin", map[string]any{"sessionId": ids[1]})
+	e.mustDial("/admin", map[string]any{"sessionId": ids[64]})
 }
