@@ -58,12 +58,12 @@
 //
 // # Scope
 //
-// Each server reports itself: this package does not aggregate a cluster
-// (Node's instrument does, through its adapter, when every node is
-// instrumented). The admin namespace's emits are local to this node, the
-// socket lists are this node's, and the UI's actions go through the
-// namespaces' adapters (so with a cluster adapter they reach the targeted
-// sockets on every node). Bytes and packets in and out are not reported
+// Each server reports itself only: this package does not aggregate a
+// cluster (Node's instrument does, through its adapter, when every node is
+// instrumented). The admin namespace's emits are local to this node and
+// the socket lists are this node's; the UI's actions use the namespaces'
+// broadcast operators (In(filter).SocketsJoin, SocketsLeave,
+// DisconnectSockets, Emit). Bytes and packets in and out are not reported
 // (the dashboard's bytes histogram stays empty), nor are changes to
 // Socket.Data after the UI has listed a socket.
 //
