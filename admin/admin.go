@@ -15,7 +15,7 @@ import (
 	"github.com/gosio/socketio/session"
 )
 
-// Mode chooses how much the admin namespace tells the UI.
+// Mode chooses how much the admin namespace tells the UI (a plain value).
 type Mode int
 
 const (
@@ -28,14 +28,17 @@ const (
 	Production
 )
 
-// BasicAuth is the username and password the UI must send.
+// BasicAuth is the username and password the UI must send. Attach keeps
+// the pointer: do not change it afterwards.
 type BasicAuth struct {
 	Username string
 	Password string // must not be empty
 }
 
-// Options configures Attach. Exactly one of Auth, Authenticate and
-// InsecureNoAuth must be set.
+// Options configures Attach, which copies it. Exactly one of Auth,
+// Authenticate and InsecureNoAuth must be set; the zero values of the
+// other fields are the defaults each states. Authenticate may be called
+// from several goroutines at once.
 type Options struct {
 	// Auth is the username and password the UI must present, compared in
 	// constant time.

@@ -21,7 +21,8 @@ import (
 // admin namespace), does nothing; the error goes to the server's
 // ErrorHandler (the handlers return it).
 
-// CommandError is a command from the UI that was not carried out.
+// CommandError is a command from the UI that was not carried out (a
+// plain value, reported to the server's ErrorHandler).
 type CommandError struct {
 	Command string
 	Err     error
