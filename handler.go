@@ -152,6 +152,8 @@ type Server struct {
 
 	main *Namespace
 
+	obs atomic.Pointer[observers] // OnAnyConnection, OnRoomJoin, OnRoomLeave (observe.go)
+
 	legacy *legacy.Server // nil unless Options.Legacy06
 }
 

@@ -205,6 +205,7 @@ func (n *Namespace) add(c *client, auth codec.Args) {
 
 // connected runs the connection handlers of a socket just connected.
 func (n *Namespace) connected(sock *Socket, handlers []func(*Socket)) {
+	n.srv.observeConnect(sock)
 	for _, h := range handlers {
 		n.srv.safeCall("connection", func() { h(sock) })
 	}

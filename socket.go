@@ -317,20 +317,29 @@ func (s *Socket) Join(rooms ...string) {
 	if !s.Connected() {
 		return
 	}
+	before, observed := s.roomsBefore(false)
 	s.nsp.adapter.AddAll(s.id, rooms)
 	// onClose clears connected before it removes the socket from every
 	// room: if it did so after the check above, its DelAll may have run
 	// before AddAll, so undo AddAll here.
 	if !s.Connected() {
 		s.nsp.adapter.DelAll(s.id)
+		return
+	}
+	if observed {
+		s.observeJoin(before, rooms)
 	}
 }
 
 // Leave removes the socket from rooms (Join's counterpart; one room as
 // in Node's socket.leave, or several).
 func (s *Socket) Leave(rooms ...string) {
+	before, observed := s.roomsBefore(true)
 	for _, room := range rooms {
 		s.nsp.adapter.Del(s.id, room)
+	}
+	if observed {
+		s.observeLeave(before, rooms)
 	}
 }
 
@@ -396,7 +405,11 @@ func (s *Socket) onClose(reason string) {
 			}
 		}
 	}
+	joined, observed := s.roomsBefore(true)
 	s.nsp.adapter.DelAll(s.id)
+	if observed {
+		s.observeLeaveAll(joined)
+	}
 	s.nsp.remove(s)
 	s.client.detach(s)
 	for _, a := range acks {

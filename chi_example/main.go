@@ -14,6 +14,12 @@
 // clients. chi_example is a module of its own, so that the server's module
 // does not depend on a Redis client.
 //
+// With -admin-password (and -admin-user, "admin" by default) it also serves
+// the Socket.IO admin UI (npm package @socket.io/admin-ui) at /admin/ and
+// its namespace "/admin" (package admin): log in there with this server's
+// URL and those credentials. Without a password there is no admin UI.
+// With -token the UI cannot connect (it cannot send the token).
+//
 // The chat protocol is the seed's: every server event is "message";
 // {"announcement":"connected: <id>"} when a client connects,
 // {"message":[<id>, <text>]} when a client sends text (socket.send(text)),
@@ -74,6 +80,8 @@ func main() {
 	redisKey := flag.String("redis-key", "socket.io", "the Redis adapter's channel prefix (the same on every node, Node.js ones included)")
 	redisSharded := flag.String("redis-sharded", "", "with -redis: use the sharded adapter (Redis 7) in this subscription mode: dynamic, static or dynamic-private")
 	legacyClients := flag.Bool("legacy", true, "also serve socket.io-client 2.x (/v2, Engine.IO 3) and Socket.IO 0.6 clients (/legacy; not with -token)")
+	adminUser := flag.String("admin-user", "admin", "the admin UI's username (see -admin-password)")
+	adminPassword := flag.String("admin-password", "", "serve the Socket.IO admin UI at /admin/ with this password (none: no admin UI)")
 	recoverFor := flag.Duration("recover", 0, "connection state recovery: a client whose connection drops and comes back within this long keeps its id and gets the messages it missed (0: off)")
 	flag.Parse()
 
@@ -135,6 +143,11 @@ func main() {
 			})
 		}
 	}
+	stopAdmin, err := mountAdmin(r, io, *adminUser, *adminPassword)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer stopAdmin()
 	r.Get("/crossdomain.xml", socketio.FlashPolicyHandler(policy).ServeHTTP)
 	// Prometheus metrics: the server's (socketio_*) beside the Go
 	// runtime's and the process's of the default registry.
