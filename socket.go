@@ -364,18 +364,47 @@ func (s *Socket) Disconnect(close bool) {
 }
 
 func (s *Socket) disconnect() {
+	// The socket is marked closed before the DISCONNECT is written: a
+	// client that closes its connection as soon as it reads the packet
+	// (socket.io-client does, when it was its last socket) must find the
+	// socket closed with this reason, not close it as "transport close".
+	c, ok := s.beginClose(ReasonServerNamespaceDisconnect)
+	if !ok {
+		return
+	}
 	_ = s.client.sendPacket(&codec.SocketPacket{Type: codec.Disconnect, Nsp: s.nsp.name})
-	s.onClose(ReasonServerNamespaceDisconnect)
+	if testHookDisconnectSent != nil {
+		testHookDisconnectSent(s)
+	}
+	s.endClose(ReasonServerNamespaceDisconnect, c)
 }
+
+// testHookDisconnectSent, set by tests only, runs between the DISCONNECT
+// written and the rest of the disconnection.
+var testHookDisconnectSent func(*Socket)
 
 // onClose disconnects the socket locally: disconnecting listeners (rooms
 // still joined), leave every room, fail pending acks, disconnect
 // listeners. Only the first call has an effect.
 func (s *Socket) onClose(reason string) {
+	if c, ok := s.beginClose(reason); ok {
+		s.endClose(reason, c)
+	}
+}
+
+// closing is what beginClose takes from the socket for endClose.
+type closing struct {
+	before, after []func(string)
+	acks          map[uint64]*pendingAck
+}
+
+// beginClose marks the socket disconnected with reason; it reports false
+// when it already was. The rest of the work is endClose's.
+func (s *Socket) beginClose(reason string) (closing, bool) {
 	s.mu.Lock()
 	if !s.connected {
 		s.mu.Unlock()
-		return
+		return closing{}, false
 	}
 	s.connected = false
 	s.closedReason = reason
@@ -391,6 +420,14 @@ func (s *Socket) onClose(reason string) {
 	acks := s.acks
 	s.acks = nil
 	s.mu.Unlock()
+	return closing{before: before, after: after, acks: acks}, true
+}
+
+// endClose runs the disconnection beginClose started: disconnecting
+// listeners (rooms still joined), leave every room, fail pending acks,
+// disconnect listeners.
+func (s *Socket) endClose(reason string, c closing) {
+	before, after, acks := c.before, c.after, c.acks
 	srv := s.nsp.srv
 	srv.counters.disconnects[disconnectIndex(reason)].Add(1)
 	srv.logSocket(slog.LevelDebug, "socket.io socket disconnected", s, reason)

@@ -125,11 +125,11 @@ func TestCommands(t *testing.T) {
 		t.Fatal("close: the Engine.IO session is still open")
 	}
 
-	for _, ch := range []chan string{goneA, goneB} {
+	for i, ch := range []chan string{goneA, goneB} {
 		select {
 		case r := <-ch:
 			if r != socketio.ReasonServerNamespaceDisconnect {
-				t.Errorf("server side: reason %q", r)
+				t.Errorf("server side (%d): reason %q", i, r)
 			}
 		case <-time.After(wait):
 			t.Fatal("a server socket is still connected")
