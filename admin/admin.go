@@ -12,7 +12,6 @@ import (
 	"time"
 
 	socketio "github.com/gosio/socketio"
-	"github.com/gosio/socketio/session"
 )
 
 // Mode chooses how much the admin namespace tells the UI (a plain value).
@@ -85,10 +84,9 @@ type Admin struct {
 	closed    atomic.Bool
 	closeOnce sync.Once
 
-	opened atomic.Int64 // Engine.IO sessions opened since Attach
-	base   int64        // Engine.IO sessions open at Attach
-	// Reported so far in aggregated events; the dispatcher's alone.
-	openedSent, closedSent int64
+	// last holds the Engine.IO counters the previous aggregated events
+	// were computed from (at first, Attach's): the dispatcher's alone.
+	last totals
 
 	mu       sync.Mutex
 	watched  map[*socketio.Socket]string // guarded by mu; Development: sockets listened to → transport last reported
@@ -158,8 +156,7 @@ func Attach(io *socketio.Server, opts Options) (*Admin, error) {
 
 	a.nsp.Use(a.authenticate)
 	a.nsp.OnConnection(a.onAdminConnection)
-	io.Engine().OnConnection(func(*session.Session) { a.opened.Add(1) })
-	a.base = int64(io.Engine().Count())
+	a.last = totalsOf(io.Engine().Stats())
 	if a.dev {
 		io.OnAnyConnection(a.onSocketConnection)
 		io.OnRoomJoin(func(s *socketio.Socket, room string) { a.onRoom(s, room, "room_joined") })
@@ -286,7 +283,7 @@ func (a *Admin) run() {
 func (a *Admin) deliver(n note) {
 	event, args := n.event, n.args
 	if n.stats {
-		event, args = "server_stats", []any{a.stats([]any{})}
+		event, args = "server_stats", []any{a.stats(a.io.Engine().Stats(), []any{})}
 	}
 	// Emit fails only for an admin socket gone meanwhile.
 	if n.to != nil {
@@ -296,14 +293,16 @@ func (a *Admin) deliver(n note) {
 	_ = a.nsp.Local().Emit(event, args...)
 }
 
-// tick sends server_stats with the connections and disconnections since
-// the last tick, and (Development) the transport upgrades seen since.
+// tick sends server_stats with the aggregated events since the last tick
+// (consumed even when no UI listens, as Node's buffer is), and
+// (Development) the transport upgrades seen since.
 func (a *Admin) tick() {
-	agg := a.aggregated()
+	st := a.io.Engine().Stats()
+	agg := a.aggregated(st, time.Now())
 	if a.listeners.Load() == 0 {
 		return
 	}
-	_ = a.nsp.Local().Emit("server_stats", a.stats(agg))
+	_ = a.nsp.Local().Emit("server_stats", a.stats(st, agg))
 	if a.dev {
 		for _, u := range a.upgrades() {
 			_ = a.nsp.Local().Emit("socket_updated", u)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	socketio "github.com/gosio/socketio"
 	"github.com/gosio/socketio/admin"
@@ -150,11 +151,18 @@ type stats struct {
 
 // TestServerStats: the counts per transport and namespace (the admin
 // namespace left out, the UI's own connection counted), the server's
-// identity, and the connections and disconnections as aggregated events.
+// identity, and, in the ticks that follow, aggregated events counting
+// exactly the Engine.IO sessions opened and closed and the packets and
+// bytes received since, with the bytes the server sends (the UI's own
+// included) reported too.
 func TestServerStats(t *testing.T) {
 	opts := creds
 	opts.ServerID = "node-1"
-	e := newEnv(t, opts, func(io *socketio.Server) { io.Of("/chat") })
+	ups := make(chan struct{}, 8)
+	e := newEnv(t, opts, func(io *socketio.Server) {
+		io.Of("/chat")
+		io.OnConnection(func(s *socketio.Socket) { s.On("up", func(string) { ups <- struct{}{} }) })
+	})
 	e.mustDial("/", nil, client.Polling)
 	e.mustDial("/", nil, client.WebSocket)
 	ws := e.mustDial("/chat", nil, client.WebSocket)
@@ -172,28 +180,76 @@ func TestServerStats(t *testing.T) {
 		t.Errorf("namespaces %s, want %s", got, want)
 	}
 
-	// The ticks report what happens from now on.
-	ws.Manager().Close()
-	e.mustDial("/", nil, client.WebSocket)
-	var connections, disconnections int
-	for connections < 1 || disconnections < 1 {
+	// Of the next two server_stats one at least is a tick, whose counters
+	// were read after the UI's login: from then on the UI sends nothing,
+	// so what comes in is the clients' alone.
+	ui.next(t, "server_stats")
+	ui.next(t, "server_stats")
+	sum := map[string]int{}
+	read := func() {
+		t.Helper()
 		var st stats
 		ui.next(t, "server_stats").arg(t, 0, &st)
 		for _, ev := range st.AggregatedEvents {
-			if ev.Timestamp%1000 != 0 {
-				t.Errorf("timestamp %d not on a second", ev.Timestamp)
+			if ev.Timestamp%1000 != 0 || ev.Count <= 0 {
+				t.Errorf("event %+v: timestamp not on a second, or nothing counted", ev)
 			}
-			switch ev.Type {
-			case "rawConnection":
-				connections += ev.Count
-			case "rawDisconnection":
-				disconnections += ev.Count
-			}
+			sum[ev.Type] += ev.Count
 		}
 	}
-	// Five connections were counted at most (four before, one since).
-	if connections > 5 || disconnections != 1 {
-		t.Errorf("aggregated: %d connections, %d disconnections", connections, disconnections)
+
+	// A client leaves, one comes and sends two events: one session closed,
+	// one opened, three packets in (its CONNECT, "0", and the events).
+	ws.Manager().Close()
+	c := e.mustDial("/", nil, client.WebSocket)
+	payload := strings.Repeat("x", 50)
+	for range 2 {
+		if err := c.Emit("up", payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 2 {
+		select {
+		case <-ups:
+		case <-time.After(wait):
+			t.Fatal("the server did not get the events")
+		}
+	}
+	want := map[string]int{
+		"rawConnection": 1, "rawDisconnection": 1,
+		"packetsIn": 3, "bytesIn": len("0") + 2*len(`2["up","`+payload+`"]`),
+	}
+	reached := func() bool {
+		for k, n := range want {
+			if sum[k] < n {
+				return false
+			}
+		}
+		return true
+	}
+	deadline := time.Now().Add(wait)
+	for !reached() {
+		if time.Now().After(deadline) {
+			t.Fatalf("aggregated %v after %v, want %v", sum, wait, want)
+		}
+		read()
+	}
+	// Nothing is counted twice: the next ticks add none of it.
+	read()
+	read()
+	for k, n := range want {
+		if sum[k] != n {
+			t.Errorf("aggregated %s: %d, want %d", k, sum[k], n)
+		}
+	}
+	// The one packet sent to a client meanwhile is the new one's CONNECT
+	// reply: the others went to the UI (server_stats, socket_connected,
+	// event_received...), and are counted too.
+	for sum["packetsOut"] <= 1 || sum["bytesOut"] <= sum["packetsOut"] {
+		if time.Now().After(deadline) {
+			t.Fatalf("aggregated out: %d packets, %d bytes", sum["packetsOut"], sum["bytesOut"])
+		}
+		read()
 	}
 }
 

@@ -13,9 +13,10 @@
 // defaults) and shows:
 //
 //   - the dashboard: this server (id, hostname, pid, uptime), its Engine.IO
-//     clients by transport, its namespaces with their socket counts, and a
-//     histogram of connections and disconnections (server_stats, every
-//     StatsInterval);
+//     clients by transport, its namespaces with their socket counts, and
+//     the histograms of connections and disconnections and of bytes
+//     received and sent (server_stats, every StatsInterval; see Aggregated
+//     events);
 //   - in Development mode, the sockets of every namespace with their
 //     handshake, rooms and transport (all_sockets, then socket_connected,
 //     socket_updated on an upgrade, socket_disconnected, room_joined,
@@ -63,9 +64,34 @@
 // instrumented). The admin namespace's emits are local to this node and
 // the socket lists are this node's; the UI's actions use the namespaces'
 // broadcast operators (In(filter).SocketsJoin, SocketsLeave,
-// DisconnectSockets, Emit). Bytes and packets in and out are not reported
-// (the dashboard's bytes histogram stays empty), nor are changes to
-// Socket.Data after the UI has listed a socket.
+// DisconnectSockets, Emit). Changes to Socket.Data after the UI has listed
+// a socket are not reported.
+//
+// # Aggregated events
+//
+// Each server_stats tick carries, as Node's instrument does, the events
+// since the previous tick counted by type: rawConnection and
+// rawDisconnection (Engine.IO sessions opened, and closed for any
+// reason), packetsIn and packetsOut (Engine.IO message packets received
+// and sent), bytesIn and bytesOut (their data bytes, before framing and
+// compression). They are the growth of the server's Engine.IO counters
+// (session.Stats, which Server.Stats holds) between two ticks, so they
+// are exact and each event is counted once, in the tick after it
+// happened; the Admin keeps nothing but the previous tick's counters. The
+// ticks that find no UI connected consume their events all the same.
+// The admin UI's own session and traffic are counted (so are they by
+// Node's instrument), like the client counts. A type that did not grow
+// is left out.
+//
+// Where Node differs: it stamps each event with the second it happened
+// in, where a tick stamps all of its own with the tick's second (the UI
+// groups them by ten seconds anyway); its rawDisconnection events are
+// split by close reason (subType), where one event sums every reason (the
+// UI's histogram plots each event as a bar of its own); and its packets and bytes include
+// control packets that carry data (the handshake, upgrade probes), which
+// session.Stats does not count. The UI's histograms do not use the
+// socket-level connection and disconnection, and Node does not send them
+// as aggregated events: nor does this package.
 //
 // # Concurrency
 //
