@@ -367,7 +367,14 @@ func (c *client) send(p *codec.SocketPacket, noCompress bool) error {
 	if noCompress {
 		markNoCompress(pkts)
 	}
-	return c.conn.Send(pkts...)
+	if sess, ok := c.conn.(*session.Session); ok {
+		// Called directly for the same reason: a slice passed through
+		// the interface escapes, and one with it.
+		return sess.Send(pkts...)
+	}
+	// Other connections (Socket.IO 0.6) get a copy, so that one stays on
+	// the stack on the common path.
+	return c.conn.Send(slices.Clone(pkts)...)
 }
 
 // markNoCompress flags freshly encoded messages to be sent uncompressed.

@@ -154,9 +154,13 @@ func analyseHandler(t reflect.Type) (*handlerType, error) {
 func (h *handler) call(srv *Server, event string, args codec.Args, ack AckFunc) (err error) {
 	if h.fast != nil {
 		err = h.callFast(event, args, ack)
-		var ae *ArgumentError
-		if err != nil && ack != nil && errors.As(err, &ae) {
-			_ = ack(map[string]any{"message": ae.Error()})
+		if err != nil && ack != nil {
+			// Declared here: errors.As moves ae to the heap, which would
+			// cost every call an allocation.
+			var ae *ArgumentError
+			if errors.As(err, &ae) {
+				_ = ack(map[string]any{"message": ae.Error()})
+			}
 		}
 		return err
 	}

@@ -94,3 +94,33 @@ func TestAppendSimpleJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeEventAllocs pins the allocations of decoding a small EVENT:
+// the packet, its arguments and their element list share one (see
+// decodedPacket), the event name is a second; an event with more
+// elements than decodedPacket holds grows its list once more and still
+// decodes every argument.
+func TestDecodeEventAllocs(t *testing.T) {
+	small := []byte(`2["ping","0123456789abcdef"]`)
+	if allocs := testing.AllocsPerRun(100, func() {
+		if _, _, err := decodeJSONPacket(small, 10); err != nil {
+			t.Fatal(err)
+		}
+	}); allocs != 2 {
+		t.Errorf("decoding %s: %v allocations, want 2", small, allocs)
+	}
+	long := []byte(`21["ev",1,2,3,4,5,6]`)
+	p, _, err := decodeJSONPacket(long, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Event != "ev" || p.Args.Len() != 6 {
+		t.Fatalf("got event %q with %d arguments, want \"ev\" with 6", p.Event, p.Args.Len())
+	}
+	for i := range 6 {
+		var n int
+		if err := p.Args.Decode(i, &n); err != nil || n != i+1 {
+			t.Errorf("argument %d = %d, %v; want %d", i, n, err, i+1)
+		}
+	}
+}
