@@ -274,8 +274,30 @@ func kib(n int) string {
 // cell is what one server measured for one variant over its runs.
 type cell struct {
 	runs []map[string]float64
+	nums []int // the run number (1, 2, …) of each of runs: runs of one number ran side by side on every server
 	errs []string
 	skip string
+}
+
+// values of a metric over the successful runs, by run number (runs
+// without the metric, or NaN, left out).
+func (c *cell) values(key string) map[int]float64 {
+	if c == nil {
+		return nil
+	}
+	m := map[int]float64{}
+	for i, r := range c.runs {
+		v, ok := r[key]
+		if !ok || math.IsNaN(v) {
+			continue
+		}
+		n := i + 1
+		if len(c.nums) == len(c.runs) {
+			n = c.nums[i]
+		}
+		m[n] = v
+	}
+	return m
 }
 
 // median of a metric over the successful runs (NaN if none).
@@ -374,6 +396,7 @@ func (h *harness) run(plan []*variant) results {
 					continue
 				}
 				c.runs = append(c.runs, m)
+				c.nums = append(c.nums, run)
 				log.Printf("[%d/%d] [%s] %s %s run %d: %s", done, total, s, v.group, v.label, run, summarize(v, m))
 			}
 		}
