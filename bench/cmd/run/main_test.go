@@ -150,8 +150,10 @@ func TestSpread(t *testing.T) {
 		{"int", []float64{87700, 91359, 95000}, "(±4 %)"}, // half of 7,300 is 4.0 % of 91,359
 		{"ms", []float64{1.00, 1.01, 1.012}, "(±0.6 %)"},  // below 1 %: one decimal
 		{"count", []float64{0, 0, 3}, "(0–3)"},            // counts: the range
-		{"pct", []float64{0, 1, 2}, "(0–2)"},              // half-range above half the median
-		{"pct", []float64{0, 0, 4}, "(0–4)"},              // median 0
+		{"pct", []float64{93.4, 94, 94.9}, "(93–95)"},     // CPU: the range, in points
+		{"pct", []float64{94.6, 95, 95.4}, ""},            // the same to its precision
+		{"int", []float64{0, 1, 2}, "(0–2)"},              // half-range above half the median
+		{"ms", []float64{0, 0, 4}, "(0.000–4.00)"},        // median 0
 		{"kib", []float64{6.5, 6.6, 9.0}, "(±19 %)"},      // 1.25 / 6.6
 		{"bytes", []float64{2100, 2200, 2000}, "(±5 %)"},  //
 		{"ratio", []float64{0.99, 1.0, 1.0}, "(±0.5 %)"},  //

@@ -161,8 +161,9 @@ func formatParts(format string, v float64) (num, unit string) {
 // spread is how far a metric's runs lie from each other, written after
 // their median: "" with fewer than two runs or when they all formatted
 // alike; else half their range (max − min) as a percentage of the
-// median, "(±4 %)"; or, for counts, a median of 0 or a half-range above
-// half the median, the range itself, "(0–3)".
+// median, "(±4 %)"; or, for counts, percentages (CPU: a percentage of
+// one would read as points), a median of 0 or a half-range above half the
+// median, the range itself, "(0–3)".
 func spread(format string, xs []float64, med float64) string {
 	if len(xs) < 2 || math.IsNaN(med) {
 		return ""
@@ -174,7 +175,7 @@ func spread(format string, xs []float64, med float64) string {
 		return ""
 	}
 	half := (hi - lo) / 2
-	if format != "count" && med != 0 && half <= math.Abs(med)/2 {
+	if format != "count" && format != "pct" && med != 0 && half <= math.Abs(med)/2 {
 		p := half / math.Abs(med) * 100
 		if p < 0.95 {
 			return "(±" + formatFloat(p, 1) + " %)"
@@ -805,8 +806,8 @@ const methodDoc = `## How it is measured
   shared VM — slows every server alike. Each cell is the median of the runs (flag ` + "`-runs`" + `); ` + "`-quick`" + ` is a
   smoke test with small N.
 - **Spread.** After each median, how far that cell's runs lie apart: half their range (max − min) as a
-  percentage of the median, "91,359 (±4 %)" for runs from 87,700 to 95,000; for counts, a median of 0 or a
-  half-range above half the median, the range itself, "0 (0–3)"; nothing with one run or when the runs agree to
+  percentage of the median, "91,359 (±4 %)" for runs from 87,700 to 95,000; for counts, CPU percentages, a median
+  of 0 or a half-range above half the median, the range itself, "0 (0–3)", "95 % (93–97)"; nothing with one run or when the runs agree to
   the figure's precision. A ratio (ours/node, ours/raw) is the ratio of the medians followed by the range of the
   ratios of the runs measured side by side (run 1 of ours with run 1 of the other, …), "3.55× (3.41–3.72)": the
   drift of the machine mostly cancels out of these. The goals say whether each holds by the medians and in how
