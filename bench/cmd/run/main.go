@@ -46,6 +46,7 @@ type params struct {
 	idleN        []int // every server
 	idleOursN    []int // ours and raw only
 	idleSettle   time.Duration
+	idleNoGC     time.Duration // from connected to the RSS read without a forced GC
 	pollClients  int
 	connectN     int
 
@@ -68,6 +69,7 @@ var fullParams = params{
 	idleN:        []int{10000, 50000},
 	idleOursN:    []int{100000},
 	idleSettle:   5 * time.Second,
+	idleNoGC:     15 * time.Second, // as issue 15 measures it
 	pollClients:  100,
 	connectN:     15000,
 
@@ -89,6 +91,7 @@ var quickParams = params{
 	idleN:        []int{1000, 3000},
 	idleOursN:    []int{5000},
 	idleSettle:   3 * time.Second, // past IdleParkAfter (1 s): the idle state
+	idleNoGC:     3 * time.Second,
 	pollClients:  20,
 	connectN:     2000,
 

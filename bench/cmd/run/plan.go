@@ -160,6 +160,7 @@ func (h *harness) plan() []*variant {
 				label: fmt.Sprintf("%s clients", thousands(float64(n))), servers: servers, clients: n,
 				metrics: []metric{
 					{"rss_per_conn_kib", "RSS per client", -1, "kib"},
+					{"rss_nogc_per_conn_kib", "RSS per client, no forced GC", -1, "kib"},
 					{"heap_per_conn_kib", "heap per client", -1, "kib"},
 					{"conns", "clients connected", 0, "count"},
 					{"rss_after_mib", "server RSS", -1, "mib"},
@@ -571,7 +572,16 @@ func (h *harness) runIdle(v *variant, s *server, run int) (map[string]float64, e
 		}
 		connected += n
 	}
-	time.Sleep(h.p.idleSettle)
+	// First as a user sees it (no forced GC, issue 15's reading), then
+	// after a forced GC and a return of free memory to the OS.
+	time.Sleep(h.p.idleNoGC)
+	nogc, err := s.rss(false)
+	if err != nil {
+		return nil, err
+	}
+	if d := h.p.idleSettle - h.p.idleNoGC; d > 0 {
+		time.Sleep(d)
+	}
 	after, err := s.rss(true)
 	if err != nil {
 		return nil, err
@@ -598,13 +608,14 @@ func (h *harness) runIdle(v *variant, s *server, run int) (map[string]float64, e
 	}
 	sum := lat.Summary()
 	return map[string]float64{
-		"rss_per_conn_kib":  float64(after.RSS-before.RSS) / float64(after.Conns) / 1024,
-		"heap_per_conn_kib": float64(after.Heap-before.Heap) / float64(after.Conns) / 1024,
-		"conns":             float64(after.Conns),
-		"rss_before_mib":    float64(before.RSS) / (1 << 20),
-		"rss_after_mib":     float64(after.RSS) / (1 << 20),
-		"p50_ms":            float64(sum.P50) / 1e6,
-		"p99_ms":            float64(sum.P99) / 1e6,
-		"errors":            errs,
+		"rss_per_conn_kib":      float64(after.RSS-before.RSS) / float64(after.Conns) / 1024,
+		"rss_nogc_per_conn_kib": float64(nogc.RSS-before.RSS) / float64(max(nogc.Conns, 1)) / 1024,
+		"heap_per_conn_kib":     float64(after.Heap-before.Heap) / float64(after.Conns) / 1024,
+		"conns":                 float64(after.Conns),
+		"rss_before_mib":        float64(before.RSS) / (1 << 20),
+		"rss_after_mib":         float64(after.RSS) / (1 << 20),
+		"p50_ms":                float64(sum.P50) / 1e6,
+		"p99_ms":                float64(sum.P99) / 1e6,
+		"errors":                errs,
 	}, nil
 }
