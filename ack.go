@@ -76,6 +76,11 @@ func (s *Socket) addAck(id uint64, a *pendingAck, timeout time.Duration) error {
 	}
 	first := len(s.acks) == 1
 	s.mu.Unlock()
+	// The answer comes through the client's reading: a handler of this
+	// client running on the reading goroutine (inline.go) must let go of
+	// it, or the answer would wait for the handler (which may be the one
+	// waiting for it, in EmitWithAck).
+	s.client.handOff(0)
 	if first {
 		// The client's reader may be waiting for room in the pending
 		// list; with an ack awaited it must read on (see enqueue). Not

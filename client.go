@@ -44,6 +44,10 @@ type client struct {
 	qclosed      bool          // guarded by qmu; onClose has run: input is dropped, not counted
 	running      bool          // guarded by qmu; the worker goroutine exists
 	wake         chan struct{} // guarded by qmu; capacity 1: wakes the lingering worker; nil when there is none
+	inline       uint64        // guarded by qmu; the run number of the handler running on the reading goroutine, 0 if none (inline.go)
+	inlineCount  uint64        // guarded by qmu; numbers the inline runs
+	handedOff    bool          // guarded by qmu; the inline run's reading was handed off: its goroutine becomes the worker
+	watch        inlineRun     // guarded by inlineRuns.mu
 	attTimer     *time.Timer   // guarded by qmu; AttachmentTimeout of the partial packet; nil until the first binary packet
 }
 
@@ -139,6 +143,9 @@ func (c *client) onMessage(data []byte, binary bool) {
 		}
 		return
 	}
+	if c.tryInline(p, size) {
+		return
+	}
 	c.enqueue(p, size)
 }
 
@@ -188,6 +195,9 @@ func (c *client) work(wake chan struct{}) {
 				c.pending = nil
 				c.qmu.Unlock()
 				workers.remove(w)
+				if h := testHookIdle.Load(); h != nil {
+					(*h)(c)
+				}
 				return
 			}
 			c.qmu.Unlock()

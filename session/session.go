@@ -42,6 +42,9 @@ type Session struct {
 
 	recvMu sync.Mutex // held while delivering a message: keeps OnMessage serial across transports
 
+	handMu sync.Mutex // guards hand; a leaf lock
+	hand   handoff    // which goroutine reads the WebSocket (handoff.go)
+
 	mu        sync.Mutex
 	state     state                 // guarded by mu
 	transport string                // guarded by mu; "polling" or "websocket"

@@ -63,6 +63,11 @@ type Stats struct {
 	// Parked is the number of WebSocket sessions whose reading goroutine
 	// is parked now (Options.IdleParkAfter).
 	Parked int64
+	// ReadHandOffs counts the times a message callback running on a
+	// WebSocket's reading goroutine had the reading moved to a new
+	// goroutine (Session.HandOffReading): with the Socket.IO layer, an
+	// event handler that ran past its inline budget or awaited an ack.
+	ReadHandOffs uint64
 }
 
 // Close reasons and handshake refusal causes, indexed in counters.
@@ -141,6 +146,7 @@ type counters struct {
 	openWebSocket atomic.Int64
 	upgrades      atomic.Uint64
 	queueFull     atomic.Uint64
+	handOffs      atomic.Uint64
 	closed        [numCloseReasons]atomic.Uint64
 	refused       [numRefusals]atomic.Uint64
 }
@@ -198,6 +204,7 @@ func (s *Server) Stats() Stats {
 		OpenWebSocket:     c.openWebSocket.Load(),
 		Upgrades:          c.upgrades.Load(),
 		QueueOverflows:    c.queueFull.Load(),
+		ReadHandOffs:      c.handOffs.Load(),
 		PacketsIn:         c.packetsIn.Load(),
 		BytesIn:           c.bytesIn.Load(),
 		PacketsOut:        c.packetsOut.Load(),

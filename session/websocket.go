@@ -74,7 +74,11 @@ func deliver(fns []func([]byte, bool), data []byte, binary bool) {
 // An idle connection may be parked (transports.WebSocket.ParkWhenIdle):
 // readLoop then returns and runs again on a new goroutine when bytes
 // arrive.
+//
+// A callback may hand the reading off to a new goroutine (handoff.go):
+// readLoop then returns once the callback has.
 func (s *Session) readLoop(ws *transports.WebSocket) {
+	gen := s.readerGen()
 	for {
 		p, err := ws.ReadPacket()
 		if err == transports.ErrParked {
@@ -84,6 +88,12 @@ func (s *Session) readLoop(ws *transports.WebSocket) {
 		if err != nil {
 			s.closeNow(readErrorReason(err), err, true)
 			return
+		}
+		if p.Type == codec.PacketMessage {
+			if !s.deliverOnReader(ws, gen, p) {
+				return
+			}
+			continue
 		}
 		s.onPacket(p)
 	}
