@@ -18,7 +18,7 @@
 // kind's highest rate below the first one it did not keep up with.
 //
 //	npm ci --prefix bench/node    # once
-//	cd bench/cluster && go run . -clients 1000 -rates 100,200,400,800 -kinds go1,node1,go,node
+//	cd bench/cluster && go run . -clients 1000 -rates 25,50,100,200,400,800,1600 -kinds go1,node1,go,node
 //
 // Everything runs on this machine: the nodes, Redis, and the clients,
 // which share its cores; read the figures side by side, not as absolutes.
