@@ -1,9 +1,11 @@
 //go:build linux
 
-// Command gonode is one Go node of the cross-node benchmark
-// (bench/cluster): bench/server's Socket.IO part on the Redis adapter.
-// Every socket joins room "all"; POST /control/broadcast broadcasts to it
-// (reaching the other nodes' sockets through Redis).
+// Command gonode is one Go node of the fan-out benchmark (bench/cluster):
+// bench/server's Socket.IO part, on the Redis adapter when -redis is set
+// (the go kind: two nodes), else on the in-memory adapter as the only
+// process (the go1 kind). Every socket joins room "all"; POST
+// /control/broadcast broadcasts to it (reaching the other nodes' sockets
+// through Redis).
 package main
 
 import (
@@ -25,15 +27,19 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:3100", "listen address")
-	redis := flag.String("redis", "127.0.0.1:6379", "Redis address")
+	redis := flag.String("redis", "", "Redis address of the cluster (empty: a single node on the in-memory adapter)")
 	key := flag.String("key", "socket.io", "the adapter's channel prefix")
 	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address (empty: off)")
 	flag.Parse()
 	benchsrv.RaiseFileLimit()
 
-	rdb := goredis.NewClient(&goredis.Options{Addr: *redis})
+	opts := &socketio.Options{}
+	if *redis != "" {
+		rdb := goredis.NewClient(&goredis.Options{Addr: *redis})
+		opts.Adapter = redisadapter.NewAdapter(rdb, &redisadapter.Options{Key: *key})
+	}
 	credits := benchsrv.NewCredits()
-	io := socketio.NewServer(&socketio.Options{Adapter: redisadapter.NewAdapter(rdb, &redisadapter.Options{Key: *key})})
+	io := socketio.NewServer(opts)
 	io.OnConnection(func(s *socketio.Socket) {
 		s.Join("all")
 		s.On("bdone", func(n int) { credits.Release(n) })
