@@ -19,13 +19,15 @@ type inlineEnv struct {
 	sockets chan *Socket
 	ran     chan bool // per handler call: did it run inline
 	release chan struct{}
+	reasons chan string // disconnect reasons
 	base    string
 }
 
 const inlineWait = 10 * time.Second
 
-func newInlineEnv(t *testing.T) *inlineEnv {
+func newInlineEnv(t *testing.T, opts *Options) *inlineEnv {
 	e := &inlineEnv{
+		reasons: make(chan string, 4),
 		t:       t,
 		idle:    make(chan *client, 256),
 		sockets: make(chan *Socket, 4),
@@ -40,8 +42,9 @@ func newInlineEnv(t *testing.T) *inlineEnv {
 	}
 	testHookIdle.Store(&hook)
 	t.Cleanup(func() { testHookIdle.Store(nil) })
-	e.io = NewServer(nil)
+	e.io = NewServer(opts)
 	e.io.OnConnection(func(s *Socket) {
+		s.OnDisconnect(func(r string) { e.reasons <- r })
 		s.On("fast", func(ack AckFunc) {
 			e.ran <- e.onReader(s)
 			_ = ack("ok")
@@ -158,7 +161,7 @@ func (e *inlineEnv) handOffs() uint64 { return e.io.Stats().Engine.ReadHandOffs 
 // its packet, and nothing is handed off; on long-polling it runs on the
 // worker.
 func TestInlineOnIdleWebSocket(t *testing.T) {
-	e := newInlineEnv(t)
+	e := newInlineEnv(t, nil)
 	ws, wc := e.connect(eiotest.ModeWebSocket)
 	for i := range 3 {
 		e.send(ws, `21["fast"]`)
@@ -189,7 +192,7 @@ func TestInlineOnIdleWebSocket(t *testing.T) {
 // emit is read while the handler is still blocked, and the events read
 // meanwhile are handled after it, in order, by the goroutine that ran it.
 func TestInlineBlockedHandlerHandsOff(t *testing.T) {
-	e := newInlineEnv(t)
+	e := newInlineEnv(t, nil)
 	ws, wc := e.connect(eiotest.ModeWebSocket)
 	var sock *Socket
 	wc.mu.Lock()
@@ -249,7 +252,7 @@ func TestInlineBlockedHandlerHandsOff(t *testing.T) {
 func TestInlineEmitWithAckHandsOff(t *testing.T) {
 	testHookWatchdogOff.Store(true)
 	defer testHookWatchdogOff.Store(false)
-	e := newInlineEnv(t)
+	e := newInlineEnv(t, nil)
 	ws, wc := e.connect(eiotest.ModeWebSocket)
 	e.send(ws, `21["ask"]`)
 	if !e.ranInline() {
@@ -262,4 +265,33 @@ func TestInlineEmitWithAckHandsOff(t *testing.T) {
 		t.Fatalf("%d hand-offs, want 1", n)
 	}
 	e.waitIdle(wc)
+}
+
+// A handler blocked on the reading goroutine for several pong windows
+// does not cost its client a "ping timeout": the watchdog hands the
+// reading off, and the new reader reads the pongs. (With the watchdog
+// off, the session is closed and the test fails.)
+func TestInlineBlockedHandlerKeepsHeartbeat(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	e := newInlineEnv(t, &Options{Engine: EngineOptions{PingInterval: 50 * time.Millisecond, PingTimeout: timeout}})
+	ws, _ := e.connect(eiotest.ModeWebSocket)
+	e.send(ws, `2["block"]`)
+	if !e.ranInline() {
+		t.Fatal("the blocking handler did not run on the reading goroutine")
+	}
+	// The scenario, not a synchronisation: the handler blocks for five
+	// pong windows.
+	time.Sleep(5 * timeout)
+	close(e.release)
+	e.send(ws, `21["fast"]`)
+	e.ranInline()
+	e.expect(ws, `31["ok"]`)
+	select {
+	case r := <-e.reasons:
+		t.Fatalf("disconnected (%s) while the handler blocked", r)
+	default:
+	}
+	if n := e.handOffs(); n != 1 {
+		t.Fatalf("%d hand-offs, want 1", n)
+	}
 }
