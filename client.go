@@ -14,11 +14,13 @@ import (
 // session's messages into packets and hands them to the namespace
 // sockets multiplexed over it.
 //
-// Packets are handled off the reading goroutine, in order, by a worker
-// that runs only while packets are pending (no idle goroutine), so a slow
-// handler never stops the session from reading pongs; the pending list is
-// bounded by MaxPendingPackets and MaxPendingBytes and a full list pauses
-// reading (input.go).
+// Packets are handled in order, one at a time: on the WebSocket's reading
+// goroutine when nothing else is pending (inline.go, which hands the
+// reading to a new goroutine when a handler runs long or awaits an ack),
+// else by a worker that runs only while packets are pending (no idle
+// goroutine), so a slow handler never stops the session from reading
+// pongs for long; the pending list is bounded by MaxPendingPackets and
+// MaxPendingBytes and a full list pauses reading (input.go).
 type client struct {
 	srv  *Server
 	conn conn

@@ -35,10 +35,16 @@
 //
 // Every exported type is safe for concurrent use. Per connection, one
 // goroutine reads the network (on Linux, a quiet plain-TCP WebSocket gives
-// it up until bytes arrive: see EngineOptions.IdleParkAfter) and a
-// worker goroutine, running only while packets come (it lingers 50–100 ms
-// after the last), runs handlers one at a time in arrival order, so a slow
-// handler never delays heartbeats and never affects other connections.
+// it up until bytes arrive: see EngineOptions.IdleParkAfter), and handlers
+// run one at a time in arrival order. On a WebSocket, a packet that finds
+// nothing pending is handled on the goroutine that read it; a handler that
+// runs longer than a few milliseconds (5–10 ms, give or take scheduling),
+// or whose socket starts awaiting an ack, has the reading moved to a new
+// goroutine, and packets read meanwhile queue for it. Otherwise (and on
+// long-polling) a worker goroutine, running only while packets come (it
+// lingers 50–100 ms after the last), runs them. So a slow handler delays
+// heartbeats by no more than that budget and never affects other
+// connections.
 // Emitting never blocks on the network: packets are encoded once (once per
 // broadcast, whatever the number of recipients); each session writes them
 // at once when its socket takes them without blocking, and otherwise
