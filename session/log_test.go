@@ -153,11 +153,21 @@ func TestLogLifecycle(t *testing.T) {
 		// before the server answers it.
 		p, ss := e.pollingSession(t)
 		ctx, cancel := context.WithCancel(context.Background())
+		// The hook must exist before the GET is sent: registered from the
+		// goroutine, it could come after the GET had reached the server,
+		// which would then hold that GET until its first ping (25 s).
+		arrived := e.arrived(p.SID, http.MethodGet)
+		defer cancel()
 		go func() {
-			<-e.arrived(p.SID, http.MethodGet)
+			select {
+			case <-arrived:
+			case <-ctx.Done():
+			}
 			cancel()
 		}()
-		_, _ = p.Get(ctx)
+		if resp, err := p.Get(ctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("poll: %v, %v; want it abandoned (context canceled) while the server held it", resp, err)
+		}
 		ss.waitClosed(t, session.ReasonTransportError)
 		expectLog(t, rec, slog.LevelInfo, closed, map[string]string{"sid": ss.ID()},
 			map[string]string{"transport": "polling", "reason": "transport error", "err": "*"})
