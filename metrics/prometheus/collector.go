@@ -22,6 +22,7 @@
 //	socketio_upgrades_total                        counter   polling sessions upgraded to WebSocket
 //	socketio_disconnections_total{reason}          counter   sessions closed, by close reason
 //	socketio_queue_overflows_total                 counter   sessions closed for a full outgoing queue
+//	socketio_read_handoffs_total                   counter   handlers that had their connection's reading moved to a new goroutine
 //	socketio_handshake_refusals_total{cause}       counter   handshakes refused, by cause
 //	socketio_packets_total{direction}              counter   Engine.IO messages, "in" and "out"
 //	socketio_bytes_total{direction}                counter   their data bytes
@@ -67,10 +68,10 @@ type Options struct {
 type collector struct {
 	io *socketio.Server
 
-	connections, open, parked, upgrades, closed, overflows, refusedHandshakes *prometheus.Desc
-	packets, bytes                                                            *prometheus.Desc
-	sockets, socketConnects, socketDisconnects, refusedConnects               *prometheus.Desc
-	broadcasts, recipients, acks, ackTimeouts, ackDuration                    *prometheus.Desc
+	connections, open, parked, upgrades, closed, overflows, handOffs, refusedHandshakes *prometheus.Desc
+	packets, bytes                                                                      *prometheus.Desc
+	sockets, socketConnects, socketDisconnects, refusedConnects                         *prometheus.Desc
+	broadcasts, recipients, acks, ackTimeouts, ackDuration                              *prometheus.Desc
 }
 
 var _ prometheus.Collector = (*collector)(nil)
@@ -95,6 +96,7 @@ func NewCollector(io *socketio.Server, opts Options) prometheus.Collector {
 		upgrades:          desc("upgrades_total", "Engine.IO sessions upgraded from polling to WebSocket."),
 		closed:            desc("disconnections_total", "Engine.IO sessions closed, by close reason.", "reason"),
 		overflows:         desc("queue_overflows_total", "Engine.IO sessions closed because their outgoing queue was full."),
+		handOffs:          desc("read_handoffs_total", "Handlers running on a WebSocket's reading goroutine that had the reading moved to a new goroutine (they ran long or awaited an ack)."),
 		refusedHandshakes: desc("handshake_refusals_total", "Engine.IO handshakes refused, by cause.", "cause"),
 		packets:           desc("packets_total", "Engine.IO message packets received (in) and sent (out).", "direction"),
 		bytes:             desc("bytes_total", "Data bytes of the Engine.IO message packets received (in) and sent (out).", "direction"),
@@ -113,7 +115,7 @@ func NewCollector(io *socketio.Server, opts Options) prometheus.Collector {
 // Describe implements prometheus.Collector.
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
-		c.connections, c.open, c.parked, c.upgrades, c.closed, c.overflows, c.refusedHandshakes,
+		c.connections, c.open, c.parked, c.upgrades, c.closed, c.overflows, c.handOffs, c.refusedHandshakes,
 		c.packets, c.bytes, c.sockets, c.socketConnects, c.socketDisconnects, c.refusedConnects,
 		c.broadcasts, c.recipients, c.acks, c.ackTimeouts, c.ackDuration,
 	} {
@@ -142,6 +144,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		counter(c.closed, n, reason)
 	}
 	counter(c.overflows, e.QueueOverflows)
+	counter(c.handOffs, e.ReadHandOffs)
 	for cause, n := range e.HandshakesRefused {
 		counter(c.refusedHandshakes, n, cause)
 	}

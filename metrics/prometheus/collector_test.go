@@ -158,6 +158,11 @@ func TestCollector(t *testing.T) {
 		`{reason="forced close"} 0`, `{reason="parse error"} 0`, `{reason="ping timeout"} 0`,
 		`{reason="server shutting down"} 0`, `{reason="transport close"} 1`, `{reason="transport error"} 0`)
 	want.family("socketio_queue_overflows_total", "counter", "Engine.IO sessions closed because their outgoing queue was full.", " 0")
+	// Whether the ack request was registered while a handler ran on the
+	// reading goroutine depends on timing (inline.go); the root package's
+	// tests pin the count.
+	want.family("socketio_read_handoffs_total", "counter", "Handlers running on a WebSocket's reading goroutine that had the reading moved to a new goroutine (they ran long or awaited an ack).",
+		fmt.Sprintf(" %d", st.Engine.ReadHandOffs))
 	want.family("socketio_handshake_refusals_total", "counter", "Engine.IO handshakes refused, by cause.",
 		`{cause="bad_method"} 0`, `{cause="bad_request"} 0`, `{cause="forbidden"} 0`,
 		`{cause="shutting_down"} 0`, `{cause="unknown_transport"} 1`, `{cause="unsupported_protocol"} 0`)
@@ -186,7 +191,7 @@ func TestCollector(t *testing.T) {
 	}
 	names := []string{
 		"socketio_connections_total", "socketio_connections_open", "socketio_connections_parked", "socketio_upgrades_total",
-		"socketio_disconnections_total", "socketio_queue_overflows_total", "socketio_handshake_refusals_total",
+		"socketio_disconnections_total", "socketio_queue_overflows_total", "socketio_read_handoffs_total", "socketio_handshake_refusals_total",
 		"socketio_packets_total", "socketio_bytes_total", "socketio_sockets_connected", "socketio_socket_connections_total",
 		"socketio_socket_disconnections_total", "socketio_connect_refusals_total", "socketio_broadcasts_total",
 		"socketio_broadcast_recipients_total", "socketio_acks_total", "socketio_ack_timeouts_total",
@@ -196,7 +201,7 @@ func TestCollector(t *testing.T) {
 	}
 	// Every metric the collector describes is in the comparison above or
 	// is the histogram.
-	if n := testutil.CollectAndCount(col); n != 1+2+1+1+6+1+6+2+2+2+1+8+3+1+1+1+1+1 {
+	if n := testutil.CollectAndCount(col); n != 1+2+1+1+6+1+1+6+2+2+2+1+8+3+1+1+1+1+1 {
 		t.Errorf("%d series collected", n)
 	}
 
