@@ -75,15 +75,7 @@ func (s *inlineSet) add(c *client, run uint64) {
 
 func (s *inlineSet) remove(c *client) {
 	s.mu.Lock()
-	last := len(s.live) - 1
-	moved := s.live[last]
-	s.live[c.watch.index] = moved
-	moved.watch.index = c.watch.index
-	s.live[last] = nil
-	s.live = s.live[:last]
-	if cap(s.live) > 64 && len(s.live) < cap(s.live)/4 {
-		s.live = append([]*client(nil), s.live...) // give back the storage of a past burst
-	}
+	s.live = removeAt(s.live, c.watch.index, func(m *client, i int) { m.watch.index = i })
 	s.mu.Unlock()
 }
 

@@ -57,16 +57,25 @@ func (s *workerSet) add(w *worker) {
 
 func (s *workerSet) remove(w *worker) {
 	s.mu.Lock()
-	last := len(s.live) - 1
-	moved := s.live[last]
-	s.live[w.index] = moved
-	moved.index = w.index
-	s.live[last] = nil
-	s.live = s.live[:last]
-	if cap(s.live) > 64 && len(s.live) < cap(s.live)/4 {
-		s.live = append([]*worker(nil), s.live...) // give back the storage of a past burst
-	}
+	s.live = removeAt(s.live, w.index, func(m *worker, i int) { m.index = i })
 	s.mu.Unlock()
+}
+
+// removeAt removes the element at i of a list whose elements know their
+// position, by moving the last one into its place (setIndex tells it its
+// new position), and gives back the storage of a past burst.
+func removeAt[T any](live []T, i int, setIndex func(T, int)) []T {
+	last := len(live) - 1
+	moved := live[last]
+	live[i] = moved
+	setIndex(moved, i)
+	var zero T
+	live[last] = zero
+	live = live[:last]
+	if cap(live) > 64 && len(live) < cap(live)/4 {
+		live = append([]T(nil), live...)
+	}
+	return live
 }
 
 // minScanGap is the least time between two scans: a tick read late (the
