@@ -45,10 +45,10 @@ type client struct {
 	partial      int           // guarded by qmu; the input bytes of a binary packet still missing attachments
 	qclosed      bool          // guarded by qmu; onClose has run: input is dropped, not counted
 	running      bool          // guarded by qmu; the worker goroutine exists
-	wake         chan struct{} // guarded by qmu; capacity 1: wakes the lingering worker; nil when there is none
-	inline       uint64        // guarded by qmu; the run number of the handler running on the reading goroutine, 0 if none (inline.go)
-	inlineCount  uint64        // guarded by qmu; numbers the inline runs
 	handedOff    bool          // guarded by qmu; the inline run's reading was handed off: its goroutine becomes the worker
+	inline       uint32        // guarded by qmu; the run number of the handler running on the reading goroutine, 0 if none (inline.go)
+	inlineCount  uint32        // guarded by qmu; numbers the inline runs (wrapping past 0)
+	wake         chan struct{} // guarded by qmu; capacity 1: wakes the lingering worker; nil when there is none
 	watch        inlineRun     // guarded by inlineRuns.mu
 	attTimer     *time.Timer   // guarded by qmu; AttachmentTimeout of the partial packet; nil until the first binary packet
 }

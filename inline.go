@@ -44,9 +44,9 @@ const inlineBudget = 2 * inlineTick
 // inlineRun is the watchdog's view of one handler running on its reading
 // goroutine: which client, which run, since which tick.
 type inlineRun struct {
-	index int    // position in inlineSet.live
-	run   uint64 // the client's inline run number
-	since uint64 // inlineSet.tick when it started
+	index int32  // position in inlineSet.live
+	run   uint32 // the client's inline run number
+	since uint32 // inlineSet.tick when it started (wrapping: compared by difference)
 }
 
 // inlineSet is the process-wide list of handlers running on reading
@@ -56,15 +56,15 @@ type inlineRun struct {
 type inlineSet struct {
 	mu       sync.Mutex
 	live     []*client
-	tick     uint64 // guarded by mu; the watchdog's tick count
+	tick     uint32 // guarded by mu; the watchdog's tick count
 	watching bool   // guarded by mu; the watchdog goroutine runs
 }
 
 var inlineRuns inlineSet
 
-func (s *inlineSet) add(c *client, run uint64) {
+func (s *inlineSet) add(c *client, run uint32) {
 	s.mu.Lock()
-	c.watch = inlineRun{index: len(s.live), run: run, since: s.tick}
+	c.watch = inlineRun{index: int32(len(s.live)), run: run, since: s.tick}
 	s.live = append(s.live, c)
 	if !s.watching {
 		s.watching = true
@@ -75,7 +75,7 @@ func (s *inlineSet) add(c *client, run uint64) {
 
 func (s *inlineSet) remove(c *client) {
 	s.mu.Lock()
-	s.live = removeAt(s.live, c.watch.index, func(m *client, i int) { m.watch.index = i })
+	s.live = removeAt(s.live, int(c.watch.index), func(m *client, i int) { m.watch.index = int32(i) })
 	s.mu.Unlock()
 }
 
@@ -91,7 +91,7 @@ func (s *inlineSet) watchdog() {
 	defer t.Stop()
 	type overdue struct {
 		c   *client
-		run uint64
+		run uint32
 	}
 	var late []overdue
 	quiet := 0
@@ -140,6 +140,9 @@ func (c *client) tryInline(p *codec.SocketPacket, size int) bool {
 	// packet the reader queues meanwhile (after a hand-off) waits for it.
 	c.running = true
 	c.inlineCount++
+	if c.inlineCount == 0 {
+		c.inlineCount = 1 // 0 means none
+	}
 	run := c.inlineCount
 	c.inline = run
 	c.qmu.Unlock()
@@ -186,7 +189,7 @@ var testHookWatchdogOff atomic.Bool
 // a handler runs on the reading goroutine now: run 0 for any, else only
 // that inline run (the watchdog's, which may have ended meanwhile). The
 // goroutine in the handler becomes the worker when the handler returns.
-func (c *client) handOff(run uint64) {
+func (c *client) handOff(run uint32) {
 	c.qmu.Lock()
 	defer c.qmu.Unlock()
 	if c.inline == 0 || c.handedOff || (run != 0 && c.inline != run) {
