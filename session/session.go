@@ -30,7 +30,12 @@ const (
 type Session struct {
 	id  string
 	srv *Server
-	req *http.Request // the handshake request, body-less and detached from its context
+	// The handshake request as net/http handed it (never a request with a
+	// body: see newSession), and the copy Request returns, made by its
+	// first call: most sessions never ask for it, and the copy cost each
+	// of them about 300 bytes for their whole life.
+	hreq *http.Request
+	req  atomic.Pointer[http.Request]
 
 	maxPayload int64 // set at the handshake; see WithMaxPayload
 
@@ -86,19 +91,31 @@ type Session struct {
 }
 
 func newSession(srv *Server, id string, r *http.Request, transport string, ws *transports.WebSocket) *Session {
-	// A shallow copy: the URL and header maps are shared with r, not
-	// cloned. net/http builds both anew for every request and never
-	// touches them once the handler has returned, and the session only
-	// reads them; a deep clone cost every connection about half a
-	// kilobyte for nothing.
-	req := r.WithContext(context.WithoutCancel(r.Context()))
-	req.Body = http.NoBody
-	req.GetBody = nil
-	s := &Session{id: id, srv: srv, req: req, transport: transport, ws: ws, fl: srv.flushers.pick(), done: make(chan struct{})}
+	s := &Session{id: id, srv: srv, hreq: r, transport: transport, ws: ws, fl: srv.flushers.pick(), done: make(chan struct{})}
+	if r.Body != nil && r.Body != http.NoBody {
+		// A handshake with a body (the client's GET has none): detached
+		// now, so that the session keeps no reference to the body (and
+		// the connection's buffers behind it).
+		s.hreq = detachRequest(r)
+		s.req.Store(s.hreq)
+	}
 	if ws == nil {
 		s.wake = make(chan struct{}, 1)
 	}
 	return s
+}
+
+// detachRequest returns a copy of r with no body and a context that is
+// not cancelled when the request ends. A shallow copy: the URL and header
+// maps are shared with r, not cloned. net/http builds both anew for every
+// request and never touches them once the handler has returned, and the
+// session only reads them; a deep clone cost every connection about half a
+// kilobyte for nothing.
+func detachRequest(r *http.Request) *http.Request {
+	req := r.WithContext(context.WithoutCancel(r.Context()))
+	req.Body = http.NoBody
+	req.GetBody = nil
+	return req
 }
 
 // setV3 makes a new session speak Engine.IO v3, with the options of its
@@ -131,8 +148,17 @@ func (s *Session) ID() string { return s.id }
 
 // Request returns the handshake request. Its body is empty and its context
 // is not cancelled when the handshake request ends. It must not be
-// modified.
-func (s *Session) Request() *http.Request { return s.req }
+// modified. Every call returns the same request, made by the first one.
+func (s *Session) Request() *http.Request {
+	if r := s.req.Load(); r != nil {
+		return r
+	}
+	r := detachRequest(s.hreq)
+	if !s.req.CompareAndSwap(nil, r) {
+		return s.req.Load() // another caller's copy of the same request
+	}
+	return r
+}
 
 // Transport returns the name of the transport carrying the session now:
 // "polling" or "websocket".
