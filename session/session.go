@@ -58,7 +58,7 @@ type Session struct {
 	queueBytes int64          // guarded by mu
 	pingDue    bool           // guarded by mu; a ping (v3: a pong) goes out ahead of the queue
 	flushing   bool           // guarded by mu; a WebSocket writer goroutine is running
-	flushWake  chan struct{}  // capacity 1: wakes a lingering writer
+	flushWake  chan struct{}  // guarded by mu; capacity 1: wakes a lingering writer; nil while none runs
 	writing    bool           // guarded by mu; a batch is being written (by the writer or inline by Send)
 	wsRest     bool           // guarded by mu; the WebSocket holds frames an inline write left over
 	deferred   bool           // guarded by mu; listed with fl, which writes the queue (see Enqueue)

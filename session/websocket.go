@@ -124,6 +124,7 @@ const writerLinger = 20 * time.Millisecond
 func (s *Session) flush(ws *transports.WebSocket) {
 	var batch []codec.Packet
 	var idle *time.Timer
+	wake := s.flushWake // set by kickLocked before it started this writer
 	defer func() {
 		if idle != nil {
 			idle.Stop()
@@ -139,7 +140,7 @@ func (s *Session) flush(ws *transports.WebSocket) {
 			idle.Reset(writerLinger)
 		}
 		select {
-		case <-s.flushWake:
+		case <-wake:
 			return false
 		case <-idle.C:
 			return true
@@ -165,6 +166,9 @@ func (s *Session) flush(ws *transports.WebSocket) {
 			closing, reason := s.state == stateClosing, s.closeReason
 			if lingered || closing || s.state == stateClosed {
 				s.flushing = false
+				// An idle session keeps no wake channel (about 100
+				// bytes); the next writer gets a new one.
+				s.flushWake = nil
 				s.mu.Unlock()
 				if closing {
 					s.closeNow(reason, nil, true)
@@ -186,6 +190,7 @@ func (s *Session) flush(ws *transports.WebSocket) {
 			s.mu.Lock()
 			s.writing = false
 			s.flushing = false
+			s.flushWake = nil
 			s.mu.Unlock()
 			return
 		}
