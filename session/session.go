@@ -30,11 +30,13 @@ const (
 type Session struct {
 	id  string
 	srv *Server
-	// The handshake request as net/http handed it (never a request with a
-	// body: see newSession), and the copy Request returns, made by its
-	// first call: most sessions never ask for it, and the copy cost each
-	// of them about 300 bytes for their whole life.
-	hreq *http.Request
+	// What the session keeps of its handshake request (nil when req was
+	// set at the handshake: see newSession), and the request Request
+	// returns, made from it by the first call: most sessions never ask
+	// for it, and net/http's request with its header map and parsed URL,
+	// kept for the session's life, was about a kilobyte of every idle
+	// session's memory.
+	hreq *handshakeRequest
 	req  atomic.Pointer[http.Request]
 
 	maxPayload int64 // set at the handshake; see WithMaxPayload
@@ -91,13 +93,14 @@ type Session struct {
 }
 
 func newSession(srv *Server, id string, r *http.Request, transport string, ws *transports.WebSocket) *Session {
-	s := &Session{id: id, srv: srv, hreq: r, transport: transport, ws: ws, fl: srv.flushers.pick(), done: make(chan struct{})}
+	s := &Session{id: id, srv: srv, transport: transport, ws: ws, fl: srv.flushers.pick(), done: make(chan struct{})}
 	if r.Body != nil && r.Body != http.NoBody {
 		// A handshake with a body (the client's GET has none): detached
 		// now, so that the session keeps no reference to the body (and
 		// the connection's buffers behind it).
-		s.hreq = detachRequest(r)
-		s.req.Store(s.hreq)
+		s.req.Store(detachRequest(r))
+	} else {
+		s.hreq = newHandshakeRequest(r)
 	}
 	if ws == nil {
 		s.wake = make(chan struct{}, 1)
@@ -153,7 +156,7 @@ func (s *Session) Request() *http.Request {
 	if r := s.req.Load(); r != nil {
 		return r
 	}
-	r := detachRequest(s.hreq)
+	r := s.hreq.request()
 	if !s.req.CompareAndSwap(nil, r) {
 		return s.req.Load() // another caller's copy of the same request
 	}
