@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"strings"
 	"sync"
 )
 
@@ -152,30 +153,47 @@ var pathValueFields = sync.OnceValue(func() pathValueIndex {
 // reports false for a header that would not unpack equal: a key with no
 // values (nil and empty would not be told apart).
 func packHeader(h http.Header) (string, bool) {
-	n, vals := 2*binary.MaxVarintLen64, 0
+	vals := 0
+	for _, vs := range h {
+		vals += len(vs)
+	}
+	n := uvarintLen(len(h)) + uvarintLen(vals)
 	for k, vs := range h {
 		if len(vs) == 0 {
 			return "", false
 		}
-		n += len(k) + 2*binary.MaxVarintLen64
+		n += uvarintLen(len(k)) + len(k) + uvarintLen(len(vs))
 		for _, v := range vs {
-			n += len(v) + binary.MaxVarintLen64
+			n += uvarintLen(len(v)) + len(v)
 		}
-		vals += len(vs)
 	}
-	b := make([]byte, 0, n)
-	b = binary.AppendUvarint(b, uint64(len(h)))
-	b = binary.AppendUvarint(b, uint64(vals))
+	// Built in place at its exact size: one allocation, which the session
+	// keeps, and no slack in it.
+	var b strings.Builder
+	b.Grow(n)
+	var tmp [binary.MaxVarintLen64]byte
+	uvarint := func(x int) { b.Write(binary.AppendUvarint(tmp[:0], uint64(x))) }
+	uvarint(len(h))
+	uvarint(vals)
 	for k, vs := range h {
-		b = binary.AppendUvarint(b, uint64(len(k)))
-		b = append(b, k...)
-		b = binary.AppendUvarint(b, uint64(len(vs)))
+		uvarint(len(k))
+		b.WriteString(k)
+		uvarint(len(vs))
 		for _, v := range vs {
-			b = binary.AppendUvarint(b, uint64(len(v)))
-			b = append(b, v...)
+			uvarint(len(v))
+			b.WriteString(v)
 		}
 	}
-	return string(b), true
+	return b.String(), true
+}
+
+// uvarintLen is the length of x as a uvarint.
+func uvarintLen(x int) int {
+	n := 1
+	for ; x >= 0x80; x >>= 7 {
+		n++
+	}
+	return n
 }
 
 // unpackHeader rebuilds the header packHeader packed. Keys and values are

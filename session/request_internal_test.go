@@ -188,3 +188,26 @@ func FuzzPackHeader(f *testing.F) {
 		}
 	})
 }
+
+// The pack is one allocation of its exact size: an idle session keeps no
+// slack.
+func TestPackHeaderOneExactAllocation(t *testing.T) {
+	h := http.Header{"Sec-Websocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="}, "User-Agent": {strings.Repeat("u", 200)}, "Cookie": {"a=1", "b=2"}}
+	var p string
+	allocs := testing.AllocsPerRun(100, func() { p, _ = packHeader(h) })
+	if allocs != 1 {
+		t.Errorf("packHeader allocates %v times, want 1", allocs)
+	}
+	b := []byte(p)
+	want := 0
+	for k, vs := range h {
+		want += len(k) + 2
+		for _, v := range vs {
+			want += len(v) + uvarintLen(len(v))
+		}
+	}
+	want += 2
+	if len(b) != want {
+		t.Errorf("pack of %d bytes, want %d", len(b), want)
+	}
+}
