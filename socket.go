@@ -44,12 +44,12 @@ type Socket struct {
 	auth      codec.Args // the CONNECT payload; nil when none (or empty)
 	created   int64      // creation time, ns since the Unix epoch
 
-	pid       string        // private id for connection state recovery; "" without it
-	recovered bool          // set before the socket is connected
-	gone      chan struct{} // with a pid: closed when onClose is done (see Namespace.restore)
+	pid  string        // private id for connection state recovery; "" without it
+	gone chan struct{} // with a pid: closed when onClose is done (see Namespace.restore)
 
 	mu           sync.Mutex
 	connected    bool                    // guarded by mu
+	recovered    bool                    // set before the socket is connected (beside connected: one word for both)
 	closedReason string                  // guarded by mu; set once disconnected
 	data         any                     // guarded by mu
 	handlers     []eventHandler          // guarded by mu; see eventHandler
