@@ -84,7 +84,12 @@ type Session struct {
 
 	onMessage []func(data []byte, binary bool) // guarded by mu; copied on write (a delivery in progress keeps its list)
 	onClose   []func(reason string, err error) // guarded by mu; copied on write
-	done      chan struct{}
+	// done is made by the first Done call (most sessions never have one
+	// asked for: about 100 bytes each) and closed once the session has
+	// left the server; doneClosed says that point has passed, and then a
+	// Done call gets closedChan. Both guarded by mu.
+	done       chan struct{}
+	doneClosed bool
 
 	// parked is 1 while the WebSocket reader is parked (see readLoop); a
 	// resume that runs before the park is counted leaves it at -1 for a
@@ -93,7 +98,7 @@ type Session struct {
 }
 
 func newSession(srv *Server, id string, r *http.Request, transport string, ws *transports.WebSocket) *Session {
-	s := &Session{id: id, srv: srv, transport: transport, ws: ws, fl: srv.flushers.pick(), done: make(chan struct{})}
+	s := &Session{id: id, srv: srv, transport: transport, ws: ws, fl: srv.flushers.pick()}
 	if r.Body != nil && r.Body != http.NoBody {
 		// A handshake with a body (the client's GET has none): detached
 		// now, so that the session keeps no reference to the body (and
@@ -172,7 +177,25 @@ func (s *Session) Transport() string {
 }
 
 // Done returns a channel closed once the session is closed.
-func (s *Session) Done() <-chan struct{} { return s.done }
+func (s *Session) Done() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done == nil {
+		if s.doneClosed {
+			return closedChan
+		}
+		s.done = make(chan struct{})
+	}
+	return s.done
+}
+
+// closedChan is the Done channel of a session closed before anyone asked
+// for it.
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
 
 // OnMessage adds a function receiving the client's messages: text as
 // UTF-8 bytes, binary with binary set. Calls are serial and in order; a
@@ -219,7 +242,7 @@ func (s *Session) OnClose(fn func(reason string, err error)) {
 		// fn is not in it.
 		reason, err := s.closeReason, s.endErr
 		s.mu.Unlock()
-		<-s.done // closeNow is removing it from the server, without blocking
+		<-s.Done() // closeNow is removing it from the server, without blocking
 		fn(reason, err)
 		return
 	}
@@ -518,7 +541,12 @@ func (s *Session) end(reason string, err error, serverSide, limit bool) {
 		probe.Close(transports.CloseNormal, "")
 	}
 	s.srv.remove(s)
-	close(s.done)
+	s.mu.Lock()
+	s.doneClosed = true
+	if s.done != nil {
+		close(s.done)
+	}
+	s.mu.Unlock()
 	for _, fn := range onClose {
 		fn(reason, err)
 	}
