@@ -442,7 +442,7 @@ func (a *MemoryAdapter) FetchSockets(_ context.Context, opts BroadcastOptions) (
 	socks := a.selectSockets(opts)
 	out := make([]SocketInfo, len(socks))
 	for i, s := range socks {
-		out[i] = SocketInfo{ID: s.id, Handshake: s.handshake, Rooms: s.Rooms(), Data: s.Data()}
+		out[i] = SocketInfo{ID: s.id, Handshake: s.Handshake(), Rooms: s.Rooms(), Data: s.Data()}
 	}
 	return out, nil
 }

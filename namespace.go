@@ -121,8 +121,7 @@ func (n *Namespace) add(c *client, auth codec.Args) {
 		c.closeWith(ReasonTransportError, err)
 		return
 	}
-	hs := newHandshake(c.conn.Request(), auth, time.Now())
-	sock := newSocket(n, c, id, hs)
+	sock := newSocket(n, c, id, auth, time.Now())
 	n.mu.RLock()
 	mws := n.middlewares
 	handlers := n.onConnect

@@ -31,17 +31,25 @@ const (
 // one socket run one at a time, in the order the client sent the events;
 // emitting never blocks on the network.
 type Socket struct {
-	id        string
-	nsp       *Namespace
-	client    *client
-	handshake *Handshake
+	id     string
+	nsp    *Namespace
+	client *client
 
-	pid       string        // private id for connection state recovery; "" without it
-	recovered bool          // set before the socket is connected
-	gone      chan struct{} // with a pid: closed when onClose is done (see Namespace.restore)
+	// The Handshake is built by the first Handshake call, from the
+	// session's request, the CONNECT payload and the creation time kept
+	// here: most sockets never ask for it, and built at once it cost each
+	// of them about 700 bytes (the struct, its parsed query, its date
+	// string and auth map) for their whole life.
+	handshake atomic.Pointer[Handshake]
+	auth      codec.Args // the CONNECT payload; nil when none (or empty)
+	created   int64      // creation time, ns since the Unix epoch
+
+	pid  string        // private id for connection state recovery; "" without it
+	gone chan struct{} // with a pid: closed when onClose is done (see Namespace.restore)
 
 	mu           sync.Mutex
 	connected    bool                    // guarded by mu
+	recovered    bool                    // set before the socket is connected (beside connected: one word for both)
 	closedReason string                  // guarded by mu; set once disconnected
 	data         any                     // guarded by mu
 	handlers     []eventHandler          // guarded by mu; see eventHandler
@@ -81,8 +89,15 @@ func (s *Socket) hooksLocked() *socketHooks {
 	return s.hooks
 }
 
-func newSocket(n *Namespace, c *client, id string, hs *Handshake) *Socket {
-	return &Socket{id: id, nsp: n, client: c, handshake: hs}
+func newSocket(n *Namespace, c *client, id string, auth codec.Args, now time.Time) *Socket {
+	s := &Socket{id: id, nsp: n, client: c, created: now.UnixNano()}
+	if auth != nil && auth.Len() > 0 {
+		// Kept only when there is a payload: Handshake treats nil and empty
+		// alike, and an empty Args would cost every socket its allocation
+		// for nothing.
+		s.auth = auth
+	}
+	return s
 }
 
 // ID returns the socket id: distinct from the Engine.IO session id, except
@@ -96,8 +111,18 @@ func (s *Socket) String() string { return s.id }
 // Namespace returns the socket's namespace.
 func (s *Socket) Namespace() *Namespace { return s.nsp }
 
-// Handshake returns how the socket connected.
-func (s *Socket) Handshake() *Handshake { return s.handshake }
+// Handshake returns how the socket connected. Every call returns the same
+// Handshake, made by the first one.
+func (s *Socket) Handshake() *Handshake {
+	if h := s.handshake.Load(); h != nil {
+		return h
+	}
+	h := newHandshake(s.client.conn.Request(), s.auth, time.Unix(0, s.created))
+	if !s.handshake.CompareAndSwap(nil, h) {
+		return s.handshake.Load() // another caller's, made from the same data
+	}
+	return h
+}
 
 // Session returns the Engine.IO session carrying the socket (shared by the
 // socket's other namespaces), or nil for a Socket.IO 0.6 client, which has

@@ -60,3 +60,22 @@ func WaitWriterGone(tb interface{ Fatalf(string, ...any) }, s *Session) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// WaitWriterGoneWake is WaitWriterGone; it also reports whether s still
+// holds a writer's wake channel once the writer is gone.
+func WaitWriterGoneWake(tb interface{ Fatalf(string, ...any) }, s *Session) (wakeHeld bool) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s.mu.Lock()
+		busy := s.flushing || s.writing || s.wsRest
+		held := s.flushWake != nil
+		s.mu.Unlock()
+		if !busy {
+			return held
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("session %s: writer still running after 5s", s.id)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

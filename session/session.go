@@ -30,7 +30,14 @@ const (
 type Session struct {
 	id  string
 	srv *Server
-	req *http.Request // the handshake request, body-less and detached from its context
+	// What the session keeps of its handshake request (nil when req was
+	// set at the handshake: see newSession), and the request Request
+	// returns, made from it by the first call: most sessions never ask
+	// for it, and net/http's request with its header map and parsed URL,
+	// kept for the session's life, was about a kilobyte of every idle
+	// session's memory.
+	hreq *handshakeRequest
+	req  atomic.Pointer[http.Request]
 
 	maxPayload int64 // set at the handshake; see WithMaxPayload
 
@@ -56,7 +63,7 @@ type Session struct {
 	queueBytes int64          // guarded by mu
 	pingDue    bool           // guarded by mu; a ping (v3: a pong) goes out ahead of the queue
 	flushing   bool           // guarded by mu; a WebSocket writer goroutine is running
-	flushWake  chan struct{}  // capacity 1: wakes a lingering writer
+	flushWake  chan struct{}  // guarded by mu; capacity 1: wakes a lingering writer; nil while none runs
 	writing    bool           // guarded by mu; a batch is being written (by the writer or inline by Send)
 	wsRest     bool           // guarded by mu; the WebSocket holds frames an inline write left over
 	deferred   bool           // guarded by mu; listed with fl, which writes the queue (see Enqueue)
@@ -80,7 +87,12 @@ type Session struct {
 
 	onMessage []func(data []byte, binary bool) // guarded by mu; copied on write (a delivery in progress keeps its list)
 	onClose   []func(reason string, err error) // guarded by mu; copied on write
-	done      chan struct{}
+	// done is made by the first Done call (most sessions never have one
+	// asked for: about 100 bytes each) and closed once the session has
+	// left the server; doneClosed says that point has passed, and then a
+	// Done call gets closedChan. Both guarded by mu.
+	done       chan struct{}
+	doneClosed bool
 
 	// parked is 1 while the WebSocket reader is parked (see readLoop); a
 	// resume that runs before the park is counted leaves it at -1 for a
@@ -89,19 +101,32 @@ type Session struct {
 }
 
 func newSession(srv *Server, id string, r *http.Request, transport string, ws *transports.WebSocket) *Session {
-	// A shallow copy: the URL and header maps are shared with r, not
-	// cloned. net/http builds both anew for every request and never
-	// touches them once the handler has returned, and the session only
-	// reads them; a deep clone cost every connection about half a
-	// kilobyte for nothing.
-	req := r.WithContext(context.WithoutCancel(r.Context()))
-	req.Body = http.NoBody
-	req.GetBody = nil
-	s := &Session{id: id, srv: srv, req: req, transport: transport, ws: ws, fl: srv.flushers.pick(), done: make(chan struct{})}
+	s := &Session{id: id, srv: srv, transport: transport, ws: ws, fl: srv.flushers.pick()}
+	if r.Body != nil && r.Body != http.NoBody {
+		// A handshake with a body (the client's GET has none): detached
+		// now, so that the session keeps no reference to the body (and
+		// the connection's buffers behind it).
+		s.req.Store(detachRequest(r))
+	} else {
+		s.hreq = newHandshakeRequest(r)
+	}
 	if ws == nil {
 		s.wake = make(chan struct{}, 1)
 	}
 	return s
+}
+
+// detachRequest returns a copy of r with no body and a context that is
+// not cancelled when the request ends. A shallow copy: the URL and header
+// maps are shared with r, not cloned. net/http builds both anew for every
+// request and never touches them once the handler has returned, and the
+// session only reads them; a deep clone cost every connection about half a
+// kilobyte for nothing.
+func detachRequest(r *http.Request) *http.Request {
+	req := r.WithContext(context.WithoutCancel(r.Context()))
+	req.Body = http.NoBody
+	req.GetBody = nil
+	return req
 }
 
 // setV3 makes a new session speak Engine.IO v3, with the options of its
@@ -134,8 +159,17 @@ func (s *Session) ID() string { return s.id }
 
 // Request returns the handshake request. Its body is empty and its context
 // is not cancelled when the handshake request ends. It must not be
-// modified.
-func (s *Session) Request() *http.Request { return s.req }
+// modified. Every call returns the same request, made by the first one.
+func (s *Session) Request() *http.Request {
+	if r := s.req.Load(); r != nil {
+		return r
+	}
+	r := s.hreq.request()
+	if !s.req.CompareAndSwap(nil, r) {
+		return s.req.Load() // another caller's copy of the same request
+	}
+	return r
+}
 
 // Transport returns the name of the transport carrying the session now:
 // "polling" or "websocket".
@@ -146,7 +180,25 @@ func (s *Session) Transport() string {
 }
 
 // Done returns a channel closed once the session is closed.
-func (s *Session) Done() <-chan struct{} { return s.done }
+func (s *Session) Done() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done == nil {
+		if s.doneClosed {
+			return closedChan
+		}
+		s.done = make(chan struct{})
+	}
+	return s.done
+}
+
+// closedChan is the Done channel of a session closed before anyone asked
+// for it.
+var closedChan = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
 
 // OnMessage adds a function receiving the client's messages: text as
 // UTF-8 bytes, binary with binary set. Calls are serial and in order; a
@@ -193,7 +245,7 @@ func (s *Session) OnClose(fn func(reason string, err error)) {
 		// fn is not in it.
 		reason, err := s.closeReason, s.endErr
 		s.mu.Unlock()
-		<-s.done // closeNow is removing it from the server, without blocking
+		<-s.Done() // closeNow is removing it from the server, without blocking
 		fn(reason, err)
 		return
 	}
@@ -492,7 +544,12 @@ func (s *Session) end(reason string, err error, serverSide, limit bool) {
 		probe.Close(transports.CloseNormal, "")
 	}
 	s.srv.remove(s)
-	close(s.done)
+	s.mu.Lock()
+	s.doneClosed = true
+	if s.done != nil {
+		close(s.done)
+	}
+	s.mu.Unlock()
 	for _, fn := range onClose {
 		fn(reason, err)
 	}

@@ -134,6 +134,7 @@ const writerLinger = 20 * time.Millisecond
 func (s *Session) flush(ws *transports.WebSocket) {
 	var batch []codec.Packet
 	var idle *time.Timer
+	wake := s.flushWake // set by kickLocked before it started this writer
 	defer func() {
 		if idle != nil {
 			idle.Stop()
@@ -149,7 +150,7 @@ func (s *Session) flush(ws *transports.WebSocket) {
 			idle.Reset(writerLinger)
 		}
 		select {
-		case <-s.flushWake:
+		case <-wake:
 			return false
 		case <-idle.C:
 			return true
@@ -175,6 +176,9 @@ func (s *Session) flush(ws *transports.WebSocket) {
 			closing, reason := s.state == stateClosing, s.closeReason
 			if lingered || closing || s.state == stateClosed {
 				s.flushing = false
+				// An idle session keeps no wake channel (about 100
+				// bytes); the next writer gets a new one.
+				s.flushWake = nil
 				s.mu.Unlock()
 				if closing {
 					s.closeNow(reason, nil, true)
@@ -196,6 +200,7 @@ func (s *Session) flush(ws *transports.WebSocket) {
 			s.mu.Lock()
 			s.writing = false
 			s.flushing = false
+			s.flushWake = nil
 			s.mu.Unlock()
 			return
 		}

@@ -31,7 +31,8 @@ import (
 	"log"
 	"net"
 	"net/http"
-	_ "net/http/pprof" // registers on http.DefaultServeMux, served on -pprof only
+	_ "net/http/pprof"
+	"runtime" // registers on http.DefaultServeMux, served on -pprof only
 	"time"
 
 	socketio "github.com/gosio/socketio"
@@ -50,7 +51,11 @@ func main() {
 	flag.BoolVar(&wf.deflate, "deflate", false, "permessage-deflate on the WebSocket transport (threshold 1024 bytes)")
 	flag.StringVar(&wf.httpCompression, "http-compression", "on", "gzip/deflate long-polling responses of 1024 bytes and more: on or off")
 	padKind := flag.String("pad", proto.PadX, "broadcast filler: x or text")
+	memProfileRate := flag.Int("memprofilerate", 0, "runtime.MemProfileRate (0: the runtime's default); 1 records every allocation in /debug/pprof/heap")
 	flag.Parse()
+	if *memProfileRate > 0 {
+		runtime.MemProfileRate = *memProfileRate
+	}
 	if !proto.ValidPad(*padKind) {
 		log.Fatalf("-pad must be x or text, not %q", *padKind)
 	}

@@ -117,6 +117,7 @@ type harness struct {
 	profileDir  string
 	srcIPs      int
 	concurrency int
+	serverEnv   []string // -server-env: added to our Go server's environment
 	fdLimit     int
 	servers     []string
 	scenarios   map[string]bool
@@ -136,6 +137,7 @@ func main() {
 	// the scheduler moves threads and loopback work between cores and Node
 	// stayed at 73-84 %), and every server then gets the same one core.
 	pin := flag.Bool("pin", runtime.NumCPU() >= 2, "pin servers to -server-cpus and the load generator to -loadgen-cpus (taskset); default on with 2+ cores")
+	serverEnv := flag.String("server-env", "", "space-separated NAME=value pairs added to our server's environment (GOGC=50, GOMEMLIMIT=64MiB, ...); needs -out and -png, since the report does not say it")
 	serverCPUs := flag.String("server-cpus", "0", "CPUs for the servers with -pin")
 	loadgenCPUs := flag.String("loadgen-cpus", fmt.Sprintf("1-%d", max(1, runtime.NumCPU()-1)), "CPUs for the load generator with -pin")
 	profile := flag.String("profile", "", "save pprof CPU, heap and allocs profiles of ours in this directory")
@@ -178,6 +180,26 @@ func main() {
 	h.fdLimit = int(proc.RaiseFileLimit()) // inherited by the servers and load generators
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		h.loadAvg = strings.Join(strings.Fields(string(b))[:3], " ")
+	}
+
+	if *serverEnv != "" {
+		// The Go runtime's settings for our server only (the load
+		// generator keeps its own). docs/benchmarks.md describes the
+		// defaults: such a run goes elsewhere.
+		outSet, pngSet := false, false
+		flag.Visit(func(f *flag.Flag) {
+			outSet = outSet || f.Name == "out"
+			pngSet = pngSet || f.Name == "png"
+		})
+		if !outSet || !pngSet {
+			log.Fatal("-server-env needs -out and -png: the report does not say which environment it was measured in")
+		}
+		for _, kv := range strings.Fields(*serverEnv) {
+			if !strings.Contains(kv, "=") {
+				log.Fatalf("-server-env: %q is not NAME=value", kv)
+			}
+			h.serverEnv = append(h.serverEnv, kv)
+		}
 	}
 
 	var err error

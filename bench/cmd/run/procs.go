@@ -95,6 +95,9 @@ func (h *harness) startServer(kind string, withPprof bool, extra []string) (*ser
 	}
 	s.cmd = exec.Command(argv[0], argv[1:]...)
 	s.cmd.Dir = dir
+	if kind == "ours" && len(h.serverEnv) > 0 {
+		s.cmd.Env = append(os.Environ(), h.serverEnv...)
+	}
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	if err := s.cmd.Start(); err != nil {
 		logf.Close()

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -130,7 +131,37 @@ func RSSHandler(conns func() int) http.HandlerFunc {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		rss, _ := proc.RSS(0)
-		writeJSON(w, proto.RSSReply{RSS: rss, Heap: int64(ms.HeapAlloc), Conns: conns()})
+		writeJSON(w, proto.RSSReply{RSS: rss, Heap: int64(ms.HeapAlloc), Conns: conns(), Go: goMem(&ms)})
+	}
+}
+
+// goMem breaks the Go runtime's memory down, so that an RSS reading says
+// how much is live heap, uncollected garbage, free heap not yet returned
+// to the OS, stacks and the rest.
+func goMem(ms *runtime.MemStats) *proto.GoMem {
+	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(live)
+	var heapLive uint64
+	if live[0].Value.Kind() == metrics.KindUint64 {
+		heapLive = live[0].Value.Uint64()
+	}
+	return &proto.GoMem{
+		HeapAlloc:    ms.HeapAlloc,
+		HeapLive:     heapLive,
+		HeapInuse:    ms.HeapInuse,
+		HeapFree:     ms.HeapIdle - ms.HeapReleased,
+		HeapReleased: ms.HeapReleased,
+		HeapGoal:     ms.NextGC,
+		StackInuse:   ms.StackInuse,
+		StackSys:     ms.StackSys,
+		MSpanSys:     ms.MSpanSys,
+		MCacheSys:    ms.MCacheSys,
+		GCSys:        ms.GCSys,
+		OtherSys:     ms.OtherSys,
+		BuckHashSys:  ms.BuckHashSys,
+		Sys:          ms.Sys,
+		NumGC:        ms.NumGC,
+		Goroutines:   runtime.NumGoroutine(),
 	}
 }
 

@@ -42,6 +42,30 @@ type RSSReply struct {
 	RSS   int64 `json:"rss"`   // VmRSS, bytes
 	Heap  int64 `json:"heap"`  // live heap, bytes (after a GC when gc=1)
 	Conns int   `json:"conns"` // connected clients
+	// Go is the Go runtime's breakdown of its memory (the Go servers
+	// only): where the RSS goes.
+	Go *GoMem `json:"go,omitempty"`
+}
+
+// GoMem is a Go server's memory breakdown from runtime.MemStats and
+// runtime/metrics, bytes unless named otherwise.
+type GoMem struct {
+	HeapAlloc    uint64 `json:"heap_alloc"`    // live + not yet collected garbage
+	HeapLive     uint64 `json:"heap_live"`     // marked live by the last GC (/gc/heap/live:bytes)
+	HeapInuse    uint64 `json:"heap_inuse"`    // in-use spans
+	HeapFree     uint64 `json:"heap_free"`     // HeapIdle - HeapReleased: free, still mapped (RSS unless never touched)
+	HeapReleased uint64 `json:"heap_released"` // returned to the OS
+	HeapGoal     uint64 `json:"heap_goal"`     // NextGC
+	StackInuse   uint64 `json:"stack_inuse"`   // goroutine stacks, including free G's cached stacks
+	StackSys     uint64 `json:"stack_sys"`
+	MSpanSys     uint64 `json:"mspan_sys"`
+	MCacheSys    uint64 `json:"mcache_sys"`
+	GCSys        uint64 `json:"gc_sys"`
+	OtherSys     uint64 `json:"other_sys"`
+	BuckHashSys  uint64 `json:"buckhash_sys"`
+	Sys          uint64 `json:"sys"`
+	NumGC        uint32 `json:"num_gc"`
+	Goroutines   int    `json:"goroutines"`
 }
 
 // BroadcastReply is the body of POST /control/broadcast, sent when the
