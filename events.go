@@ -272,14 +272,16 @@ func fastHandlerOf(fn any) fastHandler {
 		return func(_ string, a codec.Args, _ AckFunc) error { f(skipArgs{a, 0}); return nil }
 	case func(codec.Args, AckFunc):
 		return func(_ string, a codec.Args, ack AckFunc) error { f(skipArgs{a, 0}, ack); return nil }
+	// A string or any argument that is a plain string is handed over
+	// directly; otherwise it is decoded (see plainFirst).
 	case func(any):
-		return fast1(f)
+		return plainFirst(func(s string, _ AckFunc) { f(s) }, fast1(f))
 	case func(any, AckFunc):
-		return fast1Ack(f)
+		return plainFirst(func(s string, ack AckFunc) { f(s, ack) }, fast1Ack(f))
 	case func(string):
-		return fast1(f)
+		return plainFirst(func(s string, _ AckFunc) { f(s) }, fast1(f))
 	case func(string, AckFunc):
-		return fast1Ack(f)
+		return plainFirst(func(s string, ack AckFunc) { f(s, ack) }, fast1Ack(f))
 	case func(map[string]any):
 		return fast1(f)
 	case func(map[string]any, AckFunc):
@@ -304,6 +306,28 @@ func fast1[T any](f func(T)) fastHandler {
 		}
 		f(v)
 		return nil
+	}
+}
+
+// plainArg returns the first argument when the parser can hand it over
+// as a plain string (codec's JSON arguments: see jsonArgs.PlainString).
+func plainArg(a codec.Args) (string, bool) {
+	if p, ok := a.(interface{ PlainString(i int) (string, bool) }); ok {
+		return p.PlainString(0)
+	}
+	return "", false
+}
+
+// plainFirst calls call when the first argument is a plain string, else
+// slow. The decoding path's destination variable escapes to the heap:
+// one allocation per event that this path saves.
+func plainFirst(call func(string, AckFunc), slow fastHandler) fastHandler {
+	return func(event string, a codec.Args, ack AckFunc) error {
+		if s, ok := plainArg(a); ok {
+			call(s, ack)
+			return nil
+		}
+		return slow(event, a, ack)
 	}
 }
 

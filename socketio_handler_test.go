@@ -331,3 +331,63 @@ func FuzzArgsDecode(f *testing.F) {
 		}
 	})
 }
+
+// Handlers of one string or any argument take a plain string without the
+// decoder (plainFirst); every other argument takes the decoding path. Both
+// give what encoding/json gives, and the plain path allocates only the
+// string (and, for any, its box).
+func TestPlainStringArgument(t *testing.T) {
+	var gotS string
+	var gotA any
+	var acked bool
+	hs := mustHandler("e", func(s string) { gotS = s })
+	ha := mustHandler("e", func(v any) { gotA = v })
+	hsa := mustHandler("e", func(s string, ack AckFunc) { gotS, acked = s, ack != nil })
+	haa := mustHandler("e", func(v any, ack AckFunc) { gotA, acked = v, ack != nil })
+	ack := AckFunc(func(...any) error { return nil })
+	for _, raw := range []string{`"plain"`, `""`, `"esc\"aped"`, `"tab\t"`, `"ünï"`, `"\u00e9"`} {
+		var want string
+		if err := json.Unmarshal([]byte(raw), &want); err != nil {
+			t.Fatal(err)
+		}
+		args := hArgs(t, `2["e",`+raw+`]`)
+		for _, h := range []*handler{&hs, &hsa} {
+			gotS, acked = "", false
+			if err := h.call(nil, "e", args, ack); err != nil || gotS != want {
+				t.Errorf("string handler on %s: %q, %v; want %q", raw, gotS, err, want)
+			}
+		}
+		for _, h := range []*handler{&ha, &haa} {
+			gotA = nil
+			if err := h.call(nil, "e", args, ack); err != nil || gotA != any(want) {
+				t.Errorf("any handler on %s: %#v, %v; want %q", raw, gotA, err, want)
+			}
+		}
+		if !acked {
+			t.Errorf("the ack was not passed on (%s)", raw)
+		}
+	}
+	// Not a string: decoded (any) or refused (string), as before.
+	if err := ha.call(nil, "e", hArgs(t, `2["e",42]`), nil); err != nil || gotA != any(float64(42)) {
+		t.Errorf("any handler on 42: %#v, %v", gotA, err)
+	}
+	if err := hs.call(nil, "e", hArgs(t, `2["e",42]`), nil); err == nil {
+		t.Error("string handler on 42: no error")
+	}
+	// No argument: the zero value.
+	gotS = "x"
+	if err := hs.call(nil, "e", hArgs(t, `2["e"]`), nil); err != nil || gotS != "" {
+		t.Errorf("string handler without an argument: %q, %v", gotS, err)
+	}
+
+	args := hArgs(t, `2["e","0123456789abcdef"]`)
+	for _, c := range []struct {
+		name string
+		h    *handler
+		want float64
+	}{{"string", &hs, 1}, {"any", &ha, 2}} {
+		if n := testing.AllocsPerRun(100, func() { _ = c.h.call(nil, "e", args, nil) }); n != c.want {
+			t.Errorf("%s handler: %v allocations per call, want %v", c.name, n, c.want)
+		}
+	}
+}

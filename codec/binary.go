@@ -353,6 +353,17 @@ var placeholderKey = []byte(`"_placeholder"`)
 
 func (a *jsonArgs) Len() int { return len(a.raw) }
 
+// PlainString returns argument i when it is a JSON string without escapes
+// or control characters (what most event arguments are), read without
+// encoding/json; false otherwise, or when there is no argument i. The
+// root package's handlers of string and any arguments check it first.
+func (a *jsonArgs) PlainString(i int) (string, bool) {
+	if i < 0 || i >= len(a.raw) {
+		return "", false
+	}
+	return plainString(a.raw[i])
+}
+
 func (a *jsonArgs) Decode(i int, v any) error {
 	if i < 0 || i >= len(a.raw) {
 		return ErrNoArgument
