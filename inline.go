@@ -195,7 +195,7 @@ func (c *client) handOff(run uint32) {
 	if c.inline == 0 || c.handedOff || (run != 0 && c.inline != run) {
 		return
 	}
-	// The session's hand-off lock is a leaf: taking it under qmu is fine.
+	// HandOffReading takes no lock: calling it under qmu is fine.
 	if !c.conn.(*session.Session).HandOffReading() {
 		return
 	}

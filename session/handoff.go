@@ -2,7 +2,6 @@ package session
 
 import (
 	"github.com/gosio/socketio/codec"
-	"github.com/gosio/socketio/transports"
 )
 
 // Handing off the WebSocket reading.
@@ -21,27 +20,21 @@ import (
 // number has moved on. A parked reader resumed later takes the current
 // number too.
 
-// handoff is the session's hand-off state, guarded by its own mutex: a
-// leaf lock, taken under the consumer's locks (HandOffReading is called
-// from the consumer's bookkeeping) and never the other way round.
-type handoff struct {
-	gen     uint32                // which read loop is the reader; moved on by HandOffReading
-	armed   bool                  // a delivery HandOffReading can free is running on the reader
-	readsOn *transports.WebSocket // the WebSocket of the armed delivery
-}
+// The hand-off state is one atomic word, Session.hand: the reader's
+// generation shifted left by one, and in the low bit whether a delivery
+// HandOffReading can free is running on the reader (armed). Only the
+// reader arms and disarms it; HandOffReading moves an armed state to the
+// next generation. The reader's disarming and a hand-off are both
+// compare-and-swaps of the armed state, so exactly one of them happens.
 
-func (s *Session) readerGen() uint32 {
-	s.handMu.Lock()
-	defer s.handMu.Unlock()
-	return s.hand.gen
-}
+func (s *Session) readerGen() uint64 { return s.hand.Load() >> 1 }
 
 // deliverOnReader delivers one message read by the read loop of
-// generation gen from ws, and reports whether that loop is still the
-// reader. It is not when a callback handed the reading off: recvMu,
-// which serialises deliveries, was then released by HandOffReading for
-// the new reader, so it is not released here.
-func (s *Session) deliverOnReader(ws *transports.WebSocket, gen uint32, p codec.Packet) bool {
+// generation gen, and reports whether that loop is still the reader. It
+// is not when a callback handed the reading off: recvMu, which
+// serialises deliveries, was then released by HandOffReading for the new
+// reader, so it is not released here.
+func (s *Session) deliverOnReader(gen uint64, p codec.Packet) bool {
 	s.srv.counters.received(&p)
 	s.recvMu.Lock()
 	s.mu.Lock()
@@ -53,22 +46,18 @@ func (s *Session) deliverOnReader(ws *transports.WebSocket, gen uint32, p codec.
 	}
 	// Only a single callback may be freed: with more, the ones after it
 	// would run alongside the next reader's deliveries.
-	if len(fns) == 1 {
-		s.handMu.Lock()
-		s.hand.armed, s.hand.readsOn = true, ws
-		s.handMu.Unlock()
-	}
-	deliver(fns, p.Data, p.Binary)
-	s.handMu.Lock()
-	reader := s.hand.gen == gen
-	if reader {
-		s.hand.armed, s.hand.readsOn = false, nil
-	}
-	s.handMu.Unlock()
-	if reader {
+	if len(fns) != 1 {
+		deliver(fns, p.Data, p.Binary)
 		s.recvMu.Unlock()
+		return true
 	}
-	return reader
+	s.hand.Store(gen<<1 | 1)
+	deliver(fns, p.Data, p.Binary)
+	if !s.hand.CompareAndSwap(gen<<1|1, gen<<1) {
+		return false // handed off
+	}
+	s.recvMu.Unlock()
+	return true
 }
 
 // OnReader reports whether the OnMessage callback now running was called
@@ -78,11 +67,7 @@ func (s *Session) deliverOnReader(ws *transports.WebSocket, gen uint32, p codec.
 // consumer that means to do slow work on the reading goroutine checks it
 // first, since on long-polling (the request's goroutine) or with other
 // callbacks there is no hand-off.
-func (s *Session) OnReader() bool {
-	s.handMu.Lock()
-	defer s.handMu.Unlock()
-	return s.hand.armed
-}
+func (s *Session) OnReader() bool { return s.hand.Load()&1 != 0 }
 
 // HandOffReading moves the reading of the session's WebSocket to a new
 // goroutine while an OnMessage callback for which OnReader was true is
@@ -93,19 +78,32 @@ func (s *Session) OnReader() bool {
 // to the callbacks as usual, so the consumer must be ready for a delivery
 // before the callback has returned.
 func (s *Session) HandOffReading() bool {
-	s.handMu.Lock()
-	if !s.hand.armed {
-		s.handMu.Unlock()
-		return false
+	for {
+		v := s.hand.Load()
+		if v&1 == 0 {
+			return false
+		}
+		if s.hand.CompareAndSwap(v, (v>>1+1)<<1) {
+			break
+		}
 	}
-	ws := s.hand.readsOn
-	s.hand.armed, s.hand.readsOn = false, nil
-	s.hand.gen++
-	s.handMu.Unlock()
 	s.srv.counters.handOffs.Add(1)
 	// Released for the new reader: the callback holding it no longer
 	// delivers for this session once it returns (deliverOnReader).
 	s.recvMu.Unlock()
-	go s.readLoop(ws)
+	go s.readOn()
 	return true
+}
+
+// readOn is the new reader after a hand-off. The WebSocket carrying the
+// session is the one the old reader read (deliveries come from the read
+// loop of s.ws only); it is looked up here rather than by
+// HandOffReading, which may be called under its caller's locks.
+func (s *Session) readOn() {
+	s.mu.Lock()
+	ws := s.ws
+	s.mu.Unlock()
+	if ws != nil {
+		s.readLoop(ws)
+	}
 }

@@ -49,8 +49,7 @@ type Session struct {
 
 	recvMu sync.Mutex // held while delivering a message: keeps OnMessage serial across transports
 
-	handMu sync.Mutex // guards hand; a leaf lock
-	hand   handoff    // which goroutine reads the WebSocket (handoff.go)
+	hand atomic.Uint64 // which goroutine reads the WebSocket, and whether it may be handed off (handoff.go)
 
 	mu        sync.Mutex
 	state     state                 // guarded by mu

@@ -90,7 +90,7 @@ func (s *Session) readLoop(ws *transports.WebSocket) {
 			return
 		}
 		if p.Type == codec.PacketMessage {
-			if !s.deliverOnReader(ws, gen, p) {
+			if !s.deliverOnReader(gen, p) {
 				return
 			}
 			continue
