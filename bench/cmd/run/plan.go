@@ -193,7 +193,6 @@ func (h *harness) plan() []*variant {
 		v := idle(h.p.idleLimN, []string{"ours"})
 		v.key += "-memlimit"
 		v.group = gIdleLim
-		v.label += ", " + idleLimEnv
 		v.env = []string{idleLimEnv}
 		v.metrics[0], v.metrics[1] = v.metrics[1], v.metrics[0]
 	}

@@ -802,8 +802,8 @@ var groupDoc = map[string]string{
 		"the RSS read 15 s after the last client connected, before that GC, as a user sees it. The clients answer " +
 		"pings and nothing else. Latency: dial to connected (Socket.IO CONNECT reply).",
 	gIdleLim: "Our server alone, as in Idle memory but with `" + idleLimEnv + "` added to its environment: README's " +
-		"\"Idle memory\" section documents setting GOMEMLIMIT to the memory the process is given as what the Go " +
-		"runtime needs to return an idle server's memory without a forced GC, and this is the limit it was measured with.",
+		"\"Idle memory\" section documents setting GOMEMLIMIT to the memory the process is given, so that the Go runtime " +
+		"collects and returns memory as the process nears it, without a forced GC; this is the limit it was measured with.",
 	gPolling: "Engine.IO long-polling at /engine.io/ (an echo server beside Socket.IO): each session does a handshake, " +
 		"10 echo round trips (POST a message while a GET is pending, the GET returns it), then closes. " +
 		"The raw server has no polling.",
