@@ -256,6 +256,11 @@ func TestReportSpread(t *testing.T) {
 	if strings.Contains(doc, "ack round trip ≥ 0.9× raw") {
 		t.Error("issue 15's ack goal is still a ratio of rates")
 	}
+	// Without the ack scenarios, no word of their goal.
+	h.scenarios = map[string]bool{"idle": true}
+	if d := h.report(machine{}, h.plan(), res, "b.png"); strings.Contains(d, "acks per server CPU-second") {
+		t.Error("the report speaks of acks per server CPU-second without the ack scenarios")
+	}
 	// The chart has one idle panel: the defaults'.
 	var idle []string
 	for _, p := range h.chartPanels(plan, res) {

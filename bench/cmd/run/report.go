@@ -635,10 +635,12 @@ func (h *harness) writeGoals(b *strings.Builder, plan []*variant, res results) {
 		w("| %s %s | %s | %s |\n", v.group, v.label, ratioText(r, n, "rate"), ratioText(o, r, "rate"))
 	}
 	w("\n")
-	w("ours / raw is of rates, as issue 5's goals are. Issue 15's ack goal compares acks per server CPU-second instead\n")
-	w("(in the Ack round trip table): when raw's load generator saturates its core (Harness sanity, below), raw's server\n")
-	w("is left CPU to spare and a ratio of rates compares the load generators as much as the servers. Per server\n")
-	w("CPU-second raw is the bound in the ack round trips for the same reason as above.\n\n")
+	if lastAck != nil {
+		w("ours / raw is of rates, as issue 5's goals are. Issue 15's ack goal compares acks per server CPU-second instead\n")
+		w("(in the Ack round trip table): when raw's load generator saturates its core (Harness sanity, below), raw's server\n")
+		w("is left CPU to spare and a ratio of rates compares the load generators as much as the servers. Per server\n")
+		w("CPU-second raw is the bound in the ack round trips for the same reason as above.\n\n")
+	}
 
 	// Node must be the bottleneck of its own numbers, not the load
 	// generator; and the load generator must not be the bottleneck of any
