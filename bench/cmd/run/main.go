@@ -34,6 +34,12 @@ import (
 	"github.com/gosio/socketio/bench/internal/proc"
 )
 
+// The report and chart make bench writes.
+const (
+	defaultOut = "docs/benchmarks.md"
+	defaultPNG = "docs/benchmarks.png"
+)
+
 // params are the sizes and durations of one mode (full or quick).
 type params struct {
 	runs         int
@@ -47,6 +53,7 @@ type params struct {
 	idleOursN    []int // ours and raw only
 	idleSettle   time.Duration
 	idleNoGC     time.Duration // from connected to the RSS read without a forced GC
+	idleLimN     int           // ours only, with idleLimEnv
 	pollClients  int
 	connectN     int
 
@@ -70,6 +77,7 @@ var fullParams = params{
 	idleOursN:    []int{100000},
 	idleSettle:   5 * time.Second,
 	idleNoGC:     15 * time.Second, // as issue 15 measures it
+	idleLimN:     10000,
 	pollClients:  100,
 	connectN:     15000,
 
@@ -92,6 +100,7 @@ var quickParams = params{
 	idleOursN:    []int{5000},
 	idleSettle:   3 * time.Second, // past IdleParkAfter (1 s): the idle state
 	idleNoGC:     3 * time.Second,
+	idleLimN:     1000,
 	pollClients:  20,
 	connectN:     2000,
 
@@ -130,14 +139,14 @@ func main() {
 	runs := flag.Int("runs", 0, "runs per cell, medians reported (default 3, quick 1)")
 	servers := flag.String("servers", "ours,node,raw", "servers to run, in order")
 	scenarios := flag.String("scenarios", defaultScenarios, "scenarios to run: ack, broadcast, idle, polling, connect, options (the Wire options group, not in the default set), or all")
-	out := flag.String("out", "docs/benchmarks.md", "report path (relative to the repository root)")
-	pngOut := flag.String("png", "docs/benchmarks.png", "chart path (relative to the repository root)")
+	out := flag.String("out", defaultOut, "report path (relative to the repository root)")
+	pngOut := flag.String("png", defaultPNG, "chart path (relative to the repository root)")
 	// Pinned by default: Node's single JavaScript thread only saturates
 	// a core when it does not share it with the load generator (unpinned,
 	// the scheduler moves threads and loopback work between cores and Node
 	// stayed at 73-84 %), and every server then gets the same one core.
 	pin := flag.Bool("pin", runtime.NumCPU() >= 2, "pin servers to -server-cpus and the load generator to -loadgen-cpus (taskset); default on with 2+ cores")
-	serverEnv := flag.String("server-env", "", "space-separated NAME=value pairs added to our server's environment (GOGC=50, GOMEMLIMIT=64MiB, ...); needs -out and -png, since the report does not say it")
+	serverEnv := flag.String("server-env", "", "space-separated NAME=value pairs added to our server's environment (GOGC=50, GOMEMLIMIT=64MiB, ...); needs -out and -png other than docs/benchmarks.md and .png, since the report does not say it")
 	serverCPUs := flag.String("server-cpus", "0", "CPUs for the servers with -pin")
 	loadgenCPUs := flag.String("loadgen-cpus", fmt.Sprintf("1-%d", max(1, runtime.NumCPU()-1)), "CPUs for the load generator with -pin")
 	profile := flag.String("profile", "", "save pprof CPU, heap and allocs profiles of ours in this directory")
@@ -182,29 +191,25 @@ func main() {
 		h.loadAvg = strings.Join(strings.Fields(string(b))[:3], " ")
 	}
 
-	if *serverEnv != "" {
-		// The Go runtime's settings for our server only (the load
-		// generator keeps its own). docs/benchmarks.md describes the
-		// defaults: such a run goes elsewhere.
-		outSet, pngSet := false, false
-		flag.Visit(func(f *flag.Flag) {
-			outSet = outSet || f.Name == "out"
-			pngSet = pngSet || f.Name == "png"
-		})
-		if !outSet || !pngSet {
-			log.Fatal("-server-env needs -out and -png: the report does not say which environment it was measured in")
-		}
-		for _, kv := range strings.Fields(*serverEnv) {
-			if !strings.Contains(kv, "=") {
-				log.Fatalf("-server-env: %q is not NAME=value", kv)
-			}
-			h.serverEnv = append(h.serverEnv, kv)
-		}
-	}
-
 	var err error
 	if h.root, err = repoRoot(); err != nil {
 		log.Fatal(err)
+	}
+	if *serverEnv != "" {
+		// Only -out and -png given on the command line count, and not
+		// the defaults' paths.
+		var outPath, pngPath string
+		flag.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "out":
+				outPath = h.inRoot(*out)
+			case "png":
+				pngPath = h.inRoot(*pngOut)
+			}
+		})
+		if h.serverEnv, err = h.parseServerEnv(*serverEnv, outPath, pngPath); err != nil {
+			log.Fatal(err)
+		}
 	}
 	if h.tmp, err = os.MkdirTemp("", "gosio-bench-"); err != nil {
 		log.Fatal(err)
@@ -270,6 +275,25 @@ func main() {
 		_ = os.RemoveAll(h.tmp)
 	}
 	log.Printf("wrote %s and %s in %s", mdPath, pngPath, time.Since(h.started).Round(time.Second))
+}
+
+// parseServerEnv checks -server-env: the Go runtime's settings for our
+// server only (the load generator keeps its own). docs/benchmarks.md
+// describes the defaults (and its own GOMEMLIMIT variant, which says so):
+// a run with other settings goes elsewhere, to out and png, the report and
+// chart paths given on the command line (resolved; "" if not given).
+func (h *harness) parseServerEnv(env, out, png string) ([]string, error) {
+	if out == "" || png == "" || out == h.inRoot(defaultOut) || png == h.inRoot(defaultPNG) {
+		return nil, fmt.Errorf("-server-env needs -out and -png other than %s and %s: the report does not say which environment it was measured in", defaultOut, defaultPNG)
+	}
+	var kvs []string
+	for _, kv := range strings.Fields(env) {
+		if !strings.Contains(kv, "=") {
+			return nil, fmt.Errorf("-server-env: %q is not NAME=value", kv)
+		}
+		kvs = append(kvs, kv)
+	}
+	return kvs, nil
 }
 
 // section returns the part of a markdown document from the line head

@@ -35,9 +35,10 @@ type variant struct {
 	label    string // its rows' first column
 	servers  []string
 	clients  int
-	rate     float64 // broadcast: per second, 0 = max
-	size     int     // broadcast: packet size in bytes (0: 100)
-	skip     string  // why it is not run on this machine
+	rate     float64  // broadcast: per second, 0 = max
+	size     int      // broadcast: packet size in bytes (0: 100)
+	skip     string   // why it is not run on this machine
+	env      []string // NAME=value pairs added to our server's environment (after -server-env's)
 	metrics  []metric
 
 	// The Wire options group: the servers' options, the extra load
@@ -98,6 +99,7 @@ var (
 	mLCPU = metric{"loadgen_cpu", "load generator CPU", 0, "pct"}
 	mOCPU = metric{"other_cpu", "rest of the machine CPU", 0, "pct"}
 	mErr  = metric{"errors", "errors", -1, "count"}
+	mNoGC = metric{"rss_nogc_per_conn_kib", "RSS per client, no forced GC", -1, "kib"}
 	mEff  = func(label string) metric { return metric{"rate_per_cpu_s", label, +1, "int"} }
 	mRx   = func(op string) metric {
 		return metric{"rx_bytes_per_op", "bytes server → client per " + op, -1, "bytes"}
@@ -107,11 +109,17 @@ var (
 	}
 )
 
+// idleLimEnv is the Go runtime setting of the Idle memory with
+// GOMEMLIMIT variant: README's "Idle memory" documents setting GOMEMLIMIT
+// to the memory the process is given, and measured it with this one.
+const idleLimEnv = "GOMEMLIMIT=64MiB"
+
 // group titles, in report order.
 const (
 	gAck     = "Ack round trip"
 	gBcast   = "Broadcast fan-out"
 	gIdle    = "Idle memory"
+	gIdleLim = "Idle memory with GOMEMLIMIT"
 	gPolling = "Long-polling"
 	gConnect = "Connection rate"
 	// gWire is not in the default set (-scenarios options): its section of
@@ -119,7 +127,7 @@ const (
 	gWire = "Wire options"
 )
 
-var groupOrder = []string{gAck, gBcast, gIdle, gPolling, gConnect}
+var groupOrder = []string{gAck, gBcast, gIdle, gIdleLim, gPolling, gConnect}
 
 // defaultScenarios are what make bench runs; "all" adds "options".
 const defaultScenarios = "ack,broadcast,idle,polling,connect"
@@ -134,7 +142,7 @@ func (h *harness) plan() []*variant {
 			vs = append(vs, &variant{
 				key: fmt.Sprintf("ack-%d", n), scenario: "ack", group: gAck,
 				label: fmt.Sprintf("%s clients", thousands(float64(n))), servers: all, clients: n,
-				metrics: []metric{mRate("acks/s"), mP50, mP99, mSCPU, mLCPU, mOCPU, mErr},
+				metrics: []metric{mRate("acks/s"), mP50, mP99, mSCPU, mEff("acks per server CPU-second"), mLCPU, mOCPU, mErr},
 			})
 		}
 	}
@@ -154,13 +162,13 @@ func (h *harness) plan() []*variant {
 		})
 	}
 	if h.scenarios["idle"] {
-		idle := func(n int, servers []string) {
+		idle := func(n int, servers []string) *variant {
 			v := &variant{
 				key: fmt.Sprintf("idle-%d", n), scenario: "idle", group: gIdle,
 				label: fmt.Sprintf("%s clients", thousands(float64(n))), servers: servers, clients: n,
 				metrics: []metric{
 					{"rss_per_conn_kib", "RSS per client", -1, "kib"},
-					{"rss_nogc_per_conn_kib", "RSS per client, no forced GC", -1, "kib"},
+					mNoGC,
 					{"heap_per_conn_kib", "heap per client", -1, "kib"},
 					{"conns", "clients connected", 0, "count"},
 					{"rss_after_mib", "server RSS", -1, "mib"},
@@ -171,6 +179,7 @@ func (h *harness) plan() []*variant {
 				v.skip = fmt.Sprintf("needs %s open files in one server process; RLIMIT_NOFILE is %s here", thousands(float64(need)), thousands(float64(h.fdLimit)))
 			}
 			vs = append(vs, v)
+			return v
 		}
 		for _, n := range h.p.idleN {
 			idle(n, all)
@@ -178,6 +187,14 @@ func (h *harness) plan() []*variant {
 		for _, n := range h.p.idleOursN {
 			idle(n, oursRaw)
 		}
+		// Issue 15's reading as README's "Idle memory" documents it: our
+		// server alone, with the memory limit a deployment would set.
+		// Its headline is the figure without a forced GC.
+		v := idle(h.p.idleLimN, []string{"ours"})
+		v.key += "-memlimit"
+		v.group = gIdleLim
+		v.env = []string{idleLimEnv}
+		v.metrics[0], v.metrics[1] = v.metrics[1], v.metrics[0]
 	}
 	if h.scenarios["polling"] {
 		vs = append(vs, &variant{
@@ -418,7 +435,7 @@ func summarize(v *variant, m map[string]float64) string {
 // runOne runs a variant once against a fresh server.
 func (h *harness) runOne(v *variant, kind string, run int) (map[string]float64, error) {
 	profiling := h.profileDir != "" && kind == "ours"
-	s, err := h.startServer(kind, profiling, v.wire.serverArgs(kind))
+	s, err := h.startServer(v, kind, profiling)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,46 +58,31 @@ func (h *harness) pinned(cpu string, argv []string) []string {
 // failed.
 var errUnavailable = errors.New("not available in this build")
 
-// startServer starts a fresh server of kind with extra flags and waits
-// until it answers.
-func (h *harness) startServer(kind string, withPprof bool, extra []string) (*server, error) {
+// startServer starts a fresh server of kind for variant v (its wire
+// options and environment) and waits until it answers.
+func (h *harness) startServer(v *variant, kind string, withPprof bool) (*server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	s := &server{kind: kind, base: "http://" + addr, done: make(chan struct{})}
-	var argv []string
-	dir := h.root
-	switch kind {
-	case "ours":
-		argv = []string{filepath.Join(h.bin, "server"), "-addr", addr}
-		if withPprof {
-			pp, err := freePort()
-			if err != nil {
-				return nil, err
-			}
-			s.pprofBase = fmt.Sprintf("http://127.0.0.1:%d", pp)
-			argv = append(argv, "-pprof", fmt.Sprintf("127.0.0.1:%d", pp))
+	pprofAddr := ""
+	if withPprof && kind == "ours" {
+		pp, err := freePort()
+		if err != nil {
+			return nil, err
 		}
-	case "raw":
-		argv = []string{filepath.Join(h.bin, "raw"), "-addr", addr}
-	case "node":
-		dir = filepath.Join(h.root, "bench", "node")
-		argv = []string{h.node, "--expose-gc", "server.js", "--port", strconv.Itoa(port), "--host", "127.0.0.1"}
-	default:
-		return nil, fmt.Errorf("unknown server %q", kind)
+		pprofAddr = fmt.Sprintf("127.0.0.1:%d", pp)
+		s.pprofBase = "http://" + pprofAddr
 	}
-	argv = h.pinned(h.serverCPUs, append(argv, extra...))
+	if s.cmd, err = h.serverCmd(v, kind, addr, pprofAddr); err != nil {
+		return nil, err
+	}
 	s.logPath = filepath.Join(h.tmp, fmt.Sprintf("%s-%d.log", kind, port))
 	logf, err := os.Create(s.logPath)
 	if err != nil {
 		return nil, err
-	}
-	s.cmd = exec.Command(argv[0], argv[1:]...)
-	s.cmd.Dir = dir
-	if kind == "ours" && len(h.serverEnv) > 0 {
-		s.cmd.Env = append(os.Environ(), h.serverEnv...)
 	}
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	if err := s.cmd.Start(); err != nil {
@@ -126,6 +112,37 @@ func (h *harness) startServer(kind string, withPprof bool, extra []string) (*ser
 			return nil, fmt.Errorf("%s server did not answer within 30s: %s", kind, tail(s.logPath, 10))
 		}
 	}
+}
+
+// serverCmd is the command of a server of kind listening on addr for
+// variant v: its wire options as flags and, for ours, -server-env's
+// settings then the variant's own in its environment (the last of a name
+// wins). pprofAddr, for ours only, serves pprof.
+func (h *harness) serverCmd(v *variant, kind, addr, pprofAddr string) (*exec.Cmd, error) {
+	var argv []string
+	dir := h.root
+	switch kind {
+	case "ours":
+		argv = []string{filepath.Join(h.bin, "server"), "-addr", addr}
+		if pprofAddr != "" {
+			argv = append(argv, "-pprof", pprofAddr)
+		}
+	case "raw":
+		argv = []string{filepath.Join(h.bin, "raw"), "-addr", addr}
+	case "node":
+		_, port, _ := strings.Cut(addr, ":")
+		dir = filepath.Join(h.root, "bench", "node")
+		argv = []string{h.node, "--expose-gc", "server.js", "--port", port, "--host", "127.0.0.1"}
+	default:
+		return nil, fmt.Errorf("unknown server %q", kind)
+	}
+	argv = h.pinned(h.serverCPUs, append(argv, v.wire.serverArgs(kind)...))
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = dir
+	if env := append(slices.Clone(h.serverEnv), v.env...); kind == "ours" && len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
+	return cmd, nil
 }
 
 func (s *server) pid() int { return s.cmd.Process.Pid }
