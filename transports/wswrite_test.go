@@ -74,6 +74,22 @@ func bigPackets(n, size int) []codec.Packet {
 	return pkts
 }
 
+// fillByInlineWrites makes inline writes until one leaves part of itself
+// queued (pending), or finds such a part queued: the socket was full.
+// Each must return at once.
+func fillByInlineWrites(t *testing.T, ws *WebSocket) {
+	t.Helper()
+	for full := false; !full; {
+		var err error
+		within(t, "TryWritePackets", func() {
+			_, full, err = ws.TryWritePackets([]codec.Packet{{Type: codec.PacketMessage, Data: make([]byte, 1000)}})
+		})
+		if err != nil {
+			t.Fatalf("TryWritePackets: %v", err)
+		}
+	}
+}
+
 // TestTryWriteNeverWaits: while the connection's writer is blocked on a
 // peer that does not read (no write deadline at all), a sender's
 // TryWritePackets returns at once without taking the packets, and Close
@@ -96,9 +112,11 @@ func TestTryWriteNeverWaits(t *testing.T) {
 			if blocker == "writer" {
 				go func() { writeDone <- ws.WritePackets(bigPackets(64, 1<<20)) }()
 			} else {
-				// A ping flood from a client that never reads: the reader
-				// answers each with a pong until the socket is full.
 				close(writeDone)
+				fillByInlineWrites(t, ws)
+				// A ping flood from a client that never reads: the reader
+				// answers with pongs, written after the queued part, and
+				// blocks on the full socket holding the write lock.
 				go func() {
 					payload := bytes.Repeat([]byte{'p'}, 125)
 					for {
@@ -108,33 +126,36 @@ func TestTryWriteNeverWaits(t *testing.T) {
 					}
 				}()
 			}
-			if blocker != "writer" {
-				// Inline writes go on until the socket is full: none of
-				// them may wait for the reader's pongs.
-				for refused := 0; refused < 50; {
-					var taken bool
-					within(t, "TryWritePackets", func() {
-						taken, _, _ = ws.TryWritePackets([]codec.Packet{{Type: codec.PacketMessage, Data: make([]byte, 1000)}})
-					})
-					if taken {
-						refused = 0
-					} else {
-						refused++
-					}
-				}
-			}
 			// Now the writer, or the reader answering a ping, is blocked on
-			// the full socket and holds the write lock.
-			waitWriteLockHeld(t, ws)
-			var (
-				taken bool
-				err   error
-			)
-			within(t, "TryWritePackets", func() {
-				taken, _, err = ws.TryWritePackets([]codec.Packet{{Type: codec.PacketMessage, Data: []byte("x")}})
-			})
-			if taken || err != nil {
-				t.Errorf("TryWritePackets = taken %v, err %v while a write is blocked, want not taken", taken, err)
+			// the full socket and holds the write lock: TryWritePackets
+			// returns at once without taking the packet. A full path
+			// is not full for good, though: the kernel compacts a
+			// receive queue past its buffer's accounting now and then,
+			// and lets a little more through, so a blocked pong can
+			// finish and free the lock between the two steps below.
+			// Taken then means the lock was free: the next pongs fill
+			// the path again, so wait for the lock again and retry.
+			// Every call is checked for not waiting.
+			for attempt := 1; ; attempt++ {
+				waitWriteLockHeld(t, ws)
+				var (
+					taken bool
+					err   error
+				)
+				within(t, "TryWritePackets", func() {
+					taken, _, err = ws.TryWritePackets([]codec.Packet{{Type: codec.PacketMessage, Data: []byte("x")}})
+				})
+				if err != nil {
+					t.Fatalf("TryWritePackets: %v", err)
+				}
+				if !taken {
+					break
+				}
+				if blocker == "writer" || attempt == 20 {
+					// The writer's 64 MiB cannot all have been written.
+					t.Fatalf("TryWritePackets took the packet while a write was blocked (attempt %d)", attempt)
+				}
+				t.Logf("attempt %d: the blocked write had finished, the packet was taken; retrying", attempt)
 			}
 			within(t, "Close", func() { ws.Close(CloseNormal, "") })
 			within(t, "the blocked writer", func() { <-writeDone })
