@@ -79,3 +79,23 @@ func WaitWriterGoneWake(tb interface{ Fatalf(string, ...any) }, s *Session) (wak
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// WaitProbeGone waits (bounded) until s has no WebSocket probing an
+// upgrade: a client that closed its probe has no event telling it when
+// the server let go of it, and a new upgrade before then is refused as a
+// second probe (1008).
+func WaitProbeGone(tb interface{ Fatalf(string, ...any) }, s *Session) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s.mu.Lock()
+		probing := s.probe != nil
+		s.mu.Unlock()
+		if !probing {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("session %s: upgrade probe still held after 5s", s.id)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -166,7 +166,11 @@ func TestUpgradeFailures(t *testing.T) {
 			if !ss.isOpen() || ss.Transport() != "polling" {
 				t.Fatalf("session open=%v transport=%s, want open on polling", ss.isOpen(), ss.Transport())
 			}
-			// And it can still upgrade properly.
+			// And it can still upgrade properly, once the server has let
+			// go of the failed WebSocket (the client that closed it
+			// first has no frame to wait for; until then a new upgrade
+			// is a second probe, refused with 1008).
+			session.WaitProbeGone(t, ss.Session)
 			if err := c.Upgrade(context.Background(), nil); err != nil {
 				t.Fatal(err)
 			}
