@@ -79,23 +79,18 @@ func deliver(fns []func([]byte, bool), data []byte, binary bool) {
 // readLoop then returns once the callback has.
 func (s *Session) readLoop(ws *transports.WebSocket) {
 	gen := s.readerGen()
-	for {
-		p, err := ws.ReadPacket()
-		if err == transports.ErrParked {
-			s.parked.Add(1) // the resume below may have run already
-			return
-		}
-		if err != nil {
-			s.closeNow(readErrorReason(err), err, true)
-			return
-		}
+	err := ws.ReadPackets(func(p codec.Packet) bool {
 		if p.Type == codec.PacketMessage {
-			if !s.deliverOnReader(gen, p) {
-				return
-			}
-			continue
+			return s.deliverOnReader(gen, p)
 		}
 		s.onPacket(p)
+		return true
+	})
+	switch {
+	case err == transports.ErrParked:
+		s.parked.Add(1) // the resume below may have run already
+	case err != nil:
+		s.closeNow(readErrorReason(err), err, true)
 	}
 }
 

@@ -13,7 +13,6 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/gosio/socketio/codec"
-	"github.com/gosio/socketio/internal/wire"
 )
 
 // WebSocket is the Engine.IO WebSocket transport: one Engine.IO packet per
@@ -22,9 +21,11 @@ import (
 // (wsread.go) and the writing (wswrite.go) of frames are ours, on the
 // connection itself; gorilla/websocket lends its close codes and errors.
 //
-// Concurrency: one goroutine may call ReadPacket while another calls
-// WritePackets; TryWritePackets and Close may be called from any goroutine
-// at any time and never block (see wswrite.go for who waits for whom).
+// Concurrency: one goroutine at a time may read (ReadPacket or
+// ReadPackets; a ReadPackets delivery returning false passes that right
+// on) while another calls WritePackets; TryWritePackets and Close may be
+// called from any goroutine at any time, a ReadPackets delivery included,
+// and never block (see wswrite.go for who waits for whom).
 type WebSocket struct {
 	netConn      net.Conn
 	fr           *frameReader // used by the ReadPacket goroutine only
@@ -123,25 +124,7 @@ var ErrMessageTooBig = errors.New("transports: websocket message over MaxPayload
 // gives ErrMessageTooBig; a clean close by the peer gives an error for
 // which IsPeerClose reports true.
 func (ws *WebSocket) ReadPacket() (codec.Packet, error) {
-	op, data, err := ws.fr.next()
-	if err != nil {
-		if code := closeCode(err); code != 0 {
-			// Tell the peer why at once, as the reference server does;
-			// Close then only closes the connection.
-			ws.sendClose(code, "")
-		}
-		return codec.Packet{}, err
-	}
-	if ws.v3 {
-		if op == opBinary {
-			return wire.DecodeBinaryFrameV3(data)
-		}
-		return wire.DecodePacketV3(data)
-	}
-	if op == opBinary {
-		return codec.DecodeBinaryFrame(data), nil
-	}
-	return codec.DecodePacket(data)
+	return ws.packet(ws.fr.next())
 }
 
 // ParkWhenIdle lets the reading goroutine go once the connection has been

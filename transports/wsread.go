@@ -89,6 +89,9 @@ type frameReader struct {
 	// pool whenever the reader has to wait with nothing buffered. For
 	// other connections (TLS, wrappers) buf is kept and conn.Read used.
 	raw     syscall.RawConn
+	rds     descriptors           // raw's descriptor and its duplicates (rdesc.go)
+	rd      *rdesc                // the descriptor reads go through now
+	pendErr error                 // a read error found by the read-through, for the next readFrom
 	rawFn   func(fd uintptr) bool // rawRead, bound once (a method value allocates)
 	rawDst  []byte                // rawRead's target; nil: the buffer
 	rawN    int
@@ -128,6 +131,8 @@ func newFrameReader(conn net.Conn, maxPayload int64, bufSize int, control func(o
 	if sc, ok := conn.(syscall.Conn); ok && rawReadSupported {
 		if rc, err := sc.SyscallConn(); err == nil {
 			fr.raw = rc
+			fr.rds.own = &rdesc{raw: rc, close: conn.Close}
+			fr.rd = fr.rds.own
 			fr.rawFn = fr.rawRead
 			return fr
 		}
@@ -154,38 +159,13 @@ func (fr *frameReader) readFrom(p []byte) (int, error) {
 		}
 		return 0, err
 	}
-	pk := fr.park.Load()
-	for {
-		if pk != nil && !fr.armed {
-			// A deadline, not a timer of our own: it is re-armed once per
-			// idle period, not per read.
-			fr.armed, fr.readsAtArm = true, fr.reads
-			if err := fr.conn.SetReadDeadline(time.Now().Add(pk.after)); err != nil {
-				return 0, err
-			}
-		}
-		fr.rawDst, fr.rawN, fr.rawErr = p, 0, nil
-		err := fr.raw.Read(fr.rawFn)
-		if err == nil {
-			break
-		}
-		if pk == nil || !errors.Is(err, os.ErrDeadlineExceeded) {
-			return 0, err
-		}
-		// The idle deadline passed. Park only if nothing was read since
-		// it was set and no frame is half read; otherwise wait again.
-		fr.armed = false
-		if fr.reads != fr.readsAtArm || !fr.boundary || fr.r != fr.w || fr.msgOp != 0 {
-			continue
-		}
-		if err := fr.conn.SetReadDeadline(time.Time{}); err != nil {
-			return 0, err
-		}
-		fr.release()
-		if err := parkPoller.park(fr.raw, &pk.added, &pk.id, pk.resume); err != nil {
-			continue // cannot park (closed, or no epoll): keep the goroutine
-		}
-		return 0, errParked // fr must not be touched from here on
+	if err := fr.pendErr; err != nil {
+		fr.pendErr = nil
+		return 0, err
+	}
+	fr.rawDst, fr.rawN, fr.rawErr = p, 0, nil
+	if err := fr.rawWait(fr.rawFn); err != nil {
+		return 0, err // after errParked, fr must not be touched
 	}
 	fr.rawDst = nil
 	if fr.rawN > 0 {
@@ -195,6 +175,101 @@ func (fr *frameReader) readFrom(p []byte) (int, error) {
 		return 0, fr.rawErr
 	}
 	return 0, io.EOF
+}
+
+// rawWait calls syscall.RawConn.Read with fn on the descriptor reads go
+// through (pickDesc), parking the reader when the connection has been
+// idle long enough (ParkWhenIdle). It returns errParked once parked: fr
+// must not be touched from then on.
+func (fr *frameReader) rawWait(fn func(fd uintptr) bool) error {
+	pk := fr.park.Load()
+	for {
+		if err := fr.pickDesc(); err != nil {
+			return err
+		}
+		d := fr.rd
+		own := d == fr.rds.own
+		if pk != nil && own && !fr.armed {
+			// A deadline, not a timer of our own: it is re-armed once per
+			// idle period, not per read. Parking is from the connection's
+			// own descriptor only.
+			fr.armed, fr.readsAtArm = true, fr.reads
+			if err := fr.conn.SetReadDeadline(time.Now().Add(pk.after)); err != nil {
+				return err
+			}
+		}
+		err := d.raw.Read(fn)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return err
+		}
+		if !own {
+			// Woken to go back to the connection's own descriptor
+			// (wsthrough.go): pickDesc does.
+			_ = d.file.SetReadDeadline(time.Time{})
+			continue
+		}
+		if pk == nil {
+			return err
+		}
+		// The idle deadline passed. Park only if nothing was read since
+		// it was set and no frame is half read; otherwise wait again.
+		fr.armed = false
+		if fr.reads != fr.readsAtArm || !fr.boundary || fr.r != fr.w || fr.msgOp != 0 {
+			continue
+		}
+		if err := fr.conn.SetReadDeadline(time.Time{}); err != nil {
+			return err
+		}
+		fr.release()
+		if err := parkPoller.park(fr.raw, &pk.added, &pk.id, pk.resume); err != nil {
+			continue // cannot park (closed, or no epoll): keep the goroutine
+		}
+		return errParked // fr must not be touched from here on
+	}
+}
+
+// pickDesc chooses the descriptor the next read goes through: the
+// connection's own unless a delivery still runs inside a read on it (the
+// reader before this one was handed off from inside that delivery: see
+// rdesc.go), in which case a duplicate, until that delivery has left.
+func (fr *frameReader) pickDesc() error {
+	ds := &fr.rds
+	cur := fr.rd
+	if cur == ds.own {
+		if !cur.delivering() {
+			return nil
+		}
+		d, err := ds.newDup()
+		if err != nil {
+			return err
+		}
+		fr.rd, fr.armed, cur = d, false, d
+		// Published before own is looked at again: a delivery leaving own
+		// looks at reading after it has said so (wsthrough.go), so one of
+		// the two sees the other.
+		ds.reading.Store(d)
+	}
+	if !ds.own.delivering() {
+		ds.reading.Store(nil)
+		fr.rd = ds.own
+		ds.dropDup(cur)
+		return nil
+	}
+	if cur.delivering() {
+		// The reader before this one was handed off from inside a
+		// delivery on this duplicate: another one.
+		d, err := ds.newDup()
+		if err != nil {
+			return err
+		}
+		fr.rd = d
+		ds.reading.Store(d)
+		ds.dropDup(cur)
+	}
+	return nil
 }
 
 // fill reads at least once more into the buffer, compacting it first.

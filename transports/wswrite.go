@@ -261,7 +261,11 @@ func appendHeader(b []byte, b0 byte, n int) []byte {
 //
 //   - on a plain socket that no one is writing, the close frame goes in one
 //     non-blocking write (after the end of any half-written frame) and the
-//     connection is closed before Close returns;
+//     connection is closed before Close returns, unless a packet delivered
+//     by ReadPackets is still being handled (Close may be called from that
+//     very handler): its socket is then shut down before Close returns,
+//     so the peer sees the end, and the descriptor is closed once the
+//     handler returns (rdesc.go);
 //   - when a write is in progress (perhaps blocked on a peer that does not
 //     read), the deadline is pulled in so that it fails within a second at
 //     most, and a goroutine of its own sends the close frame once it may
@@ -302,7 +306,7 @@ func (ws *WebSocket) finishLocked(code int, reason string) {
 		}
 	}
 	ws.wmu.Unlock()
-	_ = ws.netConn.Close()
+	ws.closeDescriptors()
 	ws.forgetParked()
 }
 

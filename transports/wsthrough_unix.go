@@ -1,0 +1,94 @@
+//go:build unix
+
+package transports
+
+import (
+	"io"
+	"net"
+	"syscall"
+)
+
+// read is the read-through's callback (wsthrough.go): it delivers the
+// complete messages buffered and reads when it needs more. It returns
+// true, with t set, for everything it leaves to ReadPackets, and false to
+// wait for bytes: after a read that found nothing, or after a short read.
+//
+// Waiting after a short read, without reading again, is what saves the
+// read(2) that finds nothing. It is sound only because the runtime keeps,
+// for as long as this Read lasts, any readiness the poller reported: a
+// short read took everything the socket held, so bytes can only be
+// there later if they arrived after it, and their arrival is reported
+// (the poller is edge-triggered: each arrival is an event) after the
+// read and before or during the wait. A readiness reported for bytes the
+// read already took makes one wake-up find nothing, as before. A new Read
+// forgets readiness, so each call of read reads before it may wait.
+func (t *through) read(fd uintptr) bool {
+	fr := t.fr
+	// Taken now: once a delivery has handed the reading over, fr is the
+	// next reader's and is not looked at again.
+	t.d = fr.rd
+	drained := false // the last read was short
+	for {
+		switch fr.bufferedFrame() {
+		case frameComplete:
+			p, err := t.ws.packet(fr.next())
+			if err != nil {
+				t.err = err
+				return true
+			}
+			if !t.d.beginDeliver() {
+				t.err = net.ErrClosed
+				return true
+			}
+			more := t.deliver(p)
+			t.closeIt = t.d.endDeliver()
+			if !more {
+				t.stop = true
+				return true
+			}
+			if t.closeIt {
+				return true
+			}
+			continue
+		case frameSlow:
+			t.slow = true
+			return true
+		}
+		if drained {
+			fr.boundary = fr.r == fr.w
+			fr.release()
+			return false
+		}
+		if fr.buf == nil {
+			fr.buf = readBufPool.Get().(*[]byte)
+		} else if fr.r > 0 {
+			n := copy(*fr.buf, (*fr.buf)[fr.r:fr.w])
+			fr.r, fr.w = 0, n
+		}
+		space := (*fr.buf)[fr.w:]
+		n, err := syscall.Read(int(fd), space)
+		switch err {
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			fr.boundary = fr.r == fr.w
+			fr.release()
+			return false
+		}
+		if n > 0 {
+			fr.w += n
+			fr.reads++
+			drained = n < len(space)
+			continue
+		}
+		// The end of the stream, or a failure: ReadPacket reports it,
+		// after whatever it completes.
+		if err != nil {
+			fr.pendErr = err
+		} else {
+			fr.pendErr = io.EOF
+		}
+		t.slow = true
+		return true
+	}
+}
