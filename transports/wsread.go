@@ -114,6 +114,7 @@ type frameReader struct {
 	park       atomic.Pointer[parking]
 	boundary   bool   // waiting for the first byte of a frame, no fragment pending
 	reads      uint64 // successful reads, to tell an idle deadline from a busy one
+	emptyReads uint64 // reads that found nothing (raw reads only): tests count them
 	readsAtArm uint64
 	armed      bool // the idle deadline is set
 }

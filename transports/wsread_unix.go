@@ -25,6 +25,7 @@ func (fr *frameReader) rawRead(fd uintptr) bool {
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
+			fr.emptyReads++
 			if fr.rawDst == nil {
 				fr.release()
 			}

@@ -16,8 +16,10 @@ import (
 // message, one more read(2) that finds nothing (docs/architecture.md,
 // "System calls of an ack round trip"). ReadPackets stays inside one
 // Read instead: its callback delivers every complete message buffered,
-// reads when it needs bytes, and returns false to wait only after a read
-// found nothing, which the runtime then remembers until bytes arrive.
+// reads when it needs bytes, and returns false to wait after a short read
+// (on connections that park when idle: wsthrough_unix.go says why only
+// those), relying on the runtime to remember, within one Read, whatever
+// arrived since.
 //
 // Only what is simple stays inside: a whole data frame that fits the
 // read buffer. Anything else (a fragmented message, a control frame, a
@@ -35,6 +37,10 @@ type through struct {
 	fr      *frameReader
 	deliver func(codec.Packet) bool
 	fn      func(fd uintptr) bool // read, bound once
+
+	// trustShort: a short read may be taken to have emptied the socket
+	// (wsthrough_unix.go says when that is sound).
+	trustShort bool
 
 	// What the callback found, set before it returned true.
 	d       *rdesc // the descriptor it read, taken before any delivery
@@ -124,7 +130,7 @@ func (ws *WebSocket) ReadPackets(deliver func(codec.Packet) bool) error {
 			}
 		}
 	}
-	t := &through{ws: ws, fr: fr, deliver: deliver}
+	t := &through{ws: ws, fr: fr, deliver: deliver, trustShort: fr.park.Load() != nil}
 	t.fn = t.read
 	for {
 		t.d, t.stop, t.closeIt, t.slow, t.err = nil, false, false, false, nil

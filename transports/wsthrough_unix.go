@@ -11,23 +11,36 @@ import (
 // read is the read-through's callback (wsthrough.go): it delivers the
 // complete messages buffered and reads when it needs more. It returns
 // true, with t set, for everything it leaves to ReadPackets, and false to
-// wait for bytes: after a read that found nothing, or after a short read.
+// wait for bytes: after a read that found nothing, or, when t.trustShort,
+// after a short read.
 //
 // Waiting after a short read, without reading again, is what saves the
-// read(2) that finds nothing. It is sound only because the runtime keeps,
-// for as long as this Read lasts, any readiness the poller reported: a
-// short read took everything the socket held, so bytes can only be
-// there later if they arrived after it, and their arrival is reported
-// (the poller is edge-triggered: each arrival is an event) after the
-// read and before or during the wait. A readiness reported for bytes the
-// read already took makes one wake-up find nothing, as before. A new Read
-// forgets readiness, so each call of read reads before it may wait.
+// read(2) that finds nothing. For bytes it is sound because the runtime
+// keeps, for as long as this Read lasts, any readiness the poller
+// reported: a short read took everything the socket held, so more bytes
+// can only be there if they arrived after it, and their arrival is
+// reported (the poller is edge-triggered: each arrival is an event) after
+// the read, so the wait ends at once or when it comes. A readiness
+// reported for bytes the read already took makes one wake-up find
+// nothing, as before. A new Read forgets readiness, so each call of read
+// reads before it may wait.
+//
+// The end of the stream is another matter: read(2) reports it (0, or the
+// reset's error) only after the bytes before it, on a call of its own, and
+// when it arrived with them their wake-up was its wake-up. A reader that
+// trusts a short read sees it only at its next read: when more arrives
+// (nothing will), or when its idle deadline ends the Read, which happens
+// only with parking (ParkWhenIdle): the next Read reads first, and a
+// parked connection's registration sees a pending end at once (it is not
+// edge-triggered). So short reads are trusted only when parking is
+// enabled, and an end arriving with the last bytes is then noticed within
+// the idle period, not at once.
 func (t *through) read(fd uintptr) bool {
 	fr := t.fr
 	// Taken now: once a delivery has handed the reading over, fr is the
 	// next reader's and is not looked at again.
 	t.d = fr.rd
-	drained := false // the last read was short
+	drained := false // the last read was short, and that is trusted
 	for {
 		switch fr.bufferedFrame() {
 		case frameComplete:
@@ -71,6 +84,7 @@ func (t *through) read(fd uintptr) bool {
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
+			fr.emptyReads++
 			fr.boundary = fr.r == fr.w
 			fr.release()
 			return false
@@ -78,7 +92,7 @@ func (t *through) read(fd uintptr) bool {
 		if n > 0 {
 			fr.w += n
 			fr.reads++
-			drained = n < len(space)
+			drained = t.trustShort && n < len(space)
 			continue
 		}
 		// The end of the stream, or a failure: ReadPacket reports it,
