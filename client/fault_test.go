@@ -92,7 +92,11 @@ func TestRecoveryUnderFaults(t *testing.T) {
 			}
 			first := strings.Fields(conns[0])[0]
 			for _, c := range conns[1:] {
-				if c != first+" true" {
+				// " true": the proxy cut this connection again before its
+				// OnConnect handler read the id (ID is "" once
+				// disconnected; Recovered keeps the last connection's
+				// answer). Seen once, with the machine loaded.
+				if c != first+" true" && c != " true" {
 					t.Fatalf("a reconnection not recovered: %v", conns)
 				}
 			}
