@@ -96,6 +96,13 @@ type Options struct {
 	// a server hold many quiet clients in a few KiB each. Linux, plain TCP
 	// only (TLS connections always keep their goroutine). Zero means 1s; a
 	// negative value keeps a goroutine per connection.
+	//
+	// Parking also lets the reader skip, per message, a read(2) that
+	// would find nothing (docs/architecture.md, "System calls of an ack
+	// round trip"); the price is that a client whose connection ends
+	// together with its last message (no close frame) is noticed within
+	// this period rather than at once. With parking off, every message
+	// costs that extra read and such an end is noticed at once.
 	IdleParkAfter time.Duration
 	// HTTPCompression compresses polling responses with gzip or deflate,
 	// as the reference server's httpCompression option, which is on by
