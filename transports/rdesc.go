@@ -123,22 +123,31 @@ func (ds *descriptors) newDup() (*rdesc, error) {
 	if err != nil {
 		return nil, err
 	}
+	ds.pruneLocked()
 	ds.dups = append(ds.dups, d)
 	return d, nil
 }
 
-// dropDup closes a duplicate the reader no longer reads through (or
-// leaves it to the delivery still running inside a read on it).
+// dropDup closes a duplicate the reader no longer reads through, or
+// leaves it to the delivery still running inside a read on it; such a one
+// stays listed, so that Close can shut the socket down through it.
 func (ds *descriptors) dropDup(d *rdesc) {
+	d.shut()
 	ds.mu.Lock()
-	for i, x := range ds.dups {
-		if x == d {
-			ds.dups = append(ds.dups[:i], ds.dups[i+1:]...)
-			break
+	ds.pruneLocked()
+	ds.mu.Unlock()
+}
+
+// pruneLocked forgets the closed duplicates. ds.mu must be held.
+func (ds *descriptors) pruneLocked() {
+	live := ds.dups[:0]
+	for _, x := range ds.dups {
+		if x.st.Load()&rdClosed == 0 {
+			live = append(live, x)
 		}
 	}
-	ds.mu.Unlock()
-	d.shut()
+	clear(ds.dups[len(live):])
+	ds.dups = live
 }
 
 // closeDescriptors closes the connection's descriptors. One that a
@@ -163,9 +172,11 @@ func (ws *WebSocket) closeDescriptors() {
 		if i >= 0 {
 			d = dups[i]
 		}
-		if d.shut() == closeDeferred && !shutDown {
+		// A duplicate dropped by the reader may be waiting for its
+		// delivery already (closedAlready, not closed): it counts too.
+		if d.shut() != closedNow && !shutDown && d.st.Load()&rdClosed == 0 {
 			// Fails only if the delivery closed d meanwhile: another
-			// deferred descriptor, if any, is tried next.
+			// held descriptor, if any, is tried next.
 			shutDown = d.raw.Control(func(fd uintptr) { shutdownFD(fd) }) == nil
 		}
 	}

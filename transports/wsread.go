@@ -239,38 +239,38 @@ func (fr *frameReader) rawWait(fn func(fd uintptr) bool) error {
 func (fr *frameReader) pickDesc() error {
 	ds := &fr.rds
 	cur := fr.rd
-	if cur == ds.own {
-		if !cur.delivering() {
-			return nil
+	if !cur.delivering() {
+		if cur != ds.own && !ds.own.delivering() {
+			fr.backToOwn(cur)
 		}
-		d, err := ds.newDup()
-		if err != nil {
-			return err
-		}
-		fr.rd, fr.armed, cur = d, false, d
-		// Published before own is looked at again: a delivery leaving own
-		// looks at reading after it has said so (wsthrough.go), so one of
-		// the two sees the other.
-		ds.reading.Store(d)
-	}
-	if !ds.own.delivering() {
-		ds.reading.Store(nil)
-		fr.rd = ds.own
-		ds.dropDup(cur)
 		return nil
 	}
-	if cur.delivering() {
-		// The reader before this one was handed off from inside a
-		// delivery on this duplicate: another one.
-		d, err := ds.newDup()
-		if err != nil {
-			return err
-		}
-		fr.rd = d
-		ds.reading.Store(d)
+	// The reader before this one was handed off from inside a delivery
+	// on cur: read through a new duplicate.
+	d, err := ds.newDup()
+	if err != nil {
+		return err
+	}
+	fr.rd, fr.armed = d, false
+	// Published before own is looked at: a delivery leaving own clears
+	// its mark before it looks at reading (wsthrough.go), so one of the
+	// two sees the other.
+	ds.reading.Store(d)
+	if cur != ds.own {
 		ds.dropDup(cur)
 	}
+	if !ds.own.delivering() {
+		fr.backToOwn(d)
+	}
 	return nil
+}
+
+// backToOwn moves the reader from the duplicate d back to the
+// connection's own descriptor.
+func (fr *frameReader) backToOwn(d *rdesc) {
+	fr.rds.reading.Store(nil)
+	fr.rd = fr.rds.own
+	fr.rds.dropDup(d)
 }
 
 // fill reads at least once more into the buffer, compacting it first.

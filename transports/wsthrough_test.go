@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"syscall"
@@ -496,4 +497,69 @@ func FuzzReadPackets(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReadPacketsCloseWithNestedHandOff hands off twice from inside
+// deliveries (A on the connection's own descriptor, then B on the
+// duplicate the second reader took), lets A leave (the third reader goes
+// back to the own descriptor and drops its duplicate) and closes while B
+// still blocks: the socket must be shut down through B's duplicate, which
+// no reader holds any more, so that the peer sees the end at once.
+func TestReadPacketsCloseWithNestedHandOff(t *testing.T) {
+	ws, client := newWSPair(t, WebSocketConfig{}, nil)
+	own := ws.fr.rds.own
+	releaseA, releaseB := make(chan struct{}), make(chan struct{})
+	var d1 *rdesc
+	bInside := make(chan struct{})
+	var errB, errC <-chan error
+	errA := readPacketsAsync(ws, func(p codec.Packet) bool {
+		errB = readPacketsAsync(ws, func(p codec.Packet) bool {
+			d1 = ws.fr.rd // B owns the reader while it delivers
+			errC = readPacketsAsync(ws, func(p codec.Packet) bool {
+				t.Errorf("C delivered %q", p.Data)
+				return true
+			})
+			close(bInside)
+			<-releaseB
+			return false
+		})
+		<-releaseA
+		return false
+	})
+	clientWrite(t, client, websocket.TextMessage, []byte("4a"))
+	waitFor(t, "B reads through a duplicate", func() bool { return ws.fr.rds.reading.Load() != nil })
+	clientWrite(t, client, websocket.TextMessage, []byte("4b"))
+	<-bInside
+	if d1 == own || d1 == nil {
+		t.Fatal("B did not deliver through a duplicate")
+	}
+	// C reads through a second duplicate; d1 is dropped but held by B.
+	waitFor(t, "C reads through a second duplicate", func() bool {
+		r := ws.fr.rds.reading.Load()
+		return r != nil && r != d1
+	})
+	close(releaseA)
+	if err := waitErr(t, errA, "A"); err != nil {
+		t.Fatalf("A: %v", err)
+	}
+	waitFor(t, "C is back on the connection's own descriptor", func() bool { return ws.fr.rds.reading.Load() == nil })
+	if d1.st.Load()&rdClosed != 0 {
+		t.Fatal("B's duplicate closed under its delivery")
+	}
+	ws.Close(CloseNormal, "")
+	expectClientClose(t, client, CloseNormal)
+	client.SetReadDeadline(time.Now().Add(wsTimeout))
+	if _, err := client.UnderlyingConn().Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("the peer's read after the close frame: %v, want the end of the stream (io.EOF)", err)
+	}
+	if err := waitErr(t, errC, "C"); err == nil {
+		t.Error("C: no error after Close")
+	}
+	close(releaseB)
+	if err := waitErr(t, errB, "B"); err != nil {
+		t.Errorf("B (handed off): %v", err)
+	}
+	if d1.st.Load()&rdClosed == 0 || own.st.Load()&rdClosed == 0 {
+		t.Error("a descriptor is still open after every delivery left")
+	}
 }

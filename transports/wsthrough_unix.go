@@ -40,6 +40,9 @@ func (t *through) read(fd uintptr) bool {
 	// Taken now: once a delivery has handed the reading over, fr is the
 	// next reader's and is not looked at again.
 	t.d = fr.rd
+	// Only through the connection's own descriptor: a duplicate has no
+	// idle deadline (parking is from own only) to bound the wait.
+	trust := t.trustShort && t.d == fr.rds.own
 	drained := false // the last read was short, and that is trusted
 	for {
 		switch fr.bufferedFrame() {
@@ -92,7 +95,7 @@ func (t *through) read(fd uintptr) bool {
 		if n > 0 {
 			fr.w += n
 			fr.reads++
-			drained = t.trustShort && n < len(space)
+			drained = trust && n < len(space)
 			continue
 		}
 		// The end of the stream, or a failure: ReadPacket reports it,
