@@ -1,6 +1,7 @@
 package transports
 
 import (
+	"io"
 	"net"
 	"os"
 	"sync"
@@ -27,10 +28,10 @@ import (
 // rdesc is one descriptor of the connection: its own (the net.Conn's) or
 // a duplicate.
 type rdesc struct {
-	raw   syscall.RawConn
-	close func() error // closes the descriptor; for the connection's own, the net.Conn
-	file  *os.File     // a duplicate's; nil for the connection's own
-	st    atomic.Uint32
+	raw    syscall.RawConn
+	closer io.Closer // the net.Conn for the connection's own, the duplicate's *os.File
+	file   *os.File  // a duplicate's; nil for the connection's own
+	st     atomic.Uint32
 }
 
 // rdesc states (bits of st).
@@ -82,7 +83,7 @@ func (d *rdesc) shut() closeOutcome {
 			}
 		default:
 			if d.st.CompareAndSwap(v, v|rdClosed) {
-				_ = d.close()
+				_ = d.closer.Close()
 				return closedNow
 			}
 		}
@@ -93,16 +94,15 @@ func (d *rdesc) shut() closeOutcome {
 // asked for (endDeliver true), after its read returned.
 func (d *rdesc) finishDeferred() {
 	d.st.Store(rdCloseReq | rdClosed)
-	_ = d.close()
+	_ = d.closer.Close()
 }
 
-// descriptors is a frameReader's set of descriptors: the connection's own
-// and the duplicates readers took.
-type descriptors struct {
-	own *rdesc // immutable; nil when the connection is not read raw
-
+// dupSet is the bookkeeping of a connection's duplicates, made the first
+// time a reader takes one or the connection closes: most connections
+// never need it, and an idle one should not carry it.
+type dupSet struct {
 	mu     sync.Mutex
-	dups   []*rdesc // guarded by mu; open duplicates: a reader holds at most one, stuck deliveries the others
+	dups   []*rdesc // guarded by mu; open duplicates: a reader holds at most one, deliveries the others
 	closed bool     // guarded by mu; the connection is closed: no more duplicates
 
 	// reading is the duplicate the reader reads through, if any: a
@@ -111,15 +111,31 @@ type descriptors struct {
 	reading atomic.Pointer[rdesc]
 }
 
-// newDup returns a duplicate descriptor of the connection, registered for
-// Close.
-func (ds *descriptors) newDup() (*rdesc, error) {
+// dupSet returns the connection's dupSet, making it if needed.
+func (fr *frameReader) dupSet() *dupSet {
+	if ds := fr.dups.Load(); ds != nil {
+		return ds
+	}
+	fr.dups.CompareAndSwap(nil, &dupSet{})
+	return fr.dups.Load()
+}
+
+// readingDup is the duplicate the reader reads through, or nil.
+func (fr *frameReader) readingDup() *rdesc {
+	if ds := fr.dups.Load(); ds != nil {
+		return ds.reading.Load()
+	}
+	return nil
+}
+
+// newDup returns a duplicate descriptor of own, registered for Close.
+func (ds *dupSet) newDup(own *rdesc) (*rdesc, error) {
 	ds.mu.Lock()
 	defer ds.mu.Unlock()
 	if ds.closed {
 		return nil, net.ErrClosed
 	}
-	d, err := dupDesc(ds.own.raw)
+	d, err := dupDesc(own.raw)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +147,7 @@ func (ds *descriptors) newDup() (*rdesc, error) {
 // dropDup closes a duplicate the reader no longer reads through, or
 // leaves it to the delivery still running inside a read on it; such a one
 // stays listed, so that Close can shut the socket down through it.
-func (ds *descriptors) dropDup(d *rdesc) {
+func (ds *dupSet) dropDup(d *rdesc) {
 	d.shut()
 	ds.mu.Lock()
 	ds.pruneLocked()
@@ -139,7 +155,7 @@ func (ds *descriptors) dropDup(d *rdesc) {
 }
 
 // pruneLocked forgets the closed duplicates. ds.mu must be held.
-func (ds *descriptors) pruneLocked() {
+func (ds *dupSet) pruneLocked() {
 	live := ds.dups[:0]
 	for _, x := range ds.dups {
 		if x.st.Load()&rdClosed == 0 {
@@ -155,12 +171,12 @@ func (ds *descriptors) pruneLocked() {
 // socket; it is shut down then, so that the peer and any other reader see
 // the end now.
 func (ws *WebSocket) closeDescriptors() {
-	ds := &ws.fr.rds
-	own := ds.own
+	own := ws.fr.own
 	if own == nil {
 		_ = ws.netConn.Close()
 		return
 	}
+	ds := ws.fr.dupSet()
 	ds.mu.Lock()
 	ds.closed = true
 	dups := ds.dups

@@ -34,7 +34,7 @@ func dupDesc(rc syscall.RawConn) (*rdesc, error) {
 		f.Close()
 		return nil, err
 	}
-	return &rdesc{raw: raw, close: f.Close, file: f}, nil
+	return &rdesc{raw: raw, closer: f, file: f}, nil
 }
 
 // shutdownFD ends both directions of the socket of fd, whichever

@@ -98,8 +98,8 @@ func newWebSocket(netConn net.Conn, cfg WebSocketConfig) *WebSocket {
 	}
 	ws := &WebSocket{netConn: netConn, writeTimeout: cfg.WriteTimeout}
 	ws.fr = newFrameReader(ws.netConn, cfg.MaxPayload, rb, ws.answerControl)
-	if ws.fr.raw != nil {
-		ws.raw = ws.fr.raw
+	if ws.fr.own != nil {
+		ws.raw = ws.fr.own.raw
 		ws.rawWriteFn = ws.rawWrite
 	}
 	return ws
@@ -142,7 +142,7 @@ func (ws *WebSocket) ReadPacket() (codec.Packet, error) {
 // (the session enables it after the upgrade probe, which is the only
 // deadline it sets).
 func (ws *WebSocket) ParkWhenIdle(after time.Duration, resume func()) {
-	if !parkSupported || ws.fr.raw == nil || after <= 0 {
+	if !parkSupported || ws.fr.own == nil || after <= 0 {
 		return
 	}
 	ws.fr.park.Store(&parking{after: after, resume: resume})

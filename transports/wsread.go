@@ -84,39 +84,40 @@ type frameReader struct {
 	conn       net.Conn
 	maxPayload int64
 
-	// raw is set when conn is a plain socket: reads go through the
-	// runtime poller with rawRead, and the buffer is given back to the
-	// pool whenever the reader has to wait with nothing buffered. For
-	// other connections (TLS, wrappers) buf is kept and conn.Read used.
-	raw     syscall.RawConn
-	rds     descriptors           // raw's descriptor and its duplicates (rdesc.go)
-	rd      *rdesc                // the descriptor reads go through now
-	pendErr error                 // a read error found by the read-through, for the next readFrom
-	rawFn   func(fd uintptr) bool // rawRead, bound once (a method value allocates)
-	rawDst  []byte                // rawRead's target; nil: the buffer
+	// own is set when conn is a plain socket: reads go through the
+	// runtime poller with rawRead (or the read-through's callback,
+	// wsthrough.go), and the buffer is given back to the pool whenever
+	// the reader has to wait with nothing buffered. For other
+	// connections (TLS, wrappers) buf is kept and conn.Read used.
+	own     *rdesc
+	dups    atomic.Pointer[dupSet] // own's duplicates (rdesc.go); nil until one is needed
+	rd      *rdesc                 // the descriptor reads go through now
+	pendErr error                  // a read error found by the read-through, for the next readFrom
+	rawFn   func(fd uintptr) bool  // rawRead, bound once (a method value allocates)
+	rawDst  []byte                 // rawRead's target; nil: the buffer
 	rawN    int
 	rawErr  error
 	buf     *[]byte
-	r, w    int // buffered bytes are (*buf)[r:w]
-	ownBuf  bool
+	r, w    int    // buffered bytes are (*buf)[r:w]
 	msg     []byte // a fragmented message being assembled
-	msgOp   byte   // its opcode; 0 when none is in progress
-	msgRSV1 bool   // it is compressed
 	control func(op byte, payload []byte) error
-
-	// inflate is set when permessage-deflate was negotiated: a data
-	// message whose first frame has RSV1 set is compressed. Set before
-	// the reader is used.
-	inflate bool
 
 	// Parking (see ParkWhenIdle); park is nil when disabled. Atomic:
 	// enabled by the session once the reader runs, read by Close.
 	park       atomic.Pointer[parking]
-	boundary   bool   // waiting for the first byte of a frame, no fragment pending
 	reads      uint64 // successful reads, to tell an idle deadline from a busy one
-	emptyReads uint64 // reads that found nothing (raw reads only): tests count them
 	readsAtArm uint64
-	armed      bool // the idle deadline is set
+
+	// Small fields together: each on its own would take a word.
+	msgOp   byte // the opcode of the fragmented message; 0 when none is in progress
+	msgRSV1 bool // it is compressed
+	ownBuf  bool
+	// inflate is set when permessage-deflate was negotiated: a data
+	// message whose first frame has RSV1 set is compressed. Set before
+	// the reader is used.
+	inflate  bool
+	boundary bool // waiting for the first byte of a frame, no fragment pending
+	armed    bool // the idle deadline is set
 }
 
 // parking is the state of a reader that gives up its goroutine when idle.
@@ -131,9 +132,8 @@ func newFrameReader(conn net.Conn, maxPayload int64, bufSize int, control func(o
 	fr := &frameReader{conn: conn, maxPayload: maxPayload, control: control}
 	if sc, ok := conn.(syscall.Conn); ok && rawReadSupported {
 		if rc, err := sc.SyscallConn(); err == nil {
-			fr.raw = rc
-			fr.rds.own = &rdesc{raw: rc, close: conn.Close}
-			fr.rd = fr.rds.own
+			fr.own = &rdesc{raw: rc, closer: conn}
+			fr.rd = fr.own
 			fr.rawFn = fr.rawRead
 			return fr
 		}
@@ -147,7 +147,7 @@ func newFrameReader(conn net.Conn, maxPayload int64, bufSize int, control func(o
 // taking one from the pool if needed) and returns how many bytes arrived.
 // End of stream is io.EOF.
 func (fr *frameReader) readFrom(p []byte) (int, error) {
-	if fr.raw == nil {
+	if fr.own == nil {
 		if p == nil {
 			p = (*fr.buf)[fr.w:]
 		}
@@ -189,7 +189,7 @@ func (fr *frameReader) rawWait(fn func(fd uintptr) bool) error {
 			return err
 		}
 		d := fr.rd
-		own := d == fr.rds.own
+		own := d == fr.own
 		if pk != nil && own && !fr.armed {
 			// A deadline, not a timer of our own: it is re-armed once per
 			// idle period, not per read. Parking is from the connection's
@@ -225,7 +225,7 @@ func (fr *frameReader) rawWait(fn func(fd uintptr) bool) error {
 			return err
 		}
 		fr.release()
-		if err := parkPoller.park(fr.raw, &pk.added, &pk.id, pk.resume); err != nil {
+		if err := parkPoller.park(fr.own.raw, &pk.added, &pk.id, pk.resume); err != nil {
 			continue // cannot park (closed, or no epoll): keep the goroutine
 		}
 		return errParked // fr must not be touched from here on
@@ -237,17 +237,17 @@ func (fr *frameReader) rawWait(fn func(fd uintptr) bool) error {
 // reader before this one was handed off from inside that delivery: see
 // rdesc.go), in which case a duplicate, until that delivery has left.
 func (fr *frameReader) pickDesc() error {
-	ds := &fr.rds
-	cur := fr.rd
+	own, cur := fr.own, fr.rd
 	if !cur.delivering() {
-		if cur != ds.own && !ds.own.delivering() {
+		if cur != own && !own.delivering() {
 			fr.backToOwn(cur)
 		}
 		return nil
 	}
 	// The reader before this one was handed off from inside a delivery
 	// on cur: read through a new duplicate.
-	d, err := ds.newDup()
+	ds := fr.dupSet()
+	d, err := ds.newDup(own)
 	if err != nil {
 		return err
 	}
@@ -256,10 +256,10 @@ func (fr *frameReader) pickDesc() error {
 	// its mark before it looks at reading (wsthrough.go), so one of the
 	// two sees the other.
 	ds.reading.Store(d)
-	if cur != ds.own {
+	if cur != own {
 		ds.dropDup(cur)
 	}
-	if !ds.own.delivering() {
+	if !own.delivering() {
 		fr.backToOwn(d)
 	}
 	return nil
@@ -268,9 +268,10 @@ func (fr *frameReader) pickDesc() error {
 // backToOwn moves the reader from the duplicate d back to the
 // connection's own descriptor.
 func (fr *frameReader) backToOwn(d *rdesc) {
-	fr.rds.reading.Store(nil)
-	fr.rd = fr.rds.own
-	fr.rds.dropDup(d)
+	ds := fr.dups.Load() // d came from it
+	ds.reading.Store(nil)
+	fr.rd = fr.own
+	ds.dropDup(d)
 }
 
 // fill reads at least once more into the buffer, compacting it first.

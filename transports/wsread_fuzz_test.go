@@ -253,7 +253,7 @@ func fuzzFrames(t *testing.T, data []byte, seed uint64, bufSize uint16, deflate 
 		events = append(events, refEvent{op, bytes.Clone(payload)})
 		return nil
 	})
-	if fr.raw != nil {
+	if fr.own != nil {
 		t.Fatal("raw reads on a chunkConn")
 	}
 	fr.inflate = deflate

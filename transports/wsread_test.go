@@ -714,8 +714,8 @@ func TestWSReadBufferRelease(t *testing.T) {
 	}
 	ws, client := newWSPair(t, WebSocketConfig{}, nil)
 	fr := ws.fr
-	if fr.raw == nil {
-		t.Fatal("fr.raw = nil on a plain TCP connection")
+	if fr.own == nil {
+		t.Fatal("fr.own = nil on a plain TCP connection")
 	}
 	if fr.buf != nil {
 		t.Fatal("a new reader holds a buffer")
@@ -769,8 +769,8 @@ func TestWSReadTLS(t *testing.T) {
 		t.Run(fmt.Sprintf("ReadBufferSize=%d", rbs), func(t *testing.T) {
 			ws, client := newWSPairTLS(t, WebSocketConfig{ReadBufferSize: rbs})
 			fr := ws.fr
-			if fr.raw != nil {
-				t.Fatal("fr.raw set on a TLS connection")
+			if fr.own != nil {
+				t.Fatal("fr.own set on a TLS connection")
 			}
 			wantSize := map[int]int{0: 512, 1: 2 + 8 + 4, 100: 100}[rbs]
 			if fr.buf == nil || len(*fr.buf) != wantSize || !fr.ownBuf {
@@ -879,7 +879,7 @@ func TestFrameReaderChunked(t *testing.T) {
 					got = append(got, event{op, string(p)})
 					return nil
 				})
-				if fr.raw != nil {
+				if fr.own != nil {
 					t.Fatal("raw reads on a chunkConn")
 				}
 				var err error

@@ -25,7 +25,7 @@ func (fr *frameReader) rawRead(fd uintptr) bool {
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
-			fr.emptyReads++
+			countEmptyRead(fr)
 			if fr.rawDst == nil {
 				fr.release()
 			}

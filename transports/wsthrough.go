@@ -2,6 +2,7 @@ package transports
 
 import (
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/gosio/socketio/codec"
@@ -119,7 +120,7 @@ func (fr *frameReader) bufferedFrame() int {
 // connection alone.
 func (ws *WebSocket) ReadPackets(deliver func(codec.Packet) bool) error {
 	fr := ws.fr
-	if fr.rds.own == nil || !rawReadSupported {
+	if fr.own == nil || !rawReadSupported {
 		for {
 			p, err := ws.ReadPacket()
 			if err != nil {
@@ -141,10 +142,10 @@ func (ws *WebSocket) ReadPackets(deliver func(codec.Packet) bool) error {
 			// fr is the next reader's now. Only the descriptor is ours.
 			if t.closeIt {
 				t.d.finishDeferred()
-			} else if t.d == fr.rds.own {
+			} else if t.d == fr.own {
 				// A reader reading through a duplicate because this
 				// delivery held own may come back (pickDesc).
-				if r := fr.rds.reading.Load(); r != nil {
+				if r := fr.readingDup(); r != nil {
 					_ = r.file.SetReadDeadline(longAgo)
 				}
 			}
@@ -166,6 +167,16 @@ func (ws *WebSocket) ReadPackets(deliver func(codec.Packet) bool) error {
 				return nil
 			}
 		}
+	}
+}
+
+// testHookEmptyRead, set by tests only, is called for each read that
+// found nothing.
+var testHookEmptyRead atomic.Pointer[func(*frameReader)]
+
+func countEmptyRead(fr *frameReader) {
+	if h := testHookEmptyRead.Load(); h != nil {
+		(*h)(fr)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -52,7 +53,10 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 // openDups is the number of duplicate descriptors the connection holds.
 func openDups(ws *WebSocket) int {
-	ds := &ws.fr.rds
+	ds := ws.fr.dups.Load()
+	if ds == nil {
+		return 0
+	}
 	ds.mu.Lock()
 	defer ds.mu.Unlock()
 	return len(ds.dups)
@@ -77,6 +81,14 @@ func TestReadPacketsSavesEmptyReads(t *testing.T) {
 				}
 				ws.ParkWhenIdle(time.Minute, func() { t.Error("parked during the test") })
 			}
+			var empty atomic.Uint64
+			hook := func(fr *frameReader) {
+				if fr == ws.fr {
+					empty.Add(1)
+				}
+			}
+			testHookEmptyRead.Store(&hook)
+			defer testHookEmptyRead.Store(nil)
 			echo := func(p codec.Packet) {
 				if err := ws.WritePackets([]codec.Packet{p}); err != nil {
 					t.Errorf("WritePackets: %v", err)
@@ -114,13 +126,13 @@ func TestReadPacketsSavesEmptyReads(t *testing.T) {
 			if err := waitErr(t, done, "ping-pong"); err != nil {
 				t.Fatalf("reading: %v", err)
 			}
-			empty := ws.fr.emptyReads // the reader has returned
-			t.Logf("%d messages, %d reads found nothing", n, empty)
-			if mode == "ReadPackets+park" && empty > n/10 {
-				t.Errorf("%d reads found nothing for %d messages, want a handful", empty, n)
+			found := empty.Load()
+			t.Logf("%d messages, %d reads found nothing", n, found)
+			if mode == "ReadPackets+park" && found > n/10 {
+				t.Errorf("%d reads found nothing for %d messages, want a handful", found, n)
 			}
-			if mode != "ReadPackets+park" && empty < n/2 {
-				t.Errorf("%d reads found nothing for %d messages, want about one per message", empty, n)
+			if mode != "ReadPackets+park" && found < n/2 {
+				t.Errorf("%d reads found nothing for %d messages, want about one per message", found, n)
 			}
 		})
 	}
@@ -189,7 +201,7 @@ func TestReadPacketsHandOffWhileDelivering(t *testing.T) {
 	ws, client := newWSPair(t, WebSocketConfig{}, nil)
 	resumed := make(chan struct{}, 1)
 	ws.ParkWhenIdle(parkAfter, func() { resumed <- struct{}{} })
-	own := ws.fr.rds.own
+	own := ws.fr.own
 
 	type seen struct {
 		data    string
@@ -231,7 +243,7 @@ func TestReadPacketsHandOffWhileDelivering(t *testing.T) {
 		t.Fatalf("A: %v", err)
 	}
 	// A has left: B is woken to come back and close the duplicate.
-	waitFor(t, "B has closed its duplicate", func() bool { return openDups(ws) == 0 && ws.fr.rds.reading.Load() == nil })
+	waitFor(t, "B has closed its duplicate", func() bool { return openDups(ws) == 0 && ws.fr.readingDup() == nil })
 	clientWrite(t, client, websocket.TextMessage, []byte("4third"))
 	select {
 	case s := <-gotB:
@@ -265,7 +277,7 @@ func TestReadPacketsHandOffWhileDelivering(t *testing.T) {
 // delivery returns.
 func TestReadPacketsCloseFromDelivery(t *testing.T) {
 	ws, client := newWSPair(t, WebSocketConfig{}, nil)
-	own := ws.fr.rds.own
+	own := ws.fr.own
 	closed := make(chan struct{})
 	errR := readPacketsAsync(ws, func(p codec.Packet) bool {
 		ws.Close(CloseNormal, "bye")
@@ -300,7 +312,7 @@ func TestReadPacketsCloseWhileDeliveryBlocks(t *testing.T) {
 	for _, handOff := range []bool{false, true} {
 		t.Run(fmt.Sprintf("handoff=%v", handOff), func(t *testing.T) {
 			ws, client := newWSPair(t, WebSocketConfig{}, nil)
-			own := ws.fr.rds.own
+			own := ws.fr.own
 			inside, release := make(chan struct{}), make(chan struct{})
 			var errB <-chan error
 			var dup *rdesc
@@ -310,8 +322,8 @@ func TestReadPacketsCloseWhileDeliveryBlocks(t *testing.T) {
 						t.Errorf("B delivered %q", p.Data)
 						return true
 					})
-					waitFor(t, "B reads through a duplicate", func() bool { return ws.fr.rds.reading.Load() != nil })
-					dup = ws.fr.rds.reading.Load()
+					waitFor(t, "B reads through a duplicate", func() bool { return ws.fr.readingDup() != nil })
+					dup = ws.fr.readingDup()
 				}
 				close(inside)
 				<-release
@@ -425,7 +437,7 @@ func FuzzReadPackets(f *testing.F) {
 		defer peer.Close()
 		ws := newWebSocket(server, cfg)
 		defer ws.Close(CloseNormal, "")
-		if ws.fr.rds.own == nil {
+		if ws.fr.own == nil {
 			t.Fatal("no raw reads on a Unix socket")
 		}
 		ws.fr.inflate = deflate
@@ -507,7 +519,7 @@ func FuzzReadPackets(f *testing.F) {
 // no reader holds any more, so that the peer sees the end at once.
 func TestReadPacketsCloseWithNestedHandOff(t *testing.T) {
 	ws, client := newWSPair(t, WebSocketConfig{}, nil)
-	own := ws.fr.rds.own
+	own := ws.fr.own
 	releaseA, releaseB := make(chan struct{}), make(chan struct{})
 	var d1 *rdesc
 	bInside := make(chan struct{})
@@ -527,7 +539,7 @@ func TestReadPacketsCloseWithNestedHandOff(t *testing.T) {
 		return false
 	})
 	clientWrite(t, client, websocket.TextMessage, []byte("4a"))
-	waitFor(t, "B reads through a duplicate", func() bool { return ws.fr.rds.reading.Load() != nil })
+	waitFor(t, "B reads through a duplicate", func() bool { return ws.fr.readingDup() != nil })
 	clientWrite(t, client, websocket.TextMessage, []byte("4b"))
 	<-bInside
 	if d1 == own || d1 == nil {
@@ -535,14 +547,14 @@ func TestReadPacketsCloseWithNestedHandOff(t *testing.T) {
 	}
 	// C reads through a second duplicate; d1 is dropped but held by B.
 	waitFor(t, "C reads through a second duplicate", func() bool {
-		r := ws.fr.rds.reading.Load()
+		r := ws.fr.readingDup()
 		return r != nil && r != d1
 	})
 	close(releaseA)
 	if err := waitErr(t, errA, "A"); err != nil {
 		t.Fatalf("A: %v", err)
 	}
-	waitFor(t, "C is back on the connection's own descriptor", func() bool { return ws.fr.rds.reading.Load() == nil })
+	waitFor(t, "C is back on the connection's own descriptor", func() bool { return ws.fr.readingDup() == nil })
 	if d1.st.Load()&rdClosed != 0 {
 		t.Fatal("B's duplicate closed under its delivery")
 	}

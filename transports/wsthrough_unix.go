@@ -42,7 +42,7 @@ func (t *through) read(fd uintptr) bool {
 	t.d = fr.rd
 	// Only through the connection's own descriptor: a duplicate has no
 	// idle deadline (parking is from own only) to bound the wait.
-	trust := t.trustShort && t.d == fr.rds.own
+	trust := t.trustShort && t.d == fr.own
 	drained := false // the last read was short, and that is trusted
 	for {
 		switch fr.bufferedFrame() {
@@ -87,7 +87,7 @@ func (t *through) read(fd uintptr) bool {
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
-			fr.emptyReads++
+			countEmptyRead(fr)
 			fr.boundary = fr.r == fr.w
 			fr.release()
 			return false
