@@ -373,32 +373,15 @@ func (fr *frameReader) frame() (op byte, fin, rsv1 bool, payload []byte, err err
 	fr.boundary = false
 	b := (*fr.buf)[fr.r:]
 	fin, op, rsv1 = b[0]&0x80 != 0, b[0]&0x0f, b[0]&0x40 != 0
-	// RSV1 is permessage-deflate's (RFC 7692 §6), valid only when it was
-	// negotiated, and only on the first frame of a data message; RSV2 and
-	// RSV3 belong to no extension we accept. Clients must mask.
-	if b[0]&0x30 != 0 || (rsv1 && (!fr.inflate || (op != opText && op != opBinary))) || b[1]&0x80 == 0 {
+	if fr.badStart(b[0], b[1]) {
 		return 0, false, false, nil, errProtocol
 	}
-	hl := 2 + 4
-	switch b[1] & 0x7f {
-	case 126:
-		hl += 2
-	case 127:
-		hl += 8
-	}
+	hl := headerLen(b[1])
 	if err := fr.ensure(hl); err != nil {
 		return 0, false, false, nil, err
 	}
 	b = (*fr.buf)[fr.r:]
-	var n uint64
-	switch b[1] & 0x7f {
-	case 126:
-		n = uint64(binary.BigEndian.Uint16(b[2:]))
-	case 127:
-		n = binary.BigEndian.Uint64(b[2:])
-	default:
-		n = uint64(b[1] & 0x7f)
-	}
+	n := payloadLen(b)
 	var key [4]byte
 	copy(key[:], b[hl-4:hl])
 	fr.r += hl
@@ -431,6 +414,39 @@ func (fr *frameReader) frame() (op byte, fin, rsv1 bool, payload []byte, err err
 	}
 	maskBytes(key, payload)
 	return op, fin, rsv1, payload, nil
+}
+
+// badStart reports whether a client frame's first two bytes break RFC
+// 6455 here. RSV1 is permessage-deflate's (RFC 7692 §6), valid only when
+// it was negotiated, and only on the first frame of a data message; RSV2
+// and RSV3 belong to no extension we accept. Clients must mask.
+func (fr *frameReader) badStart(b0, b1 byte) bool {
+	op, rsv1 := b0&0x0f, b0&0x40 != 0
+	return b0&0x30 != 0 || (rsv1 && (!fr.inflate || (op != opText && op != opBinary))) || b1&0x80 == 0
+}
+
+// headerLen is the length of a masked frame's header, from its second
+// byte.
+func headerLen(b1 byte) int {
+	switch b1 & 0x7f {
+	case 126:
+		return 2 + 2 + 4
+	case 127:
+		return 2 + 8 + 4
+	}
+	return 2 + 4
+}
+
+// payloadLen is the payload length a frame header announces; b holds at
+// least headerLen(b[1]) bytes.
+func payloadLen(b []byte) uint64 {
+	switch b[1] & 0x7f {
+	case 126:
+		return uint64(binary.BigEndian.Uint16(b[2:]))
+	case 127:
+		return binary.BigEndian.Uint64(b[2:])
+	}
+	return uint64(b[1] & 0x7f)
 }
 
 // payload reads the n bytes of a frame's payload into a new slice.

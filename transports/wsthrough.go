@@ -67,34 +67,17 @@ func (fr *frameReader) bufferedFrame() int {
 		return frameMore
 	}
 	b := (*fr.buf)[fr.r:fr.w]
-	op, rsv1 := b[0]&0x0f, b[0]&0x40 != 0
-	if b[0]&0x30 != 0 || (rsv1 && (!fr.inflate || (op != opText && op != opBinary))) || b[1]&0x80 == 0 {
+	if fr.badStart(b[0], b[1]) {
 		return frameComplete // frame fails on the first two bytes
 	}
-	if b[0]&0x80 == 0 || (op != opText && op != opBinary) {
+	if op := b[0] & 0x0f; b[0]&0x80 == 0 || (op != opText && op != opBinary) {
 		return frameSlow // a fragment, or a control frame to answer
 	}
-	hl := 2 + 4
-	switch b[1] & 0x7f {
-	case 126:
-		hl += 2
-	case 127:
-		hl += 8
-	}
+	hl := headerLen(b[1])
 	if len(b) < hl {
 		return frameMore
 	}
-	var n uint64
-	switch b[1] & 0x7f {
-	case 126:
-		n = uint64(b[2])<<8 | uint64(b[3])
-	case 127:
-		for _, c := range b[2:10] {
-			n = n<<8 | uint64(c)
-		}
-	default:
-		n = uint64(b[1] & 0x7f)
-	}
+	n := payloadLen(b)
 	if n >= 1<<63 || (fr.maxPayload > 0 && n > uint64(fr.maxPayload)) {
 		return frameComplete // frame fails once the header is read
 	}
