@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -711,4 +712,18 @@ func TestParkBoundaryStress(t *testing.T) {
 		t.Errorf("resume called %d times for %d parks followed by bytes", got, parks-1)
 	}
 	t.Logf("%d messages, %d parks", n, parks)
+}
+
+// TestDeflateParked: a parked deflate connection holds no inflater (they
+// are pooled per message) and resumes on a compressed message.
+func TestDeflateParked(t *testing.T) {
+	checkNoParkLeak(t)
+	h := newParkHarnessWith(t, 50*time.Millisecond, deflateConfig(), deflateDialer())
+	for i := range 2 {
+		h.expectParked()
+		want := strings.Repeat("parked ", 300) + string(rune('0'+i))
+		clientRawWrite(t, h.client, cframe(finBit|0x40|opText, clientDeflate(t, []byte("4"+want))))
+		h.expectResume()
+		h.expectMessage(want)
+	}
 }

@@ -8,9 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"runtime"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -408,20 +406,6 @@ func TestDeflateMemo(t *testing.T) {
 	}
 	if got := testInflate(t, frames[0]); !bytes.Equal(got, append([]byte("4"), p.Data...)) {
 		t.Errorf("memo holds %q", trunc(got))
-	}
-}
-
-// TestDeflateParked: a parked deflate connection holds no inflater (they
-// are pooled per message) and resumes on a compressed message.
-func TestDeflateParked(t *testing.T) {
-	checkNoParkLeak(t)
-	h := newParkHarnessWith(t, 50*time.Millisecond, deflateConfig(), deflateDialer())
-	for i := range 2 {
-		h.expectParked()
-		want := strings.Repeat("parked ", 300) + string(rune('0'+i))
-		clientRawWrite(t, h.client, cframe(finBit|0x40|opText, clientDeflate(t, []byte("4"+want))))
-		h.expectResume()
-		h.expectMessage(want)
 	}
 }
 
