@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/gosio/socketio/internal/eiotest"
 	"github.com/gosio/socketio/internal/framespy"
 	"github.com/gosio/socketio/session"
@@ -268,5 +270,31 @@ func TestIdleParkDeflate(t *testing.T) {
 	}
 	if n := spy.Counts(); n.ServerCompressed != 3 || n.ClientCompressed < 3 {
 		t.Errorf("compressed frames: %d from the server, %d from the client; want 3 and 3 or more", n.ServerCompressed, n.ClientCompressed)
+	}
+}
+
+// TestEndWithLastMessage: a client whose TCP connection ends (no close
+// frame) right after a message, so that both often reach the server for
+// one wake-up: the message is delivered and the session ends with
+// "transport close", with parking (the reader trusts short reads and
+// sees the end within IdleParkAfter) and without (it reads on until the
+// socket is empty).
+func TestEndWithLastMessage(t *testing.T) {
+	for _, park := range []time.Duration{parkPeriod, -1} {
+		t.Run(fmt.Sprintf("IdleParkAfter=%v", park), func(t *testing.T) {
+			e := newEnv(t, envConfig{opts: &session.Options{IdleParkAfter: park}})
+			for i := range 5 {
+				ws, ss := e.wsSession(t)
+				msg := fmt.Sprintf("last %d", i)
+				if err := ws.Conn.WriteMessage(websocket.TextMessage, []byte("4"+msg)); err != nil {
+					t.Fatal(err)
+				}
+				ws.Conn.Close() // the TCP connection ends, no close frame
+				if p := ss.nextMsg(t); string(p.Data) != msg {
+					t.Fatalf("server received %q, want %q", p.Data, msg)
+				}
+				ss.waitClosed(t, session.ReasonTransportClose)
+			}
+		})
 	}
 }
