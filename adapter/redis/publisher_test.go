@@ -36,8 +36,10 @@ func TestPublisherNeverWaitsForRedis(t *testing.T) {
 	defer rdb.Close()
 	reports := make(chan error, 16)
 	p := newPublisher(rdb, false, 4, func(err error) { reports <- err })
-	// The first message is taken by the sender, which then hangs on Redis;
-	// four more fill the queue; the rest are refused without waiting.
+	// The sender takes what is queued when it wakes (one message, or up
+	// to four on a busy machine: it may wake late) and then hangs on
+	// Redis; four more fill the queue; the rest are refused without
+	// waiting.
 	var full int
 	for range 20 {
 		if err := p.publish("ch", []byte("m")); errors.Is(err, ErrPublishQueueFull) {
@@ -46,8 +48,8 @@ func TestPublisherNeverWaitsForRedis(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if full < 15 {
-		t.Fatalf("%d of 20 refused, want at least 15 (4 queued, at most 1 being sent)", full)
+	if full < 20-4-4 {
+		t.Fatalf("%d of 20 refused, want at least 12 (4 queued, at most 4 being sent)", full)
 	}
 	p.close() // bounded by closeFlushTimeout
 	l.Close()
