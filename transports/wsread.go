@@ -276,16 +276,21 @@ func (fr *frameReader) backToOwn(d *rdesc) {
 
 // fill reads at least once more into the buffer, compacting it first.
 func (fr *frameReader) fill() error {
-	if fr.buf != nil && fr.r > 0 {
-		n := copy(*fr.buf, (*fr.buf)[fr.r:fr.w])
-		fr.r, fr.w = 0, n
-	}
+	fr.compact()
 	n, err := fr.readFrom(nil)
 	if err == errParked {
 		return err // resume owns fr now: not even fr.w may be written
 	}
 	fr.w += n
 	return err
+}
+
+// compact moves the buffered bytes to the start of the buffer.
+func (fr *frameReader) compact() {
+	if fr.buf != nil && fr.r > 0 {
+		n := copy(*fr.buf, (*fr.buf)[fr.r:fr.w])
+		fr.r, fr.w = 0, n
+	}
 }
 
 // ensure buffers at least n (≤ the buffer size) bytes.

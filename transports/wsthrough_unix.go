@@ -77,9 +77,8 @@ func (t *through) read(fd uintptr) bool {
 		}
 		if fr.buf == nil {
 			fr.buf = readBufPool.Get().(*[]byte)
-		} else if fr.r > 0 {
-			n := copy(*fr.buf, (*fr.buf)[fr.r:fr.w])
-			fr.r, fr.w = 0, n
+		} else {
+			fr.compact()
 		}
 		space := (*fr.buf)[fr.w:]
 		n, err := syscall.Read(int(fd), space)
