@@ -256,6 +256,12 @@ func (h *harness) report(m machine, plan []*variant, res results, pngRel string)
 	w("Ours (`bench/server`), Node.js socket.io (`bench/node`) and a raw gorilla/websocket server\n")
 	w("(`bench/raw`) run one at a time, their runs interleaved, on the same machine as the load generator\n")
 	w("(`bench/loadgen`); ")
+	for _, v := range plan {
+		if v.paired {
+			w("the one exception, \"%s\", runs ours and raw at once, twice as many runs; ", v.group)
+			break
+		}
+	}
 	w("every run starts a fresh server process. How each figure is measured is at the end.\n\n")
 	if hasMain(plan) {
 		w("![benchmarks](%s)\n\n", pngRel)
@@ -589,8 +595,15 @@ func (h *harness) writeGoals(b *strings.Builder, plan []*variant, res results) {
 		// Per core: raw's load generator may saturate its core before
 		// raw's server does, so the rates alone would not compare the
 		// servers' work per ack.
-		row("ack round trips per server CPU-second ≥ 0.9× raw gorilla, "+v.label, "15",
+		row("ack round trips per server CPU-second ≥ 0.9× raw gorilla, "+v.label+", one server at a time", "15",
 			ratioText(o, r, "rate_per_cpu_s"), atLeast(o, r, "rate_per_cpu_s", 0.9))
+	}
+	for _, v := range plan {
+		if v.group == gAckPair {
+			o, r := get(v.key, "ours"), get(v.key, "raw")
+			row("ack round trips per server CPU-second ≥ 0.9× raw gorilla, "+v.label+", both servers at once", "15",
+				ratioText(o, r, "rate_per_cpu_s"), atLeast(o, r, "rate_per_cpu_s", 0.9))
+		}
 	}
 	for _, g := range []struct{ key, goal string }{
 		{"idle-10000", "≤ 8 KiB RSS per idle client without a forced GC, 10,000 clients"},
@@ -796,6 +809,12 @@ func (h *harness) chartPanels(plan []*variant, res results) []panel {
 var groupDoc = map[string]string{
 	gAck: "Each client emits `42<id>[\"ping\",\"<16 bytes>\"]` and waits for the ack `43<id>[…]` before the next emit " +
 		"(raw: a message and its echo). Latency is emit to ack, per round trip.",
+	gAckPair: "Issue 15's ack goal. The same round trips as the Ack round trip table, but our server and the raw one run " +
+		"at once, both on the server CPUs, each with its own load generator on the load generator CPUs; " +
+		"twice as many runs, each server started first in half of them. One at a time, the shared VM's speed " +
+		"moved between two runs minutes apart by as much as the gap measured (raw's ack rate 44.3k/s in one `make bench`, " +
+		"68.0k/s in the next); at once, both servers see the same machine, and acks per server CPU-second is still each " +
+		"server's own work per ack. Both servers get part of a core, so the rates are below the Ack round trip table's.",
 	gBcast: "Every client is in room \"all\"; the server broadcasts a 100-byte packet carrying its send time " +
 		"(CLOCK_MONOTONIC ns) and a sequence number. Latency is receive time minus send time. The fixed rate is a " +
 		"steady load; at max rate the server broadcasts whenever it holds a credit (8 at first) and the load " +
