@@ -261,16 +261,19 @@ func (c *client) socketList() []*Socket {
 // CONNECT for a namespace not joined yet, anything else for a joined one;
 // every other combination is a protocol violation that closes the
 // connection.
-func (c *client) handle(p *codec.SocketPacket) {
+// handle handles one packet; it reports whether nothing refers to p or
+// its Args any longer (Socket.onEvent).
+func (c *client) handle(p *codec.SocketPacket) (released bool) {
 	sock := c.socket(p.Nsp)
 	switch {
 	case p.Type == codec.Connect && sock == nil:
 		c.connect(p)
 	case p.Type != codec.Connect && p.Type != codec.ConnectError && sock != nil:
-		sock.onPacket(p)
+		return sock.onPacket(p)
 	default:
 		c.closeWith(ReasonParseError, nil)
 	}
+	return false
 }
 
 func (c *client) connect(p *codec.SocketPacket) {

@@ -31,6 +31,13 @@ type handler struct {
 	*handlerType
 }
 
+// keepsArgs reports whether the handler may keep a reference to the
+// codec.Args it is called with: a reflective handler with a codec.Args
+// parameter. Every other handler, typed ones included, decodes copies.
+func (h *handler) keepsArgs() bool {
+	return h.handlerType == nil || h.rawArgs
+}
+
 // handlerType is a handler signature, analysed once per func type: each
 // parameter's kind is decided here, so dispatching an event only decodes.
 // It is shared by every handler of that type (see handlerTypes): each

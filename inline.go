@@ -152,7 +152,7 @@ func (c *client) tryInline(p *codec.SocketPacket, size int) bool {
 	c.uncharge(size) // as the worker does when it takes a packet
 
 	inlineRuns.add(c, run)
-	c.handle(p)
+	released := c.handle(p)
 	inlineRuns.remove(c)
 
 	c.qmu.Lock()
@@ -173,6 +173,15 @@ func (c *client) tryInline(p *codec.SocketPacket, size int) bool {
 		c.startLocked()
 	}
 	c.qmu.Unlock()
+	if released && p.Type == codec.Event && !c.v3 {
+		// No hand-off: this goroutine is still the only one decoding,
+		// as Recycle requires. A text EVENT only (the JSON decoder
+		// recycles nothing else), and not from a v3 client, whose
+		// packets v3Namespace rewrites.
+		if r, ok := c.dec.(codec.Recycler); ok {
+			r.Recycle(p)
+		}
+	}
 	if h := testHookIdle.Load(); h != nil {
 		(*h)(c)
 	}

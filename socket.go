@@ -504,16 +504,23 @@ func (s *Socket) reportError(err error) {
 }
 
 // onPacket handles a packet for this socket, on the client's worker.
-func (s *Socket) onPacket(p *codec.SocketPacket) {
+// onPacket handles a packet for this socket. It reports whether nothing
+// refers to p or its Args any longer (see onEvent).
+func (s *Socket) onPacket(p *codec.SocketPacket) (released bool) {
 	switch p.Type {
 	case codec.Event, codec.BinaryEvent:
-		s.onEvent(p)
+		return s.onEvent(p)
 	case codec.Disconnect:
 		s.onClose(ReasonClientNamespaceDisconnect)
 	}
+	return false
 }
 
-func (s *Socket) onEvent(p *codec.SocketPacket) {
+// onEvent runs the event's listeners and handler. It reports whether p's
+// Args went to none of them but a handler that takes copies (decoded
+// values; not a codec.Args parameter): then, once it has returned,
+// nothing refers to p or its Args, and the decoder may reuse them.
+func (s *Socket) onEvent(p *codec.SocketPacket) (released bool) {
 	var ack AckFunc
 	if p.HasID {
 		ack = s.ackFunc(p.ID)
@@ -540,19 +547,21 @@ func (s *Socket) onEvent(p *codec.SocketPacket) {
 		returned := false
 		s.nsp.srv.safeCall(p.Event, func() { err = mw(p.Event, p.Args); returned = true })
 		if !returned {
-			return // the middleware panicked (reported by safeCall): fail closed
+			return false // the middleware panicked (reported by safeCall): fail closed
 		}
 		if err != nil {
 			s.reportError(err)
-			return
+			return false
 		}
 	}
+	released = len(anyIn) == 0 && len(mws) == 0
 	if !found || !s.Connected() {
-		return
+		return released
 	}
 	if err := h.call(s.nsp.srv, p.Event, p.Args, ack); err != nil {
 		s.reportError(err)
 	}
+	return released && !h.keepsArgs()
 }
 
 // ackFunc returns the callback answering the client's ack request id: at

@@ -131,6 +131,22 @@ type jsonDecoder struct {
 	maxAttachments int
 	pending        *SocketPacket // a binary packet waiting for attachments
 	want           int
+
+	// last is the memory of the text packet Add returned last; spare is
+	// one that Recycle gave back, zeroed, for the next text packet.
+	last, spare *decodedPacket
+	// event is the last event name decoded: a client usually sends the
+	// same few, and an equal name is this string again, not a new one.
+	event string
+}
+
+// Recycle implements Recycler.
+func (d *jsonDecoder) Recycle(p *SocketPacket) {
+	if d.last == nil || p != &d.last.pkt || d.pending != nil {
+		return
+	}
+	*d.last = decodedPacket{} // lets go of the message now
+	d.spare, d.last = d.last, nil
 }
 
 func (d *jsonDecoder) Add(msg Packet) (*SocketPacket, error) {
@@ -154,9 +170,17 @@ func (d *jsonDecoder) Add(msg Packet) (*SocketPacket, error) {
 	if d.pending != nil {
 		return nil, socketErr("text packet while expecting attachments")
 	}
-	p, n, err := decodeJSONPacket(msg.Data, d.maxAttachments)
+	dp, n, err := decodeJSONPacketInto(d.spare, msg.Data, d.maxAttachments, d.event)
+	d.spare, d.last = nil, nil
 	if err != nil {
-		return nil, err
+		return nil, err // the connection ends: no spare needed
+	}
+	p := &dp.pkt
+	if p.Event != "" {
+		d.event = p.Event
+	}
+	if n == 0 {
+		d.last = dp
 	}
 	if n > 0 {
 		d.pending, d.want = p, n
@@ -169,6 +193,17 @@ func (d *jsonDecoder) Add(msg Packet) (*SocketPacket, error) {
 // decodeJSONPacket decodes the text part of a packet and returns the
 // number of attachments it announces.
 func decodeJSONPacket(b []byte, maxAttachments int) (*SocketPacket, int, error) {
+	dp, n, err := decodeJSONPacketInto(nil, b, maxAttachments, "")
+	if err != nil {
+		return nil, 0, err
+	}
+	return &dp.pkt, n, nil
+}
+
+// decodeJSONPacketInto is decodeJSONPacket into dp, a zeroed
+// decodedPacket (Recycle), or a new one when dp is nil; an event named
+// prev gets prev as its name.
+func decodeJSONPacketInto(dp *decodedPacket, b []byte, maxAttachments int, prev string) (*decodedPacket, int, error) {
 	if len(b) == 0 {
 		return nil, 0, socketErr("empty packet")
 	}
@@ -176,9 +211,12 @@ func decodeJSONPacket(b []byte, maxAttachments int) (*SocketPacket, int, error) 
 		return nil, 0, socketErr("unknown packet type")
 	}
 	// One allocation for the packet, its arguments and the first few
-	// argument slices (see decodedPacket).
-	dp := &decodedPacket{pkt: SocketPacket{Type: SocketPacketType(b[0] - '0'), Nsp: "/"}}
+	// argument slices (see decodedPacket), or none for a recycled one.
+	if dp == nil {
+		dp = new(decodedPacket)
+	}
 	p := &dp.pkt
+	p.Type, p.Nsp = SocketPacketType(b[0]-'0'), "/"
 	i := 1
 	n := 0
 	if p.Type == BinaryEvent || p.Type == BinaryAck {
@@ -221,21 +259,22 @@ func decodeJSONPacket(b []byte, maxAttachments int) (*SocketPacket, int, error) 
 		p.ID, _ = strconv.ParseUint(string(b[start:i]), 10, 64)
 		p.HasID = true
 	}
-	if err := p.setPayload(b[i:], dp); err != nil {
+	if err := p.setPayload(b[i:], dp, prev); err != nil {
 		return nil, 0, err
 	}
 	if n > 0 {
 		// Attachments complete the arguments later.
-		return p, n, nil
+		return dp, n, nil
 	}
-	return p, 0, nil
+	return dp, 0, nil
 }
 
 // setPayload validates the JSON payload for the packet type, as the
 // reference parser's isPayloadValid does, and fills Event and Args.
 //
-// dp, when not nil, holds p and provides the storage of its arguments.
-func (p *SocketPacket) setPayload(payload []byte, dp *decodedPacket) error {
+// dp, when not nil, holds p and provides the storage of its arguments;
+// an event named prev gets prev as its name (no new string).
+func (p *SocketPacket) setPayload(payload []byte, dp *decodedPacket, prev string) error {
 	first := firstByte(payload)
 	switch p.Type {
 	case Connect:
@@ -280,7 +319,7 @@ func (p *SocketPacket) setPayload(payload []byte, dp *decodedPacket) error {
 		if len(raw) == 0 {
 			return socketErr("empty EVENT payload")
 		}
-		name, err := eventName(raw[0])
+		name, err := eventName(raw[0], prev)
 		if err != nil {
 			return err
 		}
@@ -304,11 +343,16 @@ type decodedPacket struct {
 
 // eventName reads the first element of an EVENT array: a string that is
 // not reserved, or a number (which the reference accepts).
-func eventName(raw json.RawMessage) (string, error) {
+func eventName(raw json.RawMessage, prev string) (string, error) {
 	switch firstByte(raw) {
 	case '"':
-		name, ok := plainString(raw)
-		if !ok {
+		var name string
+		switch body, plain := plainBody(raw); {
+		case plain && string(body) == prev: // compared without a copy
+			name = prev
+		case plain:
+			name = string(body)
+		default:
 			// A variable of its own: Unmarshal moves it to the heap, and
 			// name would cost every event that allocation.
 			var escaped string
@@ -401,14 +445,23 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\
 // unescaping (printable ASCII, no backslash), the common case of event
 // names and short arguments; ok is false otherwise.
 func plainString(raw []byte) (string, bool) {
-	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+	body, ok := plainBody(raw)
+	if !ok {
 		return "", false
+	}
+	return string(body), true
+}
+
+// plainBody is plainString's contents, not copied.
+func plainBody(raw []byte) ([]byte, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return nil, false
 	}
 	body := raw[1 : len(raw)-1]
 	for _, c := range body {
 		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			return "", false
+			return nil, false
 		}
 	}
-	return string(body), true
+	return body, true
 }

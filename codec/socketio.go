@@ -94,6 +94,18 @@ type Decoder interface {
 	Add(msg Packet) (*SocketPacket, error)
 }
 
+// A Recycler is a Decoder that can decode the next packet into the memory
+// of one it returned. Recycle(p) promises that nothing refers any longer
+// to p, to its Args or to anything reached from them (values decoded from
+// them are copies); p must be the packet Add returned last, and Recycle
+// must be called by the goroutine that calls Add. Any other packet is
+// ignored. The root package recycles an EVENT once an inline handler
+// whose parameters are all copies (strings, numbers, maps, any) has
+// returned and nothing else has seen its Args.
+type Recycler interface {
+	Recycle(p *SocketPacket)
+}
+
 // Args gives access to the decoded arguments of an EVENT (without the
 // event name) or ACK packet, independently of the parser.
 type Args interface {

@@ -77,23 +77,52 @@ func deliver(fns []func([]byte, bool), data []byte, binary bool) {
 //
 // A callback may hand the reading off to a new goroutine (handoff.go):
 // readLoop then returns once the callback has.
+//
+// A reader starts with a small stack; once it has delivered busyAfter
+// messages without parking, it goes on reading from below a stack floor
+// (see stackFloor), on the same goroutine.
 func (s *Session) readLoop(ws *transports.WebSocket) {
-	var floor [stackFloor]byte // see stackFloor
+	if s.read(ws, busyAfter) {
+		s.readBusy(ws)
+	}
+}
+
+// readBusy is readLoop for a busy connection: the same reading, above
+// stackFloor bytes of this frame.
+func (s *Session) readBusy(ws *transports.WebSocket) {
+	var floor [stackFloor]byte
 	keepStack(&floor)
+	s.read(ws, 0)
+}
+
+// read reads and delivers until the reading ends, parks or is handed
+// off. With limit > 0 it returns true instead once it has delivered limit
+// messages: the reading is then still this goroutine's, to go on with.
+func (s *Session) read(ws *transports.WebSocket, limit int) (busy bool) {
 	gen := s.readerGen()
+	n := 0
 	err := ws.ReadPackets(func(p codec.Packet) bool {
-		if p.Type == codec.PacketMessage {
-			return s.deliverOnReader(gen, p)
+		if p.Type != codec.PacketMessage {
+			s.onPacket(p)
+			return true
 		}
-		s.onPacket(p)
+		if !s.deliverOnReader(gen, p) {
+			return false // handed off
+		}
+		if n++; n == limit {
+			busy = true
+			return false // ReadPackets returns; nobody else reads
+		}
 		return true
 	})
 	switch {
+	case busy:
 	case err == transports.ErrParked:
 		s.parked.Add(1) // the resume below may have run already
 	case err != nil:
 		s.closeNow(readErrorReason(err), err, true)
 	}
+	return busy
 }
 
 // startReading starts the goroutine reading ws for the session, on a
@@ -292,7 +321,7 @@ func (s *Session) probeUpgrade(ws *transports.WebSocket) bool {
 	}
 }
 
-// stackFloor is stack space the reader holds below its wait for bytes.
+// stackFloor is stack space a busy reader holds below its wait for bytes.
 //
 // The Go runtime halves a goroutine's stack at a garbage collection when
 // less than a quarter of it is in use, and grows it back (a copy) when a
@@ -304,11 +333,19 @@ func (s *Session) probeUpgrade(ws *transports.WebSocket) bool {
 // stack copies (pprof of the 1,000-client ack benchmark). With this much
 // more in use while waiting, an 8 KiB stack is never under a quarter
 // used: the copies went away, and acks per server CPU-second rose by
-// about 4 % (bench/cmd/run, ours and raw at once; docs/architecture.md).
-// Between the 1 KiB that sufficed and the 2.5 KiB still below the 8 KiB
-// boundary in that benchmark, 1.5 KiB leaves room on both sides. It costs
-// nothing at rest: a parked connection has no reader goroutine.
+// about 4 % (docs/architecture.md, "The reader's stack"). Between the
+// 1 KiB that sufficed and the 2.5 KiB still below the 8 KiB boundary in
+// that benchmark, 1.5 KiB leaves room on both sides.
+//
+// Only busy readers hold it (busyAfter): on every reader, it kept the
+// stacks of the readers of new, idle connections at 8 KiB until they
+// parked, and the server's RSS 15 s after connecting 10,000 idle clients
+// rose from 11.9–12.5 KiB to 15.0–15.4 KiB per client.
 const stackFloor = 1536
+
+// busyAfter is how many messages a reader delivers before it holds
+// stackFloor: more than a new connection's CONNECT and first events.
+const busyAfter = 16
 
 // keepStack keeps floor on the stack; not inlined, so that the array is
 // not optimised away, and not escaping, so that it is not on the heap.
