@@ -154,6 +154,13 @@ func (c *client) tryInline(p *codec.SocketPacket, size int) bool {
 	inlineRuns.add(c, run)
 	released := c.handle(p)
 	inlineRuns.remove(c)
+	if released && p.Type == codec.Event && !c.v3 {
+		// A text EVENT only (the JSON decoder recycles no binary one),
+		// and not from a v3 client, whose packets v3Namespace rewrites.
+		if r, ok := c.dec.(codec.Recycler); ok {
+			r.Recycle(p)
+		}
+	}
 
 	c.qmu.Lock()
 	c.inline = 0
@@ -173,15 +180,6 @@ func (c *client) tryInline(p *codec.SocketPacket, size int) bool {
 		c.startLocked()
 	}
 	c.qmu.Unlock()
-	if released && p.Type == codec.Event && !c.v3 {
-		// No hand-off: this goroutine is still the only one decoding,
-		// as Recycle requires. A text EVENT only (the JSON decoder
-		// recycles nothing else), and not from a v3 client, whose
-		// packets v3Namespace rewrites.
-		if r, ok := c.dec.(codec.Recycler); ok {
-			r.Recycle(p)
-		}
-	}
 	if h := testHookIdle.Load(); h != nil {
 		(*h)(c)
 	}

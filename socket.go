@@ -503,9 +503,9 @@ func (s *Socket) reportError(err error) {
 	}
 }
 
-// onPacket handles a packet for this socket, on the client's worker.
-// onPacket handles a packet for this socket. It reports whether nothing
-// refers to p or its Args any longer (see onEvent).
+// onPacket handles a packet for this socket, on the client's worker (or
+// inline, on the reader). It reports whether nothing refers to p or its
+// Args any longer (see onEvent).
 func (s *Socket) onPacket(p *codec.SocketPacket) (released bool) {
 	switch p.Type {
 	case codec.Event, codec.BinaryEvent:

@@ -344,6 +344,7 @@ func (o orderedObject) MarshalJSON() ([]byte, error) {
 type jsonArgs struct {
 	raw  []json.RawMessage
 	atts [][]byte
+	in   *decodedPacket // the memory holding these arguments, if any (Recycle)
 }
 
 // ErrNoArgument is returned by Args.Decode for an index past the end.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strconv"
+	"sync"
 )
 
 // JSONParser is the default Socket.IO parser, wire-compatible with the
@@ -131,22 +132,28 @@ type jsonDecoder struct {
 	maxAttachments int
 	pending        *SocketPacket // a binary packet waiting for attachments
 	want           int
-
-	// last is the memory of the text packet Add returned last; spare is
-	// one that Recycle gave back, zeroed, for the next text packet.
-	last, spare *decodedPacket
-	// event is the last event name decoded: a client usually sends the
-	// same few, and an equal name is this string again, not a new one.
-	event string
 }
 
-// Recycle implements Recycler.
+// recycled holds the memory of packets given back by Recycle, for any
+// connection's next text packet. A pool, not a spare per decoder: an
+// idle connection then holds none, and the collector empties the pool
+// when nobody takes from it.
+var recycled sync.Pool
+
+// Recycle implements Recycler: p's memory goes to the next text packet
+// decoded, on any connection. Only a text EVENT or ACK that Add returned
+// is taken; anything else is left alone.
 func (d *jsonDecoder) Recycle(p *SocketPacket) {
-	if d.last == nil || p != &d.last.pkt || d.pending != nil {
+	if p == nil || (p.Type != Event && p.Type != Ack) {
 		return
 	}
-	*d.last = decodedPacket{} // lets go of the message now
-	d.spare, d.last = d.last, nil
+	a, ok := p.Args.(*jsonArgs)
+	if !ok || a.in == nil || &a.in.pkt != p {
+		return // not decoded into a decodedPacket
+	}
+	dp := a.in
+	*dp = decodedPacket{} // lets go of the message now (and of a.in)
+	recycled.Put(dp)
 }
 
 func (d *jsonDecoder) Add(msg Packet) (*SocketPacket, error) {
@@ -170,17 +177,9 @@ func (d *jsonDecoder) Add(msg Packet) (*SocketPacket, error) {
 	if d.pending != nil {
 		return nil, socketErr("text packet while expecting attachments")
 	}
-	dp, n, err := decodeJSONPacketInto(d.spare, msg.Data, d.maxAttachments, d.event)
-	d.spare, d.last = nil, nil
+	p, n, err := decodeJSONPacket(msg.Data, d.maxAttachments)
 	if err != nil {
-		return nil, err // the connection ends: no spare needed
-	}
-	p := &dp.pkt
-	if p.Event != "" {
-		d.event = p.Event
-	}
-	if n == 0 {
-		d.last = dp
+		return nil, err
 	}
 	if n > 0 {
 		d.pending, d.want = p, n
@@ -193,17 +192,6 @@ func (d *jsonDecoder) Add(msg Packet) (*SocketPacket, error) {
 // decodeJSONPacket decodes the text part of a packet and returns the
 // number of attachments it announces.
 func decodeJSONPacket(b []byte, maxAttachments int) (*SocketPacket, int, error) {
-	dp, n, err := decodeJSONPacketInto(nil, b, maxAttachments, "")
-	if err != nil {
-		return nil, 0, err
-	}
-	return &dp.pkt, n, nil
-}
-
-// decodeJSONPacketInto is decodeJSONPacket into dp, a zeroed
-// decodedPacket (Recycle), or a new one when dp is nil; an event named
-// prev gets prev as its name.
-func decodeJSONPacketInto(dp *decodedPacket, b []byte, maxAttachments int, prev string) (*decodedPacket, int, error) {
 	if len(b) == 0 {
 		return nil, 0, socketErr("empty packet")
 	}
@@ -212,6 +200,7 @@ func decodeJSONPacketInto(dp *decodedPacket, b []byte, maxAttachments int, prev 
 	}
 	// One allocation for the packet, its arguments and the first few
 	// argument slices (see decodedPacket), or none for a recycled one.
+	dp, _ := recycled.Get().(*decodedPacket)
 	if dp == nil {
 		dp = new(decodedPacket)
 	}
@@ -259,22 +248,21 @@ func decodeJSONPacketInto(dp *decodedPacket, b []byte, maxAttachments int, prev 
 		p.ID, _ = strconv.ParseUint(string(b[start:i]), 10, 64)
 		p.HasID = true
 	}
-	if err := p.setPayload(b[i:], dp, prev); err != nil {
+	if err := p.setPayload(b[i:], dp); err != nil {
 		return nil, 0, err
 	}
 	if n > 0 {
 		// Attachments complete the arguments later.
-		return dp, n, nil
+		return p, n, nil
 	}
-	return dp, 0, nil
+	return p, 0, nil
 }
 
 // setPayload validates the JSON payload for the packet type, as the
 // reference parser's isPayloadValid does, and fills Event and Args.
 //
-// dp, when not nil, holds p and provides the storage of its arguments;
-// an event named prev gets prev as its name (no new string).
-func (p *SocketPacket) setPayload(payload []byte, dp *decodedPacket, prev string) error {
+// dp, when not nil, holds p and provides the storage of its arguments.
+func (p *SocketPacket) setPayload(payload []byte, dp *decodedPacket) error {
 	first := firstByte(payload)
 	switch p.Type {
 	case Connect:
@@ -310,6 +298,7 @@ func (p *SocketPacket) setPayload(payload []byte, dp *decodedPacket, prev string
 	var raw []json.RawMessage
 	if dp != nil {
 		args = &dp.args
+		args.in = dp
 		raw = splitArrayInto(dp.elems[:0], payload)
 	} else {
 		args = new(jsonArgs)
@@ -319,7 +308,7 @@ func (p *SocketPacket) setPayload(payload []byte, dp *decodedPacket, prev string
 		if len(raw) == 0 {
 			return socketErr("empty EVENT payload")
 		}
-		name, err := eventName(raw[0], prev)
+		name, err := eventName(raw[0])
 		if err != nil {
 			return err
 		}
@@ -343,16 +332,11 @@ type decodedPacket struct {
 
 // eventName reads the first element of an EVENT array: a string that is
 // not reserved, or a number (which the reference accepts).
-func eventName(raw json.RawMessage, prev string) (string, error) {
+func eventName(raw json.RawMessage) (string, error) {
 	switch firstByte(raw) {
 	case '"':
-		var name string
-		switch body, plain := plainBody(raw); {
-		case plain && string(body) == prev: // compared without a copy
-			name = prev
-		case plain:
-			name = string(body)
-		default:
+		name, ok := plainString(raw)
+		if !ok {
 			// A variable of its own: Unmarshal moves it to the heap, and
 			// name would cost every event that allocation.
 			var escaped string
@@ -445,23 +429,14 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\
 // unescaping (printable ASCII, no backslash), the common case of event
 // names and short arguments; ok is false otherwise.
 func plainString(raw []byte) (string, bool) {
-	body, ok := plainBody(raw)
-	if !ok {
-		return "", false
-	}
-	return string(body), true
-}
-
-// plainBody is plainString's contents, not copied.
-func plainBody(raw []byte) ([]byte, bool) {
 	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
-		return nil, false
+		return "", false
 	}
 	body := raw[1 : len(raw)-1]
 	for _, c := range body {
 		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			return nil, false
+			return "", false
 		}
 	}
-	return body, true
+	return string(body), true
 }

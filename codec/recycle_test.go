@@ -25,6 +25,9 @@ func snapshot(p *SocketPacket) string {
 	return b.String()
 }
 
+// The JSON decoder's Recycle: a text EVENT or ACK is taken, zeroed and
+// reused, and the packets decoded after it read right whether or not they
+// got its memory; anything else is left as it is.
 func TestJSONDecoderRecycle(t *testing.T) {
 	dec := JSONParser{}.NewDecoder(DecoderLimits{})
 	r, ok := dec.(Recycler)
@@ -44,44 +47,63 @@ func TestJSONDecoderRecycle(t *testing.T) {
 		t.Fatalf("first: %s", got)
 	}
 	r.Recycle(first)
+	if first.Event != "" || first.Args != nil || first.HasID {
+		t.Errorf("a recycled packet still reads %s", snapshot(first))
+	}
+	// Whatever memory it gets, nothing is left of the first: no
+	// namespace, no id, fewer arguments.
+	for range 3 {
+		second := add(`2["b","x"]`)
+		if got, want := snapshot(second), `EVENT nsp="/" id=0/false event="b" atts=0 [0]"x"/<nil>`; got != want {
+			t.Errorf("second: %s, want %s", got, want)
+		}
+		r.Recycle(second)
+	}
+	// Reuse: sync.Pool promises none (the race detector drops a quarter
+	// of what is put, and a goroutine may move to another P between Put
+	// and Get), but over a hundred rounds some must come back.
+	reused := 0
+	for range 100 {
+		p := add(`2["c"]`)
+		r.Recycle(p)
+		if q := add(`2["c"]`); q == p {
+			reused++
+		}
+	}
+	if reused == 0 {
+		t.Error("no recycled packet's memory was reused in 100 rounds")
+	}
+	ack := add(`3/chat,9[1,2]`)
+	r.Recycle(ack)
+	if ack.Args != nil {
+		t.Error("a text ACK was not taken")
+	}
 
-	// The next text packet reuses the memory, with nothing left of the
-	// first: no namespace, no id, fewer arguments.
-	second := add(`2["b","x"]`)
-	if second != first {
-		t.Error("the recycled packet's memory was not reused")
-	}
-	if got, want := snapshot(second), `EVENT nsp="/" id=0/false event="b" atts=0 [0]"x"/<nil>`; got != want {
-		t.Errorf("second: %s, want %s", got, want)
-	}
-
-	// Only the packet returned last is taken back.
-	third := add(`2["c"]`)
-	r.Recycle(second)
-	if fourth := add(`2["d"]`); fourth == second || fourth == third {
-		t.Error("a packet other than the last one was recycled")
-	}
-	if got := snapshot(third); got != `EVENT nsp="/" id=0/false event="c" atts=0` {
-		t.Errorf("third after a refused Recycle: %s", got)
-	}
-
-	// A binary packet is not recycled: its memory is not the decoder's
-	// last text packet.
-	bin := add(`51-["e",{"_placeholder":true,"num":0}]`)
-	if bin != nil {
+	// Left alone: a CONNECT, a binary event, a packet made elsewhere.
+	keep := map[*SocketPacket]string{}
+	conn := add(`0/chat,{"token":"t"}`)
+	keep[conn] = snapshot(conn)
+	if add(`51-["e",{"_placeholder":true,"num":0}]`) != nil {
 		t.Fatal("binary packet returned before its attachment")
 	}
 	bin, err := dec.Add(Packet{Type: PacketMessage, Data: []byte{1, 2}, Binary: true})
 	if err != nil || bin == nil {
 		t.Fatalf("attachment: %v, %v", bin, err)
 	}
-	r.Recycle(bin)
-	before := snapshot(bin)
-	if next := add(`2["f"]`); next == bin {
-		t.Error("a binary packet was recycled")
+	keep[bin] = snapshot(bin)
+	made := &SocketPacket{Type: Event, Event: "x", Args: &jsonArgs{raw: []json.RawMessage{json.RawMessage(`1`)}}}
+	keep[made] = snapshot(made)
+	for p := range keep {
+		r.Recycle(p)
 	}
-	if got := snapshot(bin); got != before {
-		t.Errorf("the binary packet changed: %s, was %s", got, before)
+	r.Recycle(nil)
+	for range 4 {
+		add(`2["f",{"g":[1,2,3]},"h","i","j"]`)
+	}
+	for p, before := range keep {
+		if got := snapshot(p); got != before {
+			t.Errorf("a packet Recycle must leave alone changed: %s, was %s", got, before)
+		}
 	}
 
 	// A recycled packet followed by a bad one: an error, no packet.

@@ -94,14 +94,14 @@ type Decoder interface {
 	Add(msg Packet) (*SocketPacket, error)
 }
 
-// A Recycler is a Decoder that can decode the next packet into the memory
-// of one it returned. Recycle(p) promises that nothing refers any longer
-// to p, to its Args or to anything reached from them (values decoded from
-// them are copies); p must be the packet Add returned last, and Recycle
-// must be called by the goroutine that calls Add. Any other packet is
-// ignored. The root package recycles an EVENT once an inline handler
-// whose parameters are all copies (strings, numbers, maps, any) has
-// returned and nothing else has seen its Args.
+// A Recycler is a Decoder that can reuse the memory of packets it
+// returned. Recycle(p) promises that nothing refers any longer to p, to
+// its Args or to anything reached from them (values decoded from them are
+// copies); the memory may then hold a packet decoded later, on any
+// connection. Packets it cannot reuse are ignored. The root package
+// recycles a text EVENT once an inline handler whose parameters are all
+// copies (strings, numbers, maps, any) has returned and nothing else has
+// seen its Args. Recycle is safe for concurrent use.
 type Recycler interface {
 	Recycle(p *SocketPacket)
 }

@@ -99,3 +99,7 @@ func WaitProbeGone(tb interface{ Fatalf(string, ...any) }, s *Session) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// BusyAfter is how many messages a reader delivers before it reads from
+// below its stack floor (readBusy).
+const BusyAfter = busyAfter
