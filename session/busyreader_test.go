@@ -1,9 +1,7 @@
 package session_test
 
 import (
-	"context"
 	"fmt"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/gosio/socketio/internal/eiotest"
@@ -36,16 +34,7 @@ func TestBusyReaderKeepsReading(t *testing.T) {
 			_ = s.SendText("echo " + c.data)
 		})
 	})
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	defer func() { _ = srv.Shutdown(context.Background()) }()
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	ws, _, err := eiotest.HandshakeWebSocket(ctx, nil, hs.URL+"/engine.io/", wait)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Conn.Close()
+	ctx, ws := serveWebSocket(t, srv)
 	write := func(s string) {
 		t.Helper()
 		if err := ws.Write(eiotest.Packet{Type: eiotest.Message, Data: []byte(s)}); err != nil {

@@ -137,16 +137,7 @@ func TestHandOffReadingOneCallbackOnly(t *testing.T) {
 		})
 		s.OnMessage(func([]byte, bool) {})
 	})
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	defer func() { _ = srv.Shutdown(context.Background()) }()
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	ws, _, err := eiotest.HandshakeWebSocket(ctx, nil, hs.URL+"/engine.io/", wait)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Conn.Close()
+	ctx, ws := serveWebSocket(t, srv)
 	if err := ws.Write(eiotest.Packet{Type: eiotest.Message, Data: []byte("x")}); err != nil {
 		t.Fatal(err)
 	}

@@ -568,3 +568,21 @@ func (b *lockedBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// serveWebSocket serves srv on a test server and opens one WebSocket
+// session on it. ctx bounds the test's waits; the test server, srv, the
+// context and the connection are closed when the test ends.
+func serveWebSocket(tb testing.TB, srv *session.Server) (context.Context, *eiotest.WebSocket) {
+	tb.Helper()
+	hs := httptest.NewServer(srv)
+	tb.Cleanup(hs.Close)
+	tb.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	tb.Cleanup(cancel)
+	ws, _, err := eiotest.HandshakeWebSocket(ctx, nil, hs.URL+"/engine.io/", wait)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = ws.Conn.Close() })
+	return ctx, ws
+}
