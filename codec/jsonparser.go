@@ -335,8 +335,11 @@ type decodedPacket struct {
 func eventName(raw json.RawMessage) (string, error) {
 	switch firstByte(raw) {
 	case '"':
-		name, ok := plainString(raw)
-		if !ok {
+		body, ok := plainBody(raw)
+		name := ""
+		if ok {
+			name = internName(body)
+		} else {
 			// A variable of its own: Unmarshal moves it to the heap, and
 			// name would cost every event that allocation.
 			var escaped string
@@ -429,14 +432,24 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\
 // unescaping (printable ASCII, no backslash), the common case of event
 // names and short arguments; ok is false otherwise.
 func plainString(raw []byte) (string, bool) {
-	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+	body, ok := plainBody(raw)
+	if !ok {
 		return "", false
+	}
+	return string(body), true
+}
+
+// plainBody is plainString without the copy: the literal's contents, a
+// slice of raw.
+func plainBody(raw []byte) ([]byte, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return nil, false
 	}
 	body := raw[1 : len(raw)-1]
 	for _, c := range body {
 		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			return "", false
+			return nil, false
 		}
 	}
-	return string(body), true
+	return body, true
 }

@@ -62,9 +62,32 @@ func FuzzSocketDecode(f *testing.F) {
 			}
 			if p != nil {
 				sioCheckDecoded(t, p)
+				if p.Type == Event {
+					checkEventName(t, text, p.Event)
+				}
 			}
 		}
 	})
+}
+
+// checkEventName compares a text EVENT's decoded name with what
+// encoding/json reads from the message's array, when it is a string: the
+// decoder's own scan and the shared name table (internName) must agree
+// with it.
+func checkEventName(t *testing.T, text, name string) {
+	t.Helper()
+	rest := text[1:]
+	if strings.HasPrefix(rest, "/") { // a namespace may hold a '['
+		rest = rest[strings.IndexByte(rest, ',')+1:]
+	}
+	var elems []json.RawMessage
+	if err := json.Unmarshal([]byte(rest[strings.IndexByte(rest, '['):]), &elems); err != nil || len(elems) == 0 {
+		t.Fatalf("decoded EVENT %q whose array encoding/json refuses: %v", text, err)
+	}
+	var want string
+	if json.Unmarshal(elems[0], &want) == nil && name != want {
+		t.Fatalf("event name %q, encoding/json reads %q from %q", name, want, text)
+	}
 }
 
 func sioCheckDecoded(t *testing.T, p *SocketPacket) {
