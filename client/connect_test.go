@@ -296,3 +296,33 @@ func TestOpenTimeout(t *testing.T) {
 		})
 	}
 }
+
+// Connect again right after a refusal: the Manager, left with no active
+// socket, closes (destroy) while Connect makes the socket active again.
+// Whichever comes first, the socket connects; before Connect took the
+// Manager's lock, a close that saw the socket active halfway through
+// Connect failed WaitConnected with ErrDisconnected (the package example
+// of Namespace.Use did, about one run in ten on a loaded machine).
+func TestConnectAgainAfterRefusal(t *testing.T) {
+	srv, conns := authServer(t)
+	for round := 0; round < 40; round++ {
+		m, _ := newManager(t, srv.url, modes[1], nil)
+		tokens := []string{"wrong", "secret"}
+		s := m.Socket("/private", &client.SocketOptions{AuthFunc: func() map[string]any {
+			tok := tokens[0]
+			tokens = tokens[1:]
+			return map[string]any{"token": tok}
+		}})
+		s.Connect()
+		var ce *client.ConnectError
+		if err := s.WaitConnected(ctxWait(t)); !errors.As(err, &ce) {
+			t.Fatalf("round %d: first WaitConnected: %v, want the refusal", round, err)
+		}
+		s.Connect()
+		if err := s.WaitConnected(ctxWait(t)); err != nil {
+			t.Fatalf("round %d: WaitConnected after Connect again: %v", round, err)
+		}
+		recv(t, conns, "the server socket")
+		_ = m.Close()
+	}
+}

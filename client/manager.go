@@ -154,10 +154,11 @@ func (m *Manager) stopTimerLocked() {
 	}
 }
 
-// connectSocket opens the Manager for s if needed, and sends s's CONNECT
+// connectSocketLocked opens the Manager for s if needed, and sends s's CONNECT
 // if it is open (the JS client's socket.connect()).
-func (m *Manager) connectSocket(s *Socket) {
-	m.mu.Lock()
+//
+// m.mu must be held; connectSocketLocked unlocks it.
+func (m *Manager) connectSocketLocked(s *Socket) {
 	if !m.reconnecting {
 		m.openLocked(false)
 	}

@@ -106,16 +106,24 @@ func (s *Socket) Recovered() bool {
 // OnConnectError tell the outcome, WaitConnected waits for it. It does
 // nothing if the socket is connected.
 func (s *Socket) Connect() {
+	// The Manager's lock first, held until the connection is asked for:
+	// the Manager closing because no socket was active (destroy, after a
+	// refusal, say) then either finishes before this socket is active, and
+	// the Manager opens again, or sees it active and stays open. Without
+	// it, a close could find the socket active halfway through Connect and
+	// fail it with ErrDisconnected though a new connection was coming.
+	s.m.mu.Lock()
 	s.mu.Lock()
 	if s.connected {
 		s.mu.Unlock()
+		s.m.mu.Unlock()
 		return
 	}
 	s.active = true
 	s.waitErr = nil
 	s.changedLocked()
 	s.mu.Unlock()
-	s.m.connectSocket(s)
+	s.m.connectSocketLocked(s) // unlocks m.mu
 }
 
 // WaitConnected waits until the socket is connected (nil) or stops trying:
