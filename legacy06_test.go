@@ -198,9 +198,10 @@ func TestLegacy06Buffering(t *testing.T) {
 	for _, tr := range []string{legacy.XHRPolling, legacy.HTMLFile, legacy.XHRMultipart, legacy.WebSocket} {
 		t.Run(tr, func(t *testing.T) {
 			// CloseTimeout is the window the client must come back in:
-			// 300 ms was missed on a loaded machine under -race (the
-			// connection closed before the two emits, and the poll that
-			// came back waited for messages that were never queued). The
+			// 300 ms was missed on a loaded machine under -race: the poll
+			// that came back waited for the two messages until the test
+			// gave up, as it would if the connection had closed before
+			// they were emitted. The
 			// four transports run at once, so the wait for the final
 			// close costs the test one CloseTimeout, not four.
 			t.Parallel()
