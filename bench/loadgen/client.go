@@ -144,12 +144,14 @@ func isPing(b []byte) bool { return len(b) == 1 && b[0] == '2' }
 // endpoint knows how to open a connected client of one kind of server.
 type endpoint struct {
 	raw     bool
+	eio     bool // Engine.IO only, the echo at /engine.io/ (ack scenario)
 	msgpack bool // Socket.IO packets in socket.io-msgpack-parser's format
 	deflate bool // permessage-deflate must be negotiated
 	wsURL   string
 }
 
-func newEndpoint(base string, raw, msgpack, deflate bool) (*endpoint, error) {
+func newEndpoint(base, mode string, msgpack, deflate bool) (*endpoint, error) {
+	raw, eio := mode == "raw", mode == "eio"
 	u, err := url.Parse(base)
 	if err != nil {
 		return nil, err
@@ -162,12 +164,15 @@ func newEndpoint(base string, raw, msgpack, deflate bool) (*endpoint, error) {
 	default:
 		return nil, fmt.Errorf("bad url %q", base)
 	}
-	if raw {
+	switch {
+	case raw:
 		u.Path, u.RawQuery = "/ws", ""
-	} else {
+	case eio:
+		u.Path, u.RawQuery = "/engine.io/", "EIO=4&transport=websocket"
+	default:
 		u.Path, u.RawQuery = "/socket.io/", "EIO=4&transport=websocket"
 	}
-	return &endpoint{raw: raw, msgpack: msgpack, deflate: deflate, wsURL: u.String()}, nil
+	return &endpoint{raw: raw, eio: eio, msgpack: msgpack, deflate: deflate, wsURL: u.String()}, nil
 }
 
 var (
@@ -210,6 +215,10 @@ func (e *endpoint) open(ctx context.Context, d *dialers, i int) (*conn, error) {
 	if len(b) == 0 || b[0] != '0' {
 		_ = ws.Close()
 		return nil, fmt.Errorf("expected the Engine.IO open packet, got %q", b)
+	}
+	if e.eio {
+		_ = ws.SetReadDeadline(time.Time{})
+		return c, nil
 	}
 	connect := []byte("40")
 	if e.msgpack {

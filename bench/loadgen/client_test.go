@@ -83,7 +83,7 @@ func TestAckMsgpackDeflate(t *testing.T) {
 		h := &hist.H{}
 		done := make(chan struct{})
 		rx0, tx0 := c.wire.rx.Load(), c.wire.tx.Load()
-		go func() { defer close(done); ackLoop(c, ep, payloads(cfg), &measuring, &stop, h, &errs) }()
+		go func() { defer close(done); ackLoop(c, ep, payloads(cfg), nil, &measuring, &stop, h, &errs) }()
 		time.Sleep(300 * time.Millisecond)
 		stop.Store(true)
 		<-done

@@ -78,7 +78,7 @@ type config struct {
 func main() {
 	var c config
 	flag.StringVar(&c.scenario, "scenario", "ack", "ack, broadcast, idle, connect or polling")
-	flag.StringVar(&c.mode, "mode", "sio", "sio (Socket.IO over WebSocket) or raw (plain WebSocket at /ws)")
+	flag.StringVar(&c.mode, "mode", "sio", "sio (Socket.IO over WebSocket), raw (plain WebSocket at /ws), or eio (ack scenario only: Engine.IO over WebSocket at /engine.io/, echoed)")
 	flag.StringVar(&c.url, "url", "http://127.0.0.1:3000", "server base URL")
 	flag.IntVar(&c.clients, "clients", 100, "connections (polling: concurrent sessions)")
 	flag.IntVar(&c.concurrency, "concurrency", 200, "connections being opened at once")
@@ -88,7 +88,7 @@ func main() {
 	flag.DurationVar(&c.duration, "duration", 10*time.Second, "measurement window (idle without -hold: how long to hold)")
 	flag.IntVar(&c.serverPID, "server-pid", 0, "server process to measure CPU of (/proc/<pid>/stat)")
 	flag.IntVar(&c.payload, "payload", 16, "ack and echo argument size, bytes")
-	flag.Float64Var(&c.rate, "rate", 0, "broadcast: broadcasts per second (0: as fast as possible)")
+	flag.Float64Var(&c.rate, "rate", 0, "broadcast: broadcasts per second (0: as fast as possible); ack: emits per second over all clients (0: each client emits again when acked)")
 	flag.IntVar(&c.size, "size", 100, "broadcast: packet size, bytes")
 	flag.IntVar(&c.window, "window", 8, "broadcast at max rate: broadcasts in flight")
 	flag.IntVar(&c.echoes, "echoes", 10, "polling: echo round trips per session")
@@ -105,7 +105,7 @@ func main() {
 	// Plenty of memory, two cores: trade the one for the other.
 	debug.SetGCPercent(400)
 
-	if c.mode != "sio" && c.mode != "raw" {
+	if c.mode != "sio" && c.mode != "raw" && !(c.mode == "eio" && c.scenario == "ack" && c.parser == "json" && !c.deflate) {
 		log.Fatalf("unknown -mode %q", c.mode)
 	}
 	if c.parser != "json" && c.parser != "msgpack" {

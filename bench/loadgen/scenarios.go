@@ -115,7 +115,7 @@ func waitTimeout(wg *sync.WaitGroup, d time.Duration) {
 }
 
 func setup(cfg *config) (*endpoint, *dialers, error) {
-	ep, err := newEndpoint(cfg.url, cfg.mode == "raw", cfg.parser == "msgpack", cfg.deflate)
+	ep, err := newEndpoint(cfg.url, cfg.mode, cfg.parser == "msgpack", cfg.deflate)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -184,13 +184,25 @@ func runAck(cfg *config) (*proto.Result, error) {
 	var measuring, stop atomic.Bool
 	var errs atomic.Int64
 	hs := make([]*hist.H, len(cr.conns))
+	// With -rate, each client emits every interval, the clients' first
+	// emits spread evenly over one interval: an open loop at a set load,
+	// so that two servers measured at once are driven alike.
+	var interval time.Duration
+	if cfg.rate > 0 {
+		interval = time.Duration(float64(len(cr.conns)) / cfg.rate * float64(time.Second))
+	}
 	var wg sync.WaitGroup
+	start := time.Now()
 	for i, c := range cr.conns {
 		hs[i] = &hist.H{}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ackLoop(c, ep, pls, &measuring, &stop, hs[i], &errs)
+			var p *pace
+			if interval > 0 {
+				p = &pace{next: start.Add(interval * time.Duration(i) / time.Duration(len(cr.conns))), every: interval}
+			}
+			ackLoop(c, ep, pls, p, &measuring, &stop, hs[i], &errs)
 		}()
 	}
 	wires := connWires(cr.conns)
@@ -231,8 +243,26 @@ func runAck(cfg *config) (*proto.Result, error) {
 	}, nil
 }
 
-// ackLoop emits, waits for the ack, and again, until stop.
-func ackLoop(c *conn, ep *endpoint, pls []string, measuring, stop *atomic.Bool, h *hist.H, errs *atomic.Int64) {
+// pace spaces a client's emits: one every every, from next. A client
+// that falls behind (an ack slower than every) emits at once and does not
+// catch up on the emits it missed.
+type pace struct {
+	next  time.Time
+	every time.Duration
+}
+
+func (p *pace) wait() {
+	if d := time.Until(p.next); d > 0 {
+		time.Sleep(d)
+		p.next = p.next.Add(p.every)
+		return
+	}
+	p.next = time.Now().Add(p.every)
+}
+
+// ackLoop emits, waits for the ack, and again, until stop; with p, at
+// p's pace.
+func ackLoop(c *conn, ep *endpoint, pls []string, p *pace, measuring, stop *atomic.Bool, h *hist.H, errs *atomic.Int64) {
 	raw := ep.raw
 	msg := make([]byte, 0, 64+len(pls[0]))
 	var id uint64
@@ -242,6 +272,9 @@ func ackLoop(c *conn, ep *endpoint, pls []string, measuring, stop *atomic.Bool, 
 		}
 	}
 	for !stop.Load() {
+		if p != nil {
+			p.wait()
+		}
 		id++
 		payload := pls[id%uint64(len(pls))]
 		switch {
@@ -251,6 +284,11 @@ func ackLoop(c *conn, ep *endpoint, pls []string, measuring, stop *atomic.Bool, 
 			msg = append(msg, payload...)
 		case ep.msgpack:
 			msg = mpack.AppendPing(msg[:0], id, payload)
+		case ep.eio:
+			msg = append(msg[:0], '4')
+			msg = strconv.AppendUint(msg, id, 10)
+			msg = append(msg, ':')
+			msg = append(msg, payload...)
 		default:
 			msg = append(msg[:0], "42"...)
 			msg = strconv.AppendUint(msg, id, 10)
@@ -279,6 +317,15 @@ func ackLoop(c *conn, ep *endpoint, pls []string, measuring, stop *atomic.Bool, 
 				if err := c.write(pongPacket); err != nil {
 					fail()
 					return
+				}
+				continue
+			}
+			if ep.eio {
+				// The echo: 4<id>:…
+				if len(b) > 1 && b[0] == '4' {
+					if v, ok := leadingUint(b, 1, ':'); ok && v == id {
+						break
+					}
 				}
 				continue
 			}
