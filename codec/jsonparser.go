@@ -291,18 +291,27 @@ func (p *SocketPacket) setPayload(payload []byte, dp *decodedPacket) error {
 	if first != '[' {
 		return socketErr("invalid " + p.Type.String() + " payload")
 	}
-	if !json.Valid(payload) {
-		return socketErr("invalid " + p.Type.String() + " payload")
-	}
 	var args *jsonArgs
-	var raw []json.RawMessage
+	var out []json.RawMessage
 	if dp != nil {
 		args = &dp.args
 		args.in = dp
-		raw = splitArrayInto(dp.elems[:0], payload)
+		out = dp.elems[:0]
 	} else {
 		args = new(jsonArgs)
-		raw = splitArray(payload)
+		out = make([]json.RawMessage, 0, 4)
+	}
+	raw, ok, deep := scanArray(out, payload)
+	if deep {
+		// Nested deeper than scanArray follows: encoding/json decides
+		// (with its own nesting limit).
+		if !json.Valid(payload) {
+			return socketErr("invalid " + p.Type.String() + " payload")
+		}
+		raw, ok = splitArrayInto(out, payload), true
+	}
+	if !ok {
+		return socketErr("invalid " + p.Type.String() + " payload")
 	}
 	if p.Type == Event || p.Type == BinaryEvent {
 		if len(raw) == 0 {
