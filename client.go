@@ -32,8 +32,13 @@ type client struct {
 	mu sync.Mutex
 	// sockets are the joined namespaces' sockets, one per namespace. A
 	// client joins one or a few namespaces: a slice searched linearly
-	// costs 8 bytes a socket where a map costs a few hundred.
-	sockets    []*Socket   // guarded by mu
+	// costs 8 bytes a socket where a map costs a few hundred. The first
+	// socket's slot is sock0, inside the client: the usual single socket
+	// costs no array of its own, and finding it (every packet) reads no
+	// memory beyond the client's (often not in cache when a connection
+	// wakes: docs/architecture.md, "Where the ack gap to raw is").
+	sockets    []*Socket   // guarded by mu; sock0[:] or a heap array beyond one socket
+	sock0      [1]*Socket  // guarded by mu
 	connecting int         // guarded by mu; CONNECTs in middleware (0 or 1: see connect)
 	closed     bool        // guarded by mu; the session is closing: no new socket may attach
 	timer      *time.Timer // guarded by mu; connect timeout
@@ -336,7 +341,14 @@ func (c *client) attach(sock *Socket) bool {
 	if i := slices.IndexFunc(c.sockets, func(o *Socket) bool { return o.nsp.name == sock.nsp.name }); i >= 0 {
 		c.sockets[i] = sock
 	} else {
+		if c.sockets == nil {
+			c.sockets = c.sock0[:0:1]
+		}
 		c.sockets = append(c.sockets, sock)
+		if len(c.sockets) > 1 {
+			// Moved to a heap array: sock0 must not keep a socket alive.
+			c.sock0[0] = nil
+		}
 	}
 	if c.timer != nil {
 		c.timer.Stop()

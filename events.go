@@ -280,15 +280,42 @@ func fastHandlerOf(fn any) fastHandler {
 	case func(codec.Args, AckFunc):
 		return func(_ string, a codec.Args, ack AckFunc) error { f(skipArgs{a, 0}, ack); return nil }
 	// A string or any argument that is a plain string is handed over
-	// directly; otherwise it is decoded (see plainFirst).
+	// directly; otherwise it is decoded. One closure, calling f itself:
+	// each level of closure is one more object per socket, and one more
+	// read of memory that is often not in cache when an event wakes the
+	// connection (docs/architecture.md, "Where the ack gap to raw is").
 	case func(any):
-		return plainFirst(func(s string, _ AckFunc) { f(s) }, fast1(f))
+		return func(event string, a codec.Args, _ AckFunc) error {
+			if s, ok := plainArg(a); ok {
+				f(s)
+				return nil
+			}
+			return decode1(event, a, f)
+		}
 	case func(any, AckFunc):
-		return plainFirst(func(s string, ack AckFunc) { f(s, ack) }, fast1Ack(f))
+		return func(event string, a codec.Args, ack AckFunc) error {
+			if s, ok := plainArg(a); ok {
+				f(s, ack)
+				return nil
+			}
+			return decode1Ack(event, a, ack, f)
+		}
 	case func(string):
-		return plainFirst(func(s string, _ AckFunc) { f(s) }, fast1(f))
+		return func(event string, a codec.Args, _ AckFunc) error {
+			if s, ok := plainArg(a); ok {
+				f(s)
+				return nil
+			}
+			return decode1(event, a, f)
+		}
 	case func(string, AckFunc):
-		return plainFirst(func(s string, ack AckFunc) { f(s, ack) }, fast1Ack(f))
+		return func(event string, a codec.Args, ack AckFunc) error {
+			if s, ok := plainArg(a); ok {
+				f(s, ack)
+				return nil
+			}
+			return decode1Ack(event, a, ack, f)
+		}
 	case func(map[string]any):
 		return fast1(f)
 	case func(map[string]any, AckFunc):
@@ -306,14 +333,19 @@ func fastHandlerOf(fn any) fastHandler {
 }
 
 func fast1[T any](f func(T)) fastHandler {
-	return func(event string, a codec.Args, _ AckFunc) error {
-		var v T
-		if err := decodeArg(event, a, 0, &v); err != nil {
-			return err
-		}
-		f(v)
-		return nil
+	return func(event string, a codec.Args, _ AckFunc) error { return decode1(event, a, f) }
+}
+
+// decode1 decodes the first argument into a T and calls f with it. The
+// destination variable escapes to the heap (decodeArg takes it as an
+// any): the plain-string paths above save that allocation.
+func decode1[T any](event string, a codec.Args, f func(T)) error {
+	var v T
+	if err := decodeArg(event, a, 0, &v); err != nil {
+		return err
 	}
+	f(v)
+	return nil
 }
 
 // plainArg returns the first argument when the parser can hand it over
@@ -325,28 +357,18 @@ func plainArg(a codec.Args) (string, bool) {
 	return "", false
 }
 
-// plainFirst calls call when the first argument is a plain string, else
-// slow. The decoding path's destination variable escapes to the heap:
-// one allocation per event that this path saves.
-func plainFirst(call func(string, AckFunc), slow fastHandler) fastHandler {
-	return func(event string, a codec.Args, ack AckFunc) error {
-		if s, ok := plainArg(a); ok {
-			call(s, ack)
-			return nil
-		}
-		return slow(event, a, ack)
-	}
+func fast1Ack[T any](f func(T, AckFunc)) fastHandler {
+	return func(event string, a codec.Args, ack AckFunc) error { return decode1Ack(event, a, ack, f) }
 }
 
-func fast1Ack[T any](f func(T, AckFunc)) fastHandler {
-	return func(event string, a codec.Args, ack AckFunc) error {
-		var v T
-		if err := decodeArg(event, a, 0, &v); err != nil {
-			return err
-		}
-		f(v, ack)
-		return nil
+// decode1Ack is decode1 for a handler that takes an ack.
+func decode1Ack[T any](event string, a codec.Args, ack AckFunc, f func(T, AckFunc)) error {
+	var v T
+	if err := decodeArg(event, a, 0, &v); err != nil {
+		return err
 	}
+	f(v, ack)
+	return nil
 }
 
 // decodeArg decodes argument i into v as the reflective path does: a

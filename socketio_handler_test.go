@@ -333,7 +333,7 @@ func FuzzArgsDecode(f *testing.F) {
 }
 
 // Handlers of one string or any argument take a plain string without the
-// decoder (plainFirst); every other argument takes the decoding path. Both
+// decoder (fastHandlerOf); every other argument takes the decoding path. Both
 // give what encoding/json gives, and the plain path allocates only the
 // string (and, for any, its box).
 func TestPlainStringArgument(t *testing.T) {
