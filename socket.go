@@ -532,6 +532,7 @@ func (s *Socket) onEvent(p *codec.SocketPacket) (released bool) {
 		found bool
 	)
 	s.mu.Lock()
+	connected := s.connected
 	if s.hooks != nil {
 		anyIn, mws = s.hooks.anyIn, s.hooks.middlewares
 	}
@@ -555,7 +556,13 @@ func (s *Socket) onEvent(p *codec.SocketPacket) (released bool) {
 		}
 	}
 	released = len(anyIn) == 0 && len(mws) == 0
-	if !found || !s.Connected() {
+	if found && !released {
+		// Listeners and middleware ran meanwhile: one may have
+		// disconnected the socket. Without them, the state read with
+		// the handler is as fresh (one lock per event, not two).
+		connected = s.Connected()
+	}
+	if !found || !connected {
 		return released
 	}
 	if err := h.call(s.nsp.srv, p.Event, p.Args, ack); err != nil {
