@@ -380,23 +380,16 @@ func firstByte(b []byte) byte {
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// splitArray returns the elements of a JSON array, as slices of b (no
-// copy: the decoder owns the message). b must be valid JSON (json.Valid)
-// starting with '[' after optional whitespace: then a top-level comma or
-// the closing bracket is found by tracking only depth and strings. This
-// replaces a json.Unmarshal into []json.RawMessage, which scans and
-// copies the payload once more.
-func splitArray(b []byte) []json.RawMessage {
-	return splitArrayInto(make([]json.RawMessage, 0, 4), b)
-}
-
-// splitArrayInto is splitArray appending to out.
+// splitArrayInto appends the elements of a JSON array to out, as slices
+// of b (no copy: the decoder owns the message). b must be valid JSON
+// (json.Valid) starting with '[' after optional whitespace: then a
+// top-level comma or the closing bracket is found by tracking only depth
+// and strings. It serves payloads nested deeper than scanArray follows
+// (jsonscan.go), which checks and splits the others in one pass.
 func splitArrayInto(out []json.RawMessage, b []byte) []json.RawMessage {
 	i := bytes.IndexByte(b, '[') + 1
 	for {
-		for i < len(b) && isSpace(b[i]) {
-			i++
-		}
+		i = skipSpace(b, i)
 		if b[i] == ']' {
 			return out // empty array (a trailing comma is not valid JSON)
 		}

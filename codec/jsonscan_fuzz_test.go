@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// scanArray replaces json.Valid and splitArray on the hot path: for every
+// scanArray replaces json.Valid and splitArrayInto on the hot path: for every
 // input it must accept what json.Valid accepts (arrays only) and split it
 // as encoding/json does.
 

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// splitArray and plainString replace encoding/json on the hot path; they
+// splitArrayInto and plainString replace encoding/json on the hot path; they
 // must agree with it on every valid input.
 
 var splitSeeds = []string{
@@ -27,13 +27,13 @@ func FuzzSplitArray(f *testing.F) {
 		if err := json.Unmarshal(b, &want); err != nil {
 			t.Fatalf("valid array %q: %v", b, err)
 		}
-		got := splitArray(b)
+		got := splitArrayInto(nil, b)
 		if len(got) != len(want) {
-			t.Fatalf("splitArray(%q) = %d elements, want %d", b, len(got), len(want))
+			t.Fatalf("splitArrayInto(%q) = %d elements, want %d", b, len(got), len(want))
 		}
 		for i := range got {
 			if !bytes.Equal(got[i], want[i]) {
-				t.Fatalf("splitArray(%q)[%d] = %q, want %q", b, i, got[i], want[i])
+				t.Fatalf("splitArrayInto(%q)[%d] = %q, want %q", b, i, got[i], want[i])
 			}
 			if s, ok := plainString(got[i]); ok {
 				var ws string
@@ -51,7 +51,7 @@ func TestSplitArraySeeds(t *testing.T) {
 		if err := json.Unmarshal([]byte(s), &want); err != nil {
 			t.Fatal(err)
 		}
-		got := splitArray([]byte(s))
+		got := splitArrayInto(nil, []byte(s))
 		if len(got) != len(want) {
 			t.Fatalf("%s: %d elements, want %d", s, len(got), len(want))
 		}

@@ -105,7 +105,13 @@ func main() {
 	// Plenty of memory, two cores: trade the one for the other.
 	debug.SetGCPercent(400)
 
-	if c.mode != "sio" && c.mode != "raw" && !(c.mode == "eio" && c.scenario == "ack" && c.parser == "json" && !c.deflate) {
+	switch c.mode {
+	case "sio", "raw":
+	case "eio":
+		if c.scenario != "ack" || c.parser != "json" || c.deflate {
+			log.Fatal("-mode eio is for the ack scenario only, without -parser msgpack or -deflate")
+		}
+	default:
 		log.Fatalf("unknown -mode %q", c.mode)
 	}
 	if c.parser != "json" && c.parser != "msgpack" {
