@@ -2,7 +2,7 @@
 #   make run    # the chat example (chi_example) on http://127.0.0.1:8080/ (ADDR=host:port;
 #               # RUNFLAGS="-token s3cret" and so on): builds bin/chi_example and execs it,
 #               # so Ctrl-C or stopping make stops the server
-#   make test   # every test: installs the Node packages (interop/v2: socket.io-client 2.x), then go vet and go test -race ./... (and in adapter/redis and msgpack, which need a Redis, and metrics/prometheus)
+#   make test   # every test: installs the Node packages (interop/v2: socket.io-client 2.x), then go vet and go test -race ./..., go test of transports, session and the root package without -race (and in adapter/redis and msgpack, which need a Redis, and metrics/prometheus)
 #   make conformance  # the server the official protocol test-suites expect, on 127.0.0.1:3000
 #                     # (PARSER=msgpack for the socket.io-msgpack-parser wire format)
 #   make bench  # ours vs Node socket.io vs raw gorilla/websocket: writes docs/benchmarks.md and .png
@@ -30,6 +30,9 @@ deps:
 test: deps
 	go vet ./...
 	go test -race -count=1 ./...
+	# the raw-syscall reads and writes (transports/sysio_linux.go) are built
+	# only without the race detector: the packages that use them, once more
+	go test -count=1 ./transports ./session .
 	cd adapter/redis && go vet ./... && go test -race -count=1 ./...
 	cd msgpack && go vet ./... && go test -race -count=1 ./...
 	cd metrics/prometheus && go vet ./... && go test -race -count=1 ./...

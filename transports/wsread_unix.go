@@ -20,7 +20,7 @@ func (fr *frameReader) rawRead(fd uintptr) bool {
 		p = (*fr.buf)[fr.w:]
 	}
 	for {
-		n, err := syscall.Read(int(fd), p)
+		n, err := sysRead(fd, p)
 		switch err {
 		case syscall.EINTR:
 			continue
@@ -43,7 +43,7 @@ func (fr *frameReader) rawRead(fd uintptr) bool {
 // one write(2), never a wait (it always returns true).
 func (ws *WebSocket) rawWrite(fd uintptr) bool {
 	for {
-		n, err := syscall.Write(int(fd), ws.wbuf)
+		n, err := sysWrite(fd, ws.wbuf)
 		switch err {
 		case syscall.EINTR:
 			continue

@@ -81,7 +81,7 @@ func (t *through) read(fd uintptr) bool {
 			fr.compact()
 		}
 		space := (*fr.buf)[fr.w:]
-		n, err := syscall.Read(int(fd), space)
+		n, err := sysRead(fd, space)
 		switch err {
 		case syscall.EINTR:
 			continue

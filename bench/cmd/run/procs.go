@@ -139,6 +139,16 @@ func (h *harness) serverCmd(v *variant, kind, addr, pprofAddr string) (*exec.Cmd
 	argv = h.pinned(h.serverCPUs, append(argv, v.wire.serverArgs(kind)...))
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
+	// Each server in a session of its own: with the kernel's autogroups
+	// (sched_autogroup_enabled, the default) two servers sharing a core
+	// then get half of it each when both are busy, whatever their thread
+	// counts. In one session the scheduler shares the core per thread, and
+	// a server that hands its P off in every syscall (more threads
+	// runnable) got up to 70 % of it against 30 % for one that does not,
+	// so the paired runs compared two servers at very different loads
+	// (docs/architecture.md, "Sharing the servers' core"). Pdeathsig: a
+	// server out of the harness's session would outlive its Ctrl-C.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGTERM}
 	if env := append(slices.Clone(h.serverEnv), v.env...); kind == "ours" && len(env) > 0 {
 		cmd.Env = append(os.Environ(), env...)
 	}
