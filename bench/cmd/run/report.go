@@ -814,7 +814,10 @@ var groupDoc = map[string]string{
 		"twice as many runs, each server started first in half of them. One at a time, the shared VM's speed " +
 		"moved between two runs minutes apart by as much as the gap measured (raw's ack rate 44.3k/s in one `make bench`, " +
 		"68.0k/s in the next); at once, both servers see the same machine, and acks per server CPU-second is still each " +
-		"server's own work per ack. Both servers get part of a core, so the rates are below the Ack round trip table's.",
+		"server's own work per ack. Each server runs in a session of its own, so that the kernel (its autogroups) shares " +
+		"the core between the two servers, not between their threads: in one session, a server with more threads " +
+		"runnable got up to 70 % of the core and so ran at a much higher rate (docs/architecture.md, \"Sharing the " +
+		"servers' core\"). Both servers get part of a core, so the rates are below the Ack round trip table's.",
 	gBcast: "Every client is in room \"all\"; the server broadcasts a 100-byte packet carrying its send time " +
 		"(CLOCK_MONOTONIC ns) and a sequence number. Latency is receive time minus send time. The fixed rate is a " +
 		"steady load; at max rate the server broadcasts whenever it holds a credit (8 at first) and the load " +
