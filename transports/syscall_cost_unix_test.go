@@ -14,15 +14,9 @@ import (
 // each answer. docs/architecture.md ("System calls of an ack round trip")
 // compares it with the cost of an ack.
 func BenchmarkReadEAGAIN(b *testing.B) {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
+	fds := nonblockingPair(b)
 	defer syscall.Close(fds[0])
 	defer syscall.Close(fds[1])
-	if err := syscall.SetNonblock(fds[0], true); err != nil {
-		b.Fatal(err)
-	}
 	buf := make([]byte, 4096)
 	for b.Loop() {
 		if _, err := syscall.Read(fds[0], buf); err != syscall.EAGAIN {

@@ -14,16 +14,8 @@ import (
 // -race this is the raw-syscall version (sysio_linux.go), so make test
 // runs this package once without the race detector too.
 func TestSysIO(t *testing.T) {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fds := nonblockingPair(t)
 	defer syscall.Close(fds[0])
-	for _, fd := range fds {
-		if err := syscall.SetNonblock(fd, true); err != nil {
-			t.Fatal(err)
-		}
-	}
 	r, w := uintptr(fds[0]), uintptr(fds[1])
 	buf := make([]byte, 64)
 	if n, err := sysRead(r, buf); err != syscall.EAGAIN || n != -1 {
@@ -50,4 +42,19 @@ func TestSysIO(t *testing.T) {
 	if n, err := sysWrite(r, msg); err != syscall.EPIPE || n != -1 {
 		t.Fatalf("write to a closed peer: %d, %v; want -1, EPIPE", n, err)
 	}
+}
+
+// nonblockingPair is a connected pair of non-blocking stream sockets; the
+// caller closes them.
+func nonblockingPair(tb testing.TB) [2]int {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, fd := range fds {
+		if err := syscall.SetNonblock(fd, true); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return fds
 }
