@@ -16,6 +16,12 @@ import (
 func TestSysIO(t *testing.T) {
 	fds := nonblockingPair(t)
 	defer syscall.Close(fds[0])
+	wOpen := true
+	defer func() {
+		if wOpen { // a failure before the test closes it
+			syscall.Close(fds[1])
+		}
+	}()
 	r, w := uintptr(fds[0]), uintptr(fds[1])
 	buf := make([]byte, 64)
 	if n, err := sysRead(r, buf); err != syscall.EAGAIN || n != -1 {
@@ -36,6 +42,7 @@ func TestSysIO(t *testing.T) {
 		t.Fatalf("empty read: %d, %v", n, err)
 	}
 	syscall.Close(fds[1])
+	wOpen = false
 	if n, err := sysRead(r, buf); err != nil || n != 0 {
 		t.Fatalf("read at the end: %d, %v; want 0, nil", n, err)
 	}
