@@ -235,8 +235,11 @@ func TestLegacy06Buffering(t *testing.T) {
 				t.Fatalf("disconnected (%s) though it came back in time", r)
 			default:
 			}
-			back.Drop()
+			// Taken before the drop: the server may see it, and start
+			// its CloseTimeout, before Drop returns (htmlfile missed
+			// by 3 µs with the clock read after).
 			start := time.Now()
+			back.Drop()
 			if r := recvChan(t, rs, "disconnect"); r != socketio.ReasonTransportClose {
 				t.Fatalf("reason %q", r)
 			}
